@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/complaintd/complaintd/mailbox/mailtest"
+	"github.com/complaintd/complaintd/store/storetest"
+)
+
+// The benchmarks run the IMAP server in a child process (this test binary,
+// started again with COMPLAINTD_BENCH_PEER set), so the heap measured is the
+// daemon's own and not the server's copy of every message.
+func TestMain(m *testing.M) {
+	if os.Getenv("COMPLAINTD_BENCH_PEER") != "" {
+		runBenchPeer()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// runBenchPeer starts an IMAP server, fills its inbox, prints its address
+// and serves until stdin closes.
+func runBenchPeer() {
+	srv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Println("ERR", err)
+		return
+	}
+	defer srv.Close()
+	n, _ := strconv.Atoi(os.Getenv("COMPLAINTD_BENCH_COUNT"))
+	size, _ := strconv.Atoi(os.Getenv("COMPLAINTD_BENCH_SIZE"))
+	now := time.Now()
+	for i := range n {
+		raw := benchComplaint(i)
+		if size > 0 {
+			raw = bigComplaint(size)
+		}
+		if _, err := srv.Deliver("INBOX", raw, now); err != nil {
+			fmt.Println("ERR", err)
+			return
+		}
+	}
+	fmt.Println("ADDR", srv.Addr())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// startBenchPeer starts the child IMAP server with count messages of size
+// bytes each (size 0: ordinary complaints) and returns its address.
+func startBenchPeer(b *testing.B, count, size int) string {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "COMPLAINTD_BENCH_PEER=1",
+		"COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SIZE="+strconv.Itoa(size))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ADDR ") {
+		b.Fatalf("bench peer: %q %v", line, err)
+	}
+	return strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
+}
+
+var benchSubjects = []string{"Ophalen van mijn zoon", "Medicatie niet gegeven", "Factuur na opzegging",
+	"Valpartij op de groep", "Communicatie met de mentor", "Wenperiode", "Voeding en allergie"}
+
+// benchComplaint is an ordinary complaint of about 1.5 kB.
+func benchComplaint(i int) []byte {
+	body := strings.Repeat(fmt.Sprintf("Dit is regel %d van mijn klacht over wat er op de groep is gebeurd. ", i), 18)
+	return rawMail(mailOpts{
+		from: fmt.Sprintf("Ouder %d <ouder%d@example.nl>", i, i), subject: benchSubjects[i%len(benchSubjects)],
+		id: fmt.Sprintf("bench-%d@example.nl", i), body: body + "\n\nMet vriendelijke groet,\nOuder " + strconv.Itoa(i) + "\n",
+	})
+}
+
+// bigComplaint is a complaint carrying an attachment, size bytes in all.
+func bigComplaint(size int) []byte {
+	head := "From: Ouder <ouder@example.nl>\r\nTo: klachten@vlinder.example\r\nSubject: Klacht met video\r\n" +
+		"Message-ID: <big@example.nl>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZie de video in de bijlage.\r\n" +
+		"--b\r\nContent-Type: video/mp4\r\nContent-Disposition: attachment; filename=\"opname.mp4\"\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n"
+	tail := "\r\n--b--\r\n"
+	var sb strings.Builder
+	sb.Grow(size)
+	sb.WriteString(head)
+	chunk := make([]byte, 57) // one 76-character base64 line
+	for sb.Len()+78+len(tail) < size {
+		_, _ = rand.Read(chunk)
+		sb.WriteString(base64.StdEncoding.EncodeToString(chunk))
+		sb.WriteString("\r\n")
+	}
+	sb.WriteString(tail)
+	return []byte(sb.String())
+}
+
+// heapPeak samples the live heap until stop is called and reports the
+// highest value seen. Sampling every millisecond can miss a shorter spike;
+// runtime/metrics makes a sample cheap enough not to slow the run.
+func heapPeak() (stop func() uint64) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	var peak atomic.Uint64
+	peak.Store(read())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if v := read(); v > peak.Load() {
+					peak.Store(v)
+				}
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		if v := read(); v > peak.Load() {
+			peak.Store(v)
+		}
+		return peak.Load()
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+// benchDaemon builds the daemon against the peer at imapAddr and an SMTP
+// capture that only counts, with one handler: two mails per complaint.
+func benchDaemon(b *testing.B, url, imapAddr string) (*components, *mailtest.SMTPServer) {
+	b.Helper()
+	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", CountOnly: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { smtpSrv.Close() })
+	cfg := demoConfig(b.TempDir(), imapAddr, smtpSrv.Addr())
+	cfg.Database.URL = url
+	cfg.Handlers = cfg.Handlers[:1]
+	cfg.IMAP.PollInterval = time.Second
+	c, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.close)
+	return c, smtpSrv
+}
+
+// BenchmarkEndToEnd feeds 5,000 complaints through IMAP, the workflow and
+// the outbox to SMTP (10,000 mails out) with the daemon's own loops.
+func BenchmarkEndToEnd(b *testing.B) {
+	const messages = 5000
+	for _, dialect := range storetest.Dialects(b) {
+		b.Run(dialect, func(b *testing.B) {
+			for range b.N {
+				addr := startBenchPeer(b, messages, 0)
+				c, smtpSrv := benchDaemon(b, storetest.URL(b, dialect), addr)
+				base := liveHeap()
+				stopPeak := heapPeak()
+				ctx, cancel := context.WithCancel(context.Background())
+				var wg sync.WaitGroup
+				start := time.Now()
+				wg.Go(func() { c.run(ctx) })
+				wctx, wcancel := context.WithTimeout(ctx, 20*time.Minute)
+				_, err := smtpSrv.Wait(wctx, 2*messages)
+				elapsed := time.Since(start)
+				wcancel()
+				cancel()
+				wg.Wait()
+				peak := stopPeak()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(messages)/elapsed.Seconds(), "msgs/s")
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+				b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "heap-growth-MB")
+				b.Logf("%s: %d messages in %s: %.0f msgs/s end-to-end, peak heap %.1f MB",
+					dialect, messages, elapsed.Round(time.Millisecond), float64(messages)/elapsed.Seconds(), float64(peak)/(1<<20))
+			}
+		})
+	}
+}
+
+// BenchmarkLargeMessage processes one 25 MB complaint and reports how far the
+// heap grew, as a multiple of the message's size.
+func BenchmarkLargeMessage(b *testing.B) {
+	const size = 25 << 20
+	for _, dialect := range storetest.Dialects(b) {
+		b.Run(dialect, func(b *testing.B) {
+			for range b.N {
+				addr := startBenchPeer(b, 1, size)
+				c, smtpSrv := benchDaemon(b, storetest.URL(b, dialect), addr)
+				base := liveHeap()
+				stopPeak := heapPeak()
+				ctx := context.Background()
+				if err := c.poller.PollOnce(ctx); err != nil {
+					b.Fatal(err)
+				}
+				for {
+					n, err := c.wf.DeliverDue(ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if n == 0 {
+						break
+					}
+				}
+				peak := stopPeak()
+				if got := len(smtpSrv.Messages()); got != 2 {
+					b.Fatalf("%d mails sent for the large complaint, want 2", got)
+				}
+				growth := float64(peak-min(base, peak)) / size
+				b.ReportMetric(growth, "x-size-heap-growth")
+				b.Logf("%s: one %d MB message: heap grew %.1f MB (%.2f× its size)", dialect, size>>20,
+					float64(peak-min(base, peak))/(1<<20), growth)
+			}
+		})
+	}
+}

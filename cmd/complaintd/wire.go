@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/store"
+	"github.com/complaintd/complaintd/templates"
+	"github.com/complaintd/complaintd/workflow"
+)
+
+// newLogger builds the structured logger the configuration asks for.
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB connects to the configured database and migrates it.
+func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Database.URL, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("database.url: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// settings maps the configuration onto the workflow's settings. stored is
+// the token secret the daemon keeps in its database: it signs tokens when no
+// secret is configured, and keeps verifying them after one is.
+func settings(cfg *Config, stored []byte) workflow.Settings {
+	loc, _ := time.LoadLocation(cfg.Organisation.Timezone) // validated
+	s := workflow.Settings{
+		Organisation: workflow.Organisation{
+			Name: cfg.Organisation.Name, Address: cfg.Organisation.Address, Host: cfg.Organisation.MessageHost,
+			Location: loc, Language: cfg.Organisation.Language,
+			ProcedureURL: cfg.Organisation.ProcedureURL, PrivacyURL: cfg.Organisation.PrivacyURL,
+			ProgressDays: cfg.Organisation.ProgressDays, PlusAddressing: cfg.Organisation.PlusAddressing,
+			Locations: cfg.Organisation.Locations,
+		},
+		Trust:  workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID},
+		Tokens: workflow.TokenSettings{MaxAge: time.Duration(cfg.Tokens.MaxAgeDays) * 24 * time.Hour},
+		Breaker: workflow.Breaker{
+			PerRecipient: cfg.Limits.PerRecipient, PerCase: cfg.Limits.PerCase, Window: cfg.Limits.Window,
+		},
+		Escalation: workflow.Escalation{
+			Klachtenloket: cfg.Escalation.Klachtenloket, Geschillencommissie: cfg.Escalation.Geschillencommissie,
+			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths,
+		},
+		MaxAttempts:  cfg.Processing.MaxAttempts,
+		SendAttempts: cfg.Processing.SendAttempts,
+		AttachLimit:  attachLimit(cfg.Processing.AttachLimitMB),
+	}
+	for _, h := range cfg.Handlers {
+		s.Handlers = append(s.Handlers, workflow.Handler{Name: h.Name, Email: h.Email, Locations: h.Locations})
+	}
+	for _, m := range cfg.Managers {
+		s.Managers = append(s.Managers, workflow.Manager{Name: m.Name, Email: m.Email, Locations: m.Locations})
+	}
+	hour, minute, _ := parseClock(cfg.Digest.Time) // validated
+	days, _ := parseWeekdays(cfg.Digest.Days)
+	s.Schedule = workflow.Schedule{
+		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestDays: days,
+		WarningDays: cfg.Digest.WarningDays, Interval: cfg.Schedule.Interval,
+	}
+	for _, c := range cfg.Committees {
+		s.Committees = append(s.Committees, workflow.Committee{Name: c.Name, Address: c.Address, Location: c.Location})
+	}
+	if cfg.Tokens.Secret != "" {
+		s.Tokens.Secrets = append(s.Tokens.Secrets, []byte(cfg.Tokens.Secret))
+	}
+	for _, p := range cfg.Tokens.PreviousSecrets {
+		s.Tokens.Secrets = append(s.Tokens.Secrets, []byte(p))
+	}
+	if stored != nil {
+		s.Tokens.Secrets = append(s.Tokens.Secrets, stored)
+	}
+	return s
+}
+
+// workflowSettings is settings with the token secret kept in the database.
+func workflowSettings(ctx context.Context, cfg *Config, db *store.DB) (workflow.Settings, error) {
+	stored, err := workflow.StoredTokenSecret(ctx, db)
+	if err != nil {
+		return workflow.Settings{}, err
+	}
+	return settings(cfg, stored), nil
+}
+
+// parseMail adapts mailbox.Parse to the workflow's Parser.
+func parseMail(raw []byte) (workflow.Mail, error) {
+	m, err := mailbox.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// loadCAs reads an extra PEM bundle to trust; empty means the system roots.
+func loadCAs(key, file string) (*x509.CertPool, error) {
+	if file == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: %s holds no PEM certificate", key, file)
+	}
+	return pool, nil
+}
+
+// imapConfig maps the [imap] section onto the poller's configuration.
+func imapConfig(cfg *Config, cas *x509.CertPool) mailbox.IMAPConfig {
+	return mailbox.IMAPConfig{
+		Addr: cfg.IMAP.Addr, TLS: cfg.IMAP.TLS, AllowInsecure: cfg.IMAP.AllowInsecure, RootCAs: cas,
+		Username: cfg.IMAP.Username, Password: cfg.IMAP.Password, Auth: cfg.IMAP.Auth,
+		Mailbox: cfg.IMAP.Mailbox, ProcessedMailbox: cfg.IMAP.ProcessedMailbox, QuarantineMailbox: cfg.IMAP.QuarantineMailbox,
+		PollInterval: cfg.IMAP.PollInterval, CommandTimeout: cfg.IMAP.CommandTimeout,
+		Workers: imapWorkers(cfg),
+	}
+}
+
+// imapWorkers is imap.workers, or when 0 what suits the database: SQLite
+// has one writer, so one message at a time; PostgreSQL overlaps the round
+// trips of as many messages as there are processors (at least two).
+func imapWorkers(cfg *Config) int {
+	if cfg.IMAP.Workers > 0 {
+		return cfg.IMAP.Workers
+	}
+	if strings.HasPrefix(cfg.Database.URL, "sqlite:") {
+		return 1
+	}
+	return max(2, runtime.NumCPU())
+}
+
+// smtpConfig maps the [smtp] section onto the sender's configuration.
+func smtpConfig(cfg *Config, cas *x509.CertPool) mailbox.SMTPConfig {
+	return mailbox.SMTPConfig{
+		Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, AllowInsecure: cfg.SMTP.AllowInsecure, RootCAs: cas,
+		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, HELO: cfg.SMTP.HELO, Timeout: cfg.SMTP.Timeout,
+	}
+}
+
+// components are the parts of a running daemon.
+type components struct {
+	cfg    *Config
+	log    *slog.Logger
+	db     *store.DB
+	wf     *workflow.Workflow
+	poller *mailbox.Poller
+	// imapCfg is what poller was built with, for tools that poll differently.
+	imapCfg mailbox.IMAPConfig
+	sender  *mailbox.SMTPSender
+}
+
+// options adjust how components are built; tests and the demo use them.
+type options struct {
+	clock   workflow.Clock
+	imapCAs *x509.CertPool // used instead of imap.ca_file when set
+	smtpCAs *x509.CertPool
+}
+
+// build wires everything the configuration describes. Nothing talks to the
+// mail servers yet; the database is opened and migrated.
+func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*components, error) {
+	tpl, err := templates.New(cfg.Templates.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("templates.dir: %w", err)
+	}
+	imapCAs, smtpCAs := o.imapCAs, o.smtpCAs
+	if imapCAs == nil {
+		if imapCAs, err = loadCAs("imap.ca_file", cfg.IMAP.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	if smtpCAs == nil {
+		if smtpCAs, err = loadCAs("smtp.ca_file", cfg.SMTP.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	sender, err := mailbox.NewSMTPSender(smtpConfig(cfg, smtpCAs), log.With("part", "smtp"))
+	if err != nil {
+		return nil, fmt.Errorf("smtp: %w", err)
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	set, err := workflowSettings(ctx, cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	wf, err := workflow.New(workflow.Deps{
+		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: sender,
+		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	handle := func(ctx context.Context, f mailbox.Fetched) (mailbox.Outcome, error) {
+		disp, err := wf.Process(ctx, workflow.Delivery{
+			Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, InternalDate: f.InternalDate, Raw: f.Raw,
+		})
+		if err != nil {
+			return 0, err
+		}
+		if disp == workflow.Quarantine {
+			return mailbox.Quarantine, nil
+		}
+		return mailbox.Done, nil
+	}
+	imapCfg := imapConfig(cfg, imapCAs)
+	poller, err := mailbox.NewPoller(imapCfg, handle, log.With("part", "imap"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("imap: %w", err)
+	}
+	return &components{cfg: cfg, log: log, db: db, wf: wf, poller: poller, imapCfg: imapCfg, sender: sender}, nil
+}
+
+func (c *components) close() {
+	c.sender.Close()
+	c.db.Close()
+}
+
+// attachLimit maps processing.attach_limit_mb onto the workflow's setting,
+// where 0 means "never attach".
+func attachLimit(mb int) int64 {
+	if mb == 0 {
+		return -1
+	}
+	return int64(mb) << 20
+}

@@ -1,0 +1,321 @@
+package mailbox
+
+import (
+	"io"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// lenientCharsetReader lets net/mail decode encoded-words in display names
+// in any charset; decodeCharset never fails, so neither does this.
+func lenientCharsetReader(label string, r io.Reader) (io.Reader, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	s, _ := decodeCharset(b, label)
+	return strings.NewReader(s), nil
+}
+
+// parseAddressHeader parses the values of an address header (RFC 5322
+// section 3.4) leniently. The strict net/mail parser is tried on each value
+// first; when it fails the value is split on top-level commas and each
+// entry is read on its own, and an entry that still fails is mined for
+// "<addr>" and bare "local@domain" tokens (this also separates two mailboxes
+// written without a comma). Entries with no address are skipped.
+func parseAddressHeader(values []string) []*mail.Address {
+	var out []*mail.Address
+	parser := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: lenientCharsetReader}}
+	for _, v := range values {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		var list []*mail.Address
+		if l, err := parser.ParseList(v); err == nil {
+			list = l
+		} else {
+			for _, entry := range splitAddressList(v) {
+				if a, err := parser.Parse(entry); err == nil {
+					list = append(list, a)
+				} else {
+					list = append(list, mineAddresses(entry)...)
+				}
+			}
+		}
+		for _, a := range list {
+			// net/mail decodes encoded-words in a phrase but not inside a
+			// quoted display name, where many clients put them anyway. A
+			// name still found verbatim in the header was not decoded; one
+			// that was must not be decoded twice (its text may itself look
+			// like an encoded-word).
+			if strings.Contains(a.Name, "=?") && strings.Contains(v, a.Name) {
+				a.Name = decodeEncodedWords(a.Name)
+			}
+			a.Name = strings.Join(strings.Fields(a.Name), " ")
+			a.Address = lowerAddrDomain(a.Address)
+		}
+		out = append(out, list...)
+	}
+	return out
+}
+
+// splitAddressList splits on commas outside quotes, comments and angle
+// brackets; empty entries (a trailing comma) are dropped.
+func splitAddressList(s string) []string {
+	var parts []string
+	depth, quoted, angle, start := 0, false, false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			i++
+		case quoted:
+			quoted = c != '"'
+		case c == '"':
+			quoted = true
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == '<':
+			angle = true
+		case c == '>':
+			angle = false
+		case c == ',' && depth == 0 && !angle:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	parts = append(parts, s[start:])
+	kept := parts[:0]
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" {
+			kept = append(kept, strings.TrimSpace(p))
+		}
+	}
+	return kept
+}
+
+// mineAddresses extracts "Name <addr>" pairs, or bare tokens holding an "@",
+// from text the RFC 5322 grammar rejects.
+func mineAddresses(s string) []*mail.Address {
+	var out []*mail.Address
+	for {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			break
+		}
+		gt := strings.IndexByte(s[lt:], '>')
+		if gt < 0 {
+			break
+		}
+		addr := strings.TrimSpace(s[lt+1 : lt+gt])
+		name := strings.Trim(strings.TrimSpace(s[:lt]), `"' ,`)
+		if strings.Contains(addr, "@") {
+			out = append(out, &mail.Address{Name: name, Address: addr})
+		}
+		s = s[lt+gt+1:]
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, tok := range strings.FieldsFunc(s, func(r rune) bool {
+		return strings.ContainsRune(" \t,;\"()<>", r)
+	}) {
+		if at := strings.IndexByte(tok, '@'); at > 0 && at < len(tok)-1 {
+			out = append(out, &mail.Address{Address: tok})
+		}
+	}
+	return out
+}
+
+// lowerAddrDomain lower-cases the domain (case-insensitive, RFC 5321 section
+// 2.4) and keeps the local part as written.
+func lowerAddrDomain(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	return addr[:at+1] + strings.ToLower(addr[at+1:])
+}
+
+// parseMsgIDHeader reads msg-id lists (RFC 5322 section 3.6.4) leniently:
+// comments are dropped, ids may lack angle brackets, lists may be separated
+// by commas or white space, and white space inside brackets (a folded long
+// id) is removed. Phrases of the obsolete syntax (RFC 5322 section 4.5.4)
+// are skipped: only bracketed tokens and tokens holding an "@" count.
+// Ids are returned without brackets, in order, without duplicates.
+func parseMsgIDHeader(values []string) []string {
+	var ids []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		id = strings.Join(strings.Fields(id), "")
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, v := range values {
+		s := stripHeaderComments(v)
+		for len(s) > 0 {
+			s = strings.TrimLeft(s, " \t,;")
+			if s == "" {
+				break
+			}
+			if s[0] == '<' {
+				end := strings.IndexByte(s, '>')
+				if end < 0 {
+					end = strings.IndexAny(s, " \t,")
+					if end < 0 {
+						end = len(s)
+					}
+					add(strings.TrimPrefix(s[:end], "<"))
+					s = s[end:]
+					continue
+				}
+				add(s[1:end])
+				s = s[end+1:]
+				continue
+			}
+			end := strings.IndexAny(s, " \t,;<")
+			if end < 0 {
+				end = len(s)
+			}
+			if end == 0 {
+				s = s[1:]
+				continue
+			}
+			if tok := s[:end]; strings.Contains(tok, "@") {
+				add(strings.TrimSuffix(tok, ">"))
+			}
+			s = s[end:]
+		}
+	}
+	return ids
+}
+
+// stripHeaderComments removes RFC 5322 comments "( ... )", nested, outside
+// quoted strings and angle brackets.
+func stripHeaderComments(s string) string {
+	if !strings.Contains(s, "(") {
+		return s
+	}
+	var b strings.Builder
+	depth, quoted, angle := 0, false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case depth > 0:
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				depth++
+			case ')':
+				depth--
+				if depth == 0 {
+					b.WriteByte(' ')
+				}
+			}
+			continue
+		case quoted:
+			quoted = c != '"'
+		case c == '"':
+			quoted = true
+		case c == '<':
+			angle = true
+		case c == '>':
+			angle = false
+		case c == '(' && !angle:
+			depth = 1
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// dateHeaderLayouts are forms seen in the wild that net/mail.ParseDate (RFC 5322
+// section 3.3 including the obsolete syntax) rejects. They are tried on the
+// value after the day name and comments have been removed.
+var dateHeaderLayouts = []string{
+	"2 Jan 2006 15:04:05 -0700",
+	"2 Jan 2006 15:04 -0700",
+	"2 Jan 06 15:04:05 -0700",
+	"2 Jan 2006 15:04:05 MST",
+	"2 Jan 2006 15:04:05",
+	"2 January 2006 15:04:05 -0700",
+	"2-Jan-2006 15:04:05 -0700",
+	"Jan 2 2006 15:04:05 -0700",
+	"Jan 2 15:04:05 2006",
+	"Jan 2 15:04:05 MST 2006",
+	"Jan 2, 2006 15:04:05 -0700",
+	"2006-01-02T15:04:05Z07:00",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04:05",
+	"01/02/2006 15:04:05 -0700",
+}
+
+// dateZoneOffsets names time zones found after the time in broken Date
+// headers; RFC 5322 section 4.3 defines the US ones.
+var dateZoneOffsets = map[string]int{
+	"UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
+	"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+	"CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "WET": 0, "WEST": 1, "BST": 1,
+	"EET": 2, "EEST": 3, "JST": 9, "KST": 9, "IST": 5,
+}
+
+// parseDateHeader parses a Date header; the zero time means absent or unusable.
+func parseDateHeader(v string) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := mail.ParseDate(v); err == nil {
+		// net/mail accepts a zone name it does not know with offset zero,
+		// and one it does know with the offset of the machine's local
+		// zone; the table makes the result independent of both.
+		if name, _ := t.Zone(); isAlphaWord(name) {
+			if off, ok := dateZoneOffsets[strings.ToUpper(name)]; ok {
+				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0,
+					time.FixedZone(strings.ToUpper(name), off*3600))
+			}
+		}
+		return t
+	}
+	s := strings.Join(strings.Fields(stripHeaderComments(v)), " ")
+	// Drop the day name: it is redundant and often misspelled or wrong.
+	if i := strings.IndexByte(s, ','); i > 0 && isAlphaWord(s[:i]) {
+		s = strings.TrimSpace(s[i+1:])
+	} else if f := strings.Fields(s); len(f) > 1 && len(f[0]) >= 3 && isAlphaWord(f[0]) && isAlphaWord(f[1][:1]) {
+		s = strings.Join(f[1:], " ")
+	}
+	var zone *time.Location
+	if f := strings.Fields(s); len(f) > 0 {
+		if off, ok := dateZoneOffsets[strings.ToUpper(f[len(f)-1])]; ok {
+			zone = time.FixedZone(strings.ToUpper(f[len(f)-1]), off*3600)
+			s = strings.Join(f[:len(f)-1], " ")
+		}
+	}
+	for _, layout := range dateHeaderLayouts {
+		loc := time.UTC
+		if zone != nil {
+			loc = zone
+		}
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func isAlphaWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,408 @@
+package mailbox
+
+import (
+	"bytes"
+	"net/textproto"
+	"strings"
+)
+
+// hdrField is one header field: canonical name and unfolded, trimmed, valid
+// UTF-8 value (RFC 5322 section 2.2.3 unfolding, encoded-words left alone).
+type hdrField struct {
+	key   string
+	value string
+}
+
+// hdrFields is a header block in order of appearance.
+type hdrFields []hdrField
+
+// get returns the first value of key (canonical form).
+func (fs hdrFields) get(key string) string {
+	for _, f := range fs {
+		if f.key == key {
+			return f.value
+		}
+	}
+	return ""
+}
+
+func (fs hdrFields) values(key string) []string {
+	var vs []string
+	for _, f := range fs {
+		if f.key == key {
+			vs = append(vs, f.value)
+		}
+	}
+	return vs
+}
+
+func (fs hdrFields) mimeHeader() textproto.MIMEHeader {
+	h := make(textproto.MIMEHeader, len(fs))
+	for _, f := range fs {
+		h[f.key] = append(h[f.key], f.value)
+	}
+	return h
+}
+
+// readHeaderBlock reads the header block at the start of data and returns its
+// hdrFields and the offset where the body starts. It is lenient where RFC 5322
+// is strict:
+//   - a first line that starts with white space is read as a field;
+//   - a line that is not a field but looks like a MIME parameter
+//     ("name=...") or is followed by a field continues the previous field
+//     (an unindented fold, as Exchange and Apache James write them);
+//   - any other line that is not a field ends the header without the empty
+//     separator line (RFC 5322 section 2.1 requires one), and the body
+//     starts at that line;
+//   - 8-bit bytes are converted to UTF-8 (RFC 6532 UTF-8 as is, anything
+//     else as windows-1252).
+//
+// notes describe what was worked around.
+func readHeaderBlock(data []byte) (fs hdrFields, body int, notes []string) {
+	var cur []byte // raw bytes of the field being read, folds joined by '\n'
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		f, eightBit := makeField(cur)
+		fs = append(fs, f)
+		if eightBit {
+			notes = appendNote(notes, "header "+f.key+" has 8-bit bytes that are not UTF-8")
+		}
+		cur = nil
+	}
+	pos := 0
+	for pos < len(data) {
+		line, next := lineAt(data, pos)
+		switch {
+		case len(bytes.TrimRight(line, "\r")) == 0:
+			flush()
+			return fs, next, notes
+		case line[0] == ' ' || line[0] == '\t':
+			switch trimmed := bytes.TrimLeft(line, " \t"); {
+			case cur != nil:
+				cur = append(append(cur, '\n'), line...)
+			case isFieldLine(trimmed): // the very first line is indented
+				notes = appendNote(notes, "header starts with white space")
+				cur = append([]byte(nil), trimmed...)
+			case len(bytes.TrimSpace(trimmed)) > 0:
+				return fs, pos, notes // no header at all
+			}
+		case isFieldLine(line):
+			flush()
+			cur = append([]byte(nil), line...)
+		case cur != nil && (looksLikeParam(line) || fieldFollows(data, next)):
+			notes = appendNote(notes, "header field continued on an unindented line")
+			cur = append(append(cur, '\n'), line...)
+		default:
+			flush()
+			if len(fs) > 0 {
+				notes = appendNote(notes, "header has no empty line before the body")
+			}
+			return fs, pos, notes
+		}
+		pos = next
+	}
+	flush()
+	return fs, len(data), notes
+}
+
+// lineAt returns the line at pos without its '\n' and the offset after it.
+func lineAt(data []byte, pos int) ([]byte, int) {
+	i := bytes.IndexByte(data[pos:], '\n')
+	if i < 0 {
+		return data[pos:], len(data)
+	}
+	return data[pos : pos+i], pos + i + 1
+}
+
+// fieldFollows reports whether a header field comes after pos before the
+// next empty line: then the lines in between are broken folds, not the
+// start of the body.
+func fieldFollows(data []byte, pos int) bool {
+	for n := 0; pos < len(data) && n < 64; n++ {
+		line, next := lineAt(data, pos)
+		if len(bytes.TrimSpace(line)) == 0 {
+			return false
+		}
+		if line[0] != ' ' && line[0] != '\t' && isFieldLine(line) {
+			return true
+		}
+		pos = next
+	}
+	return false
+}
+
+// isFieldLine reports whether line starts "name:", tolerating white space
+// before the colon (obs-optional, RFC 5322 section 4.5). RFC 5322 section
+// 2.2 allows any printable character but ":" in a name; real names are
+// tokens, and accepting only those keeps a folded "h=From:Date:..." of a
+// DKIM signature from passing for a field.
+func isFieldLine(line []byte) bool {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return false
+	}
+	name := bytes.TrimRight(line[:i], " \t")
+	if len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		if !isMIMETokenChar(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// looksLikeParam reports a line such as `boundary="abc"` or `name*0=x`.
+func looksLikeParam(line []byte) bool {
+	i := bytes.IndexByte(line, '=')
+	if i <= 0 {
+		return false
+	}
+	for _, c := range bytes.TrimRight(line[:i], " \t") {
+		if !isMIMETokenChar(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// makeField unfolds one raw field. Each continuation line is trimmed and
+// joined with a single space, the usual reading of RFC 5322 unfolding.
+func makeField(raw []byte) (f hdrField, eightBit bool) {
+	colon := bytes.IndexByte(raw, ':')
+	key := textproto.CanonicalMIMEHeaderKey(string(bytes.TrimSpace(raw[:colon])))
+	var b []byte
+	for _, part := range bytes.Split(raw[colon+1:], []byte{'\n'}) {
+		part = bytes.TrimSpace(part)
+		if len(part) == 0 {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, part...)
+	}
+	value, eightBit := headerToUTF8(b)
+	return hdrField{key: key, value: value}, eightBit
+}
+
+// mediaParams is a parsed Content-Type or Content-Disposition value.
+type mediaParams struct {
+	value  string            // "text/plain", "attachment"; lower-case
+	params map[string]string // lower-case names, RFC 2231 assembled
+	broken bool              // something had to be worked around
+}
+
+// parseMIMEParams parses "value; name=val; ..." leniently, for Content-Type
+// (RFC 2045 section 5.1) and Content-Disposition (RFC 2183). Unlike
+// mime.ParseMediaType it accepts a missing ";" (also between the value and
+// the first parameter), unquoted values with tspecials, unclosed quotes and
+// 8-bit values, and it assembles RFC 2231 continuations and charsets
+// (section 3 and 4) itself. When a parameter appears twice the first wins.
+func parseMIMEParams(s string) mediaParams {
+	var mp mediaParams
+	s = strings.TrimSpace(s)
+	end := strings.IndexAny(s, "; \t")
+	if end < 0 {
+		end = len(s)
+	}
+	mp.value = strings.ToLower(s[:end])
+	rest := s[end:]
+	if r := strings.TrimLeft(rest, " \t"); r != "" && r[0] != ';' {
+		mp.broken = true // parameters without a ";" after the value
+	}
+	type section struct {
+		value    string
+		extended bool
+	}
+	plain := map[string]string{}
+	sections := map[string]map[int]section{}
+	for {
+		rest = strings.TrimLeft(rest, " \t;,")
+		if rest == "" {
+			break
+		}
+		name, value, tail, ok := nextParam(rest)
+		rest = tail
+		if !ok {
+			mp.broken = true
+			continue
+		}
+		base, idx, extended := splitParamName(name)
+		if idx < 0 && !extended {
+			if _, dup := plain[base]; !dup {
+				plain[base] = value
+			}
+			continue
+		}
+		if idx < 0 {
+			idx = 0
+		}
+		if sections[base] == nil {
+			sections[base] = map[int]section{}
+		}
+		if _, dup := sections[base][idx]; !dup {
+			sections[base][idx] = section{value, extended}
+		}
+	}
+	mp.params = plain
+	for base, secs := range sections {
+		var raw []byte
+		cs := ""
+		for i := 0; ; i++ {
+			sec, ok := secs[i]
+			if !ok {
+				break
+			}
+			v := sec.value
+			if sec.extended {
+				if i == 0 {
+					// charset'language'value
+					if a := strings.IndexByte(v, '\''); a >= 0 {
+						if b := strings.IndexByte(v[a+1:], '\''); b >= 0 {
+							cs, v = v[:a], v[a+1+b+1:]
+						}
+					}
+				}
+				raw = append(raw, percentDecode(v)...)
+			} else {
+				raw = append(raw, v...)
+			}
+		}
+		if len(raw) == 0 && len(secs) > 0 {
+			continue
+		}
+		text, note := decodeCharset(raw, cs)
+		if note != "" {
+			mp.broken = true
+		}
+		plain[base] = text // the RFC 2231 form wins over the plain one
+	}
+	return mp
+}
+
+// nextParam reads one "name=value" from s. Quoted values may contain
+// anything but an unescaped quote; an unclosed quote runs to the end. An
+// unquoted value runs to ";" but stops at white space that is followed by
+// another "name=" (a missing ";").
+func nextParam(s string) (name, value, rest string, ok bool) {
+	i := 0
+	for i < len(s) && isMIMETokenChar(s[i]) {
+		i++
+	}
+	name = strings.ToLower(s[:i])
+	j := i
+	for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+		j++
+	}
+	if name == "" || j >= len(s) || s[j] != '=' {
+		// skip junk up to the next separator
+		if k := strings.IndexByte(s[i:], ';'); k >= 0 {
+			return "", "", s[i+k:], false
+		}
+		if i == 0 {
+			return "", "", s[1:], false
+		}
+		return "", "", s[i:], false
+	}
+	s = strings.TrimLeft(s[j+1:], " \t")
+	if strings.HasPrefix(s, `"`) {
+		var b strings.Builder
+		for k := 1; k < len(s); k++ {
+			switch s[k] {
+			case '\\':
+				// A quoted-pair (RFC 5322 section 3.2.1) only where it
+				// escapes a quote or a backslash: Windows paths arrive
+				// with bare backslashes.
+				if k+1 < len(s) && (s[k+1] == '"' || s[k+1] == '\\') {
+					k++
+				}
+				b.WriteByte(s[k])
+			case '"':
+				return name, b.String(), s[k+1:], true
+			default:
+				b.WriteByte(s[k])
+			}
+		}
+		return name, strings.TrimSpace(b.String()), "", true // unclosed quote
+	}
+	k := 0
+	for k < len(s) && s[k] != ';' {
+		if (s[k] == ' ' || s[k] == '\t') && startsParam(s[k:]) {
+			break
+		}
+		k++
+	}
+	return name, strings.TrimSpace(s[:k]), s[k:], true
+}
+
+// startsParam reports whether s is white space followed by "token=".
+func startsParam(s string) bool {
+	s = strings.TrimLeft(s, " \t")
+	i := 0
+	for i < len(s) && isMIMETokenChar(s[i]) {
+		i++
+	}
+	return i > 0 && i < len(s) && s[i] == '='
+}
+
+// splitParamName splits an RFC 2231 name: "filename*1*" gives ("filename",
+// 1, true), "filename*" gives ("filename", -1, true), "name" gives ("name",
+// -1, false).
+func splitParamName(name string) (base string, idx int, extended bool) {
+	if strings.HasSuffix(name, "*") {
+		extended = true
+		name = name[:len(name)-1]
+	}
+	star := strings.IndexByte(name, '*')
+	if star < 0 {
+		return name, -1, extended
+	}
+	n := 0
+	digits := name[star+1:]
+	if digits == "" || len(digits) > 3 {
+		return name, -1, extended
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return name, -1, extended
+		}
+		n = n*10 + int(c-'0')
+	}
+	return name[:star], n, extended
+}
+
+// percentDecode decodes RFC 2231 %XX escapes; a malformed "%" stays.
+func percentDecode(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && hasHexPair(s, i+1) {
+			out = append(out, hexValue(s[i+1])<<4|hexValue(s[i+2]))
+			i += 2
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return out
+}
+
+// isMIMETokenChar reports RFC 2045 token characters (no tspecials, no space).
+func isMIMETokenChar(c byte) bool {
+	if c <= ' ' || c >= 0x7F {
+		return false
+	}
+	return !strings.ContainsRune(`()<>@,;:\"/[]?=`, rune(c))
+}
+
+// appendNote adds a note once.
+func appendNote(notes []string, note string) []string {
+	for _, n := range notes {
+		if n == note {
+			return notes
+		}
+	}
+	return append(notes, note)
+}

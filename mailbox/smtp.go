@@ -1,0 +1,409 @@
+package mailbox
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/textproto"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// DefaultSMTPTimeout bounds the dial and every SMTP exchange.
+const DefaultSMTPTimeout = 60 * time.Second
+
+// smtpMaxIdle is how long a kept connection may sit unused before it is
+// checked with NOOP: servers drop idle clients after a few minutes (RFC 5321
+// 4.5.3.2.7 allows 5), and we would rather find out before MAIL FROM.
+const smtpMaxIdle = 30 * time.Second
+
+// SMTPConfig describes the submission server the outbox sends through.
+type SMTPConfig struct {
+	Addr          string // host:port
+	TLS           string // "implicit" (default), "starttls", "none"
+	AllowInsecure bool   // "none" is refused unless Addr is a loopback address or AllowInsecure
+	RootCAs       *x509.CertPool
+
+	Username, Password string // AUTH (PLAIN, else LOGIN) when Username != ""
+
+	HELO    string        // default: os.Hostname
+	Timeout time.Duration // dial timeout and longest silence per exchange (default 60s)
+}
+
+// SMTPSender delivers pre-rendered messages. It keeps one connection open
+// and reuses it; it is safe for concurrent use (sends are serialised).
+type SMTPSender struct {
+	cfg  SMTPConfig
+	host string
+	port int
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	client   *smtp.Client // nil when not connected
+	lastUsed time.Time
+	closed   bool
+
+	// active is the connection in use, so that a cancelled context can
+	// close it without taking mu (held by the blocked Send).
+	active atomic.Pointer[deadlineConn]
+}
+
+// NewSMTPSender validates cfg (errors wrap ErrInvalidConfig and name the
+// field) and applies defaults. It does not connect. log may be nil.
+func NewSMTPSender(cfg SMTPConfig, log *slog.Logger) (*SMTPSender, error) {
+	cfg.TLS = normalizeTLSMode(cfg.TLS)
+	host, err := checkTransport("SMTPConfig", cfg.Addr, cfg.TLS, cfg.AllowInsecure)
+	if err != nil {
+		return nil, err
+	}
+	_, portStr, _ := net.SplitHostPort(cfg.Addr)
+	port, _ := strconv.Atoi(portStr)
+	if cfg.Username != "" && cfg.Password == "" {
+		return nil, configError("SMTPConfig.Password", "is required when Username is set")
+	}
+	switch {
+	case cfg.Timeout < 0:
+		return nil, configError("SMTPConfig.Timeout", "%v is negative", cfg.Timeout)
+	case cfg.Timeout == 0:
+		cfg.Timeout = DefaultSMTPTimeout
+	}
+	if cfg.HELO == "" {
+		if cfg.HELO, err = os.Hostname(); err != nil || cfg.HELO == "" {
+			cfg.HELO = "localhost"
+		}
+	}
+	if strings.ContainsAny(cfg.HELO, " \t\r\n") {
+		return nil, configError("SMTPConfig.HELO", "%q is not a host name", cfg.HELO)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "smtp", "addr", cfg.Addr)
+	if cfg.TLS == TLSNone && !isLoopbackHost(host) {
+		log.Warn("smtp without TLS to a non-loopback address (AllowInsecure): credentials and mail cross the network in the clear")
+	}
+	return &SMTPSender{cfg: cfg, host: host, port: port, log: log}, nil
+}
+
+// Send delivers one message exactly as given: raw goes to DATA unchanged
+// apart from the transparency dot-stuffing of RFC 5321 4.5.2, which the
+// server undoes (lines must end in CRLF; a bare LF is sent as CRLF). All
+// recipients must be accepted or nothing is sent. Errors are *SMTPError.
+func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []byte) error {
+	if err := checkEnvelope(from, to, raw); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return &SMTPError{Op: "send", Err: errors.New("sender is closed"), temporary: true}
+	}
+	if err := ctx.Err(); err != nil {
+		return smtpFailure("send", err)
+	}
+	stop := context.AfterFunc(ctx, s.abort)
+	defer stop()
+
+	reused := s.client != nil
+	c, err := s.ready(ctx)
+	if err != nil {
+		return err
+	}
+	err = s.transaction(c, from, to, raw)
+	var se *SMTPError
+	if err != nil && reused && errors.As(err, &se) && se.Op == "MAIL FROM" && se.Code == 0 {
+		// The kept connection died while idle; nothing was sent on it yet,
+		// so a new connection may carry this message.
+		s.log.Debug("smtp kept connection gone; reconnecting", "err", err)
+		s.drop()
+		if c, err = s.ready(ctx); err != nil {
+			return err
+		}
+		err = s.transaction(c, from, to, raw)
+	}
+	if err != nil {
+		s.recover(ctx, err)
+		return err
+	}
+	s.lastUsed = time.Now()
+	s.log.Debug("smtp message sent", "from", from, "rcpts", len(to), "bytes", len(raw))
+	return nil
+}
+
+func checkEnvelope(from string, to []string, raw []byte) error {
+	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n<>") }
+	switch {
+	case bad(from):
+		return smtpPermanent("send", fmt.Errorf("invalid sender %q", from))
+	case len(to) == 0:
+		return smtpPermanent("send", errors.New("no recipients"))
+	case len(raw) == 0:
+		return smtpPermanent("send", errors.New("empty message"))
+	}
+	for _, r := range to {
+		if r == "" || bad(r) {
+			return smtpPermanent("send", fmt.Errorf("invalid recipient %q", r))
+		}
+	}
+	return nil
+}
+
+// ready returns a connection in a fresh transaction state: the kept one
+// (checked with NOOP when it sat idle), or a new one. A kept connection is
+// always fresh: a completed DATA ends the mail transaction (RFC 5321
+// 4.1.1.4), and a refusal is followed by RSET (see recover), so no RSET
+// round trip is spent per message.
+func (s *SMTPSender) ready(ctx context.Context) (*smtp.Client, error) {
+	if c := s.client; c != nil {
+		var err error
+		if time.Since(s.lastUsed) > smtpMaxIdle {
+			err = c.Noop()
+		}
+		if err == nil {
+			return c, nil
+		}
+		s.log.Debug("smtp kept connection unusable; reconnecting", "err", err)
+		s.drop()
+	}
+	c, err := s.dial(ctx, s.active.Store)
+	if err != nil {
+		s.active.Store(nil)
+		return nil, err
+	}
+	s.client, s.lastUsed = c, time.Now()
+	return c, nil
+}
+
+// transaction runs MAIL, RCPT for each recipient, and DATA (RFC 5321 3.3).
+func (s *SMTPSender) transaction(c *smtp.Client, from string, to []string, raw []byte) error {
+	if err := c.Mail(from); err != nil {
+		return smtpFailure("MAIL FROM", err)
+	}
+	var refused []rcptRefusal
+	for _, r := range to {
+		err := c.Rcpt(r)
+		var tp *textproto.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &tp):
+			refused = append(refused, rcptRefusal{rcpt: r, err: tp})
+		default:
+			return smtpFailure("RCPT TO", err)
+		}
+	}
+	if len(refused) > 0 {
+		return refusedRecipients(refused, len(to))
+	}
+	w, err := c.Data()
+	if err != nil {
+		return smtpFailure("DATA", err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		_ = w.Close()
+		return smtpFailure("DATA", err)
+	}
+	// The reply to the final dot is the server taking responsibility for
+	// the message (RFC 5321 4.1.1.4), or refusing it.
+	if err := w.Close(); err != nil {
+		return smtpFailure("DATA", err)
+	}
+	return nil
+}
+
+// recover leaves the kept connection usable after a failed transaction: a
+// refusal is followed by RSET; anything else (or a failed RSET) drops it.
+func (s *SMTPSender) recover(ctx context.Context, err error) {
+	var se *SMTPError
+	if ctx.Err() == nil && errors.As(err, &se) && se.Code != 0 && s.client != nil {
+		if rerr := s.client.Reset(); rerr == nil {
+			s.lastUsed = time.Now()
+			return
+		}
+	}
+	s.drop()
+}
+
+// drop closes the kept connection without QUIT.
+func (s *SMTPSender) drop() {
+	if s.client != nil {
+		_ = s.client.Close()
+		s.client = nil
+	}
+	if c := s.active.Swap(nil); c != nil {
+		_ = c.Close()
+	}
+}
+
+// abort runs when a Send's context ends: closing the connection fails the
+// exchange in progress at once.
+func (s *SMTPSender) abort() {
+	if c := s.active.Load(); c != nil {
+		_ = c.Close()
+	}
+}
+
+// dial connects, secures, greets (EHLO) and authenticates through go-mail.
+// register is told the new connection at once, so that the caller's context
+// can close it.
+func (s *SMTPSender) dial(ctx context.Context, register func(*deadlineConn)) (*smtp.Client, error) {
+	tlsCfg := newTLSConfig(s.host, s.cfg.RootCAs)
+	var conn *deadlineConn
+	dialFn := func(ctx context.Context, _, addr string) (net.Conn, error) {
+		c, err := dialTCP(ctx, addr, s.cfg.Timeout)
+		if err != nil {
+			return nil, err
+		}
+		conn = c
+		register(c)
+		if s.cfg.TLS != TLSImplicit {
+			return c, nil
+		}
+		tc := tls.Client(c, tlsCfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, err
+		}
+		return tc, nil
+	}
+	opts := []mail.Option{
+		mail.WithPort(s.port),
+		mail.WithTimeout(s.cfg.Timeout),
+		mail.WithHELO(s.cfg.HELO),
+		mail.WithTLSConfig(tlsCfg),
+		mail.WithDialContextFunc(dialFn),
+	}
+	switch s.cfg.TLS {
+	case TLSImplicit:
+		// Our dialFn does the handshake; go-mail must not try STARTTLS.
+		opts = append(opts, mail.WithSSL())
+	case TLSStartTLS:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	mc, err := mail.NewClient(s.host, opts...)
+	if err != nil {
+		return nil, smtpPermanent("connect", err)
+	}
+	c, err := mc.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		// go-mail leaves the connection open when EHLO or STARTTLS fails.
+		if conn != nil {
+			_ = conn.Close()
+		}
+		return nil, smtpFailure("connect", err)
+	}
+	if err := s.auth(c); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// auth authenticates with PLAIN, or LOGIN when PLAIN is not offered (RFC
+// 4954). Plaintext auth is only reached on connections the configuration
+// allowed to be plaintext.
+func (s *SMTPSender) auth(c *smtp.Client) error {
+	if s.cfg.Username == "" {
+		return nil
+	}
+	ok, mechs := c.Extension("AUTH")
+	if !ok {
+		return smtpPermanent("AUTH", errors.New("server offers no AUTH (RFC 4954) but a username is configured"))
+	}
+	allowPlaintext := s.cfg.TLS == TLSNone
+	var a smtp.Auth
+	switch offered := strings.Fields(strings.ToUpper(mechs)); {
+	case slices.Contains(offered, "PLAIN"):
+		a = smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.host, allowPlaintext)
+	case slices.Contains(offered, "LOGIN"):
+		a = smtp.LoginAuth(s.cfg.Username, s.cfg.Password, s.host, allowPlaintext)
+	default:
+		return smtpPermanent("AUTH", fmt.Errorf("server offers AUTH %s, neither PLAIN nor LOGIN", mechs))
+	}
+	if err := c.Auth(a); err != nil {
+		var tp *textproto.Error
+		if errors.As(err, &tp) {
+			return smtpFailure("AUTH", err)
+		}
+		if errors.Is(err, smtp.ErrUnencrypted) || errors.Is(err, smtp.ErrWrongHostname) {
+			return smtpPermanent("AUTH", err)
+		}
+		return smtpFailure("AUTH", err)
+	}
+	return nil
+}
+
+// Check connects, secures, greets and authenticates on a connection of its
+// own, then says QUIT. Used by `complaintd check`.
+func (s *SMTPSender) Check(ctx context.Context) (string, error) {
+	var cur atomic.Pointer[deadlineConn]
+	stop := context.AfterFunc(ctx, func() {
+		if c := cur.Load(); c != nil {
+			_ = c.Close()
+		}
+	})
+	defer stop()
+	c, err := s.dial(ctx, cur.Store)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = c.Close() }()
+
+	transport := "no TLS (plaintext)"
+	if st, err := c.GetTLSConnectionState(); err == nil {
+		mode := "STARTTLS"
+		if s.cfg.TLS == TLSImplicit {
+			mode = "implicit TLS"
+		}
+		transport = describeTLS(mode, *st, s.host)
+	}
+	var exts []string
+	for _, name := range []string{"8BITMIME", "SMTPUTF8", "PIPELINING", "SIZE", "DSN", "CHUNKING", "ENHANCEDSTATUSCODES", "AUTH"} {
+		if ok, param := c.Extension(name); ok {
+			exts = append(exts, strings.TrimSpace(name+" "+param))
+		}
+	}
+	if err := c.Quit(); err != nil {
+		return "", smtpFailure("QUIT", err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "SMTP %s over %s; EHLO %s accepted", s.cfg.Addr, transport, s.cfg.HELO)
+	if len(exts) > 0 {
+		fmt.Fprintf(&b, "; extensions: %s", strings.Join(exts, ", "))
+	}
+	if s.cfg.Username != "" {
+		fmt.Fprintf(&b, "; authenticated as %s", s.cfg.Username)
+	} else {
+		b.WriteString("; no authentication configured")
+	}
+	b.WriteString(".")
+	return b.String(), nil
+}
+
+// Close says QUIT on the kept connection and makes further Sends fail.
+func (s *SMTPSender) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.client == nil {
+		return nil
+	}
+	err := s.client.Quit()
+	s.drop()
+	if err != nil {
+		return smtpFailure("QUIT", err)
+	}
+	return nil
+}

@@ -1,0 +1,328 @@
+package mailbox_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/mailbox/mailtest"
+)
+
+// temporary is what the outbox looks for.
+type temporary interface{ Temporary() bool }
+
+func startSMTP(t *testing.T, opts mailtest.SMTPOptions) *mailtest.SMTPServer {
+	t.Helper()
+	opts.Logger = testLogger(t)
+	srv, err := mailtest.StartSMTP(opts)
+	if err != nil {
+		t.Fatalf("StartSMTP: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func newSender(t *testing.T, cfg mailbox.SMTPConfig) *mailbox.SMTPSender {
+	t.Helper()
+	if cfg.HELO == "" {
+		cfg.HELO = "complaintd.test"
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	s, err := mailbox.NewSMTPSender(cfg, testLogger(t))
+	if err != nil {
+		t.Fatalf("NewSMTPSender: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// outgoing is a rendered message with the lines SMTP transparency must
+// protect (RFC 5321 4.5.2): a lone dot, leading dots, and 8-bit text.
+func outgoing(n int) []byte {
+	return []byte("From: Klachten <klachten@kinderopvang.example>\r\n" +
+		"To: ouder@example.nl\r\n" +
+		"Subject: [KL-2026-004" + string(rune('0'+n)) + "] Ontvangstbevestiging\r\n" +
+		"Auto-Submitted: auto-replied\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"\r\n" +
+		"Uw klacht is ontvangen.\r\n" +
+		".\r\n" +
+		"..twee punten\r\n" +
+		".één punt en UTF-8\r\n" +
+		"Met vriendelijke groet\r\n")
+}
+
+func wait(t *testing.T, srv *mailtest.SMTPServer, n int) []mailtest.Captured {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
+	defer cancel()
+	msgs, err := srv.Wait(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+func TestSMTPSendsExactBytesAndReusesConnection(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	to := []string{"ouder@example.nl", "klachtenfunctionaris@kinderopvang.example"}
+	for i := range 2 {
+		if err := s.Send(t.Context(), "bounces@kinderopvang.example", to, outgoing(i)); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	msgs := wait(t, srv, 2)
+	for i, m := range msgs {
+		if !bytes.Equal(m.Raw, outgoing(i)) {
+			t.Errorf("message %d arrived altered:\n got %q\nwant %q", i, m.Raw, outgoing(i))
+		}
+		if m.From != "bounces@kinderopvang.example" || !slices.Equal(m.To, to) {
+			t.Errorf("message %d envelope: from %q to %v", i, m.From, m.To)
+		}
+	}
+	if n := srv.Sessions(); n != 1 {
+		t.Errorf("two sends used %d connections, want 1 (connection reuse)", n)
+	}
+}
+
+func TestSMTPRefusals(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	to := []string{"ouder@example.nl"}
+
+	srv.Refuse(1, 451, "Greylisted, please try again later")
+	err := s.Send(t.Context(), "a@kinderopvang.example", to, outgoing(1))
+	var tmp temporary
+	if !errors.As(err, &tmp) || !tmp.Temporary() {
+		t.Fatalf("451: err = %v, want Temporary() == true", err)
+	}
+	var se *mailbox.SMTPError
+	if !errors.As(err, &se) || se.Code != 451 {
+		t.Fatalf("451: err = %#v, want *SMTPError with Code 451", err)
+	}
+
+	srv.Refuse(1, 550, "Message rejected as spam")
+	err = s.Send(t.Context(), "a@kinderopvang.example", to, outgoing(2))
+	if !errors.As(err, &tmp) || tmp.Temporary() {
+		t.Fatalf("550: err = %v, want Temporary() == false", err)
+	}
+	if !strings.Contains(err.Error(), "Message rejected as spam") {
+		t.Errorf("550: error %q lacks the server's text", err)
+	}
+	if !errors.As(err, &se) || se.Code != 550 {
+		t.Fatalf("550: want Code 550, got %v", err)
+	}
+
+	// The server recovers and so does the kept connection.
+	if err := s.Send(t.Context(), "a@kinderopvang.example", to, outgoing(3)); err != nil {
+		t.Fatalf("Send after refusals: %v", err)
+	}
+	if msgs := wait(t, srv, 1); len(msgs) != 1 || !bytes.Equal(msgs[0].Raw, outgoing(3)) {
+		t.Fatalf("captured %d messages, want only the accepted one", len(msgs))
+	}
+	if n := srv.Sessions(); n != 1 {
+		t.Errorf("refusals cost a connection: %d sessions, want 1", n)
+	}
+}
+
+func TestSMTPPartlyRefusedRecipientsFailTheMessage(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	srv.RefuseRecipient("weg@example.nl", 550, "5.1.1 No such user")
+
+	err := s.Send(t.Context(), "a@kinderopvang.example", []string{"ouder@example.nl", "weg@example.nl"}, outgoing(1))
+	var se *mailbox.SMTPError
+	if !errors.As(err, &se) || se.Temporary() || se.Code != 550 {
+		t.Fatalf("err = %v, want permanent *SMTPError 550", err)
+	}
+	if !strings.Contains(err.Error(), "weg@example.nl") || !strings.Contains(err.Error(), "No such user") {
+		t.Errorf("error %q does not say which recipient and why", err)
+	}
+
+	srv.RefuseRecipient("later@example.nl", 452, "4.2.2 Mailbox full")
+	err = s.Send(t.Context(), "a@kinderopvang.example", []string{"weg@example.nl", "later@example.nl"}, outgoing(2))
+	if !errors.As(err, &se) || !se.Temporary() || se.Code != 452 {
+		t.Fatalf("mixed 5xx/4xx: err = %v, want temporary 452", err)
+	}
+
+	if err := s.Send(t.Context(), "a@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(3)); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	msgs := wait(t, srv, 1)
+	if len(msgs) != 1 || !bytes.Equal(msgs[0].Raw, outgoing(3)) {
+		t.Fatalf("captured %d messages; a partly refused message must not be sent at all", len(msgs))
+	}
+}
+
+func TestSMTPTLSVerifiesCertificates(t *testing.T) {
+	for _, mode := range []string{"implicit", "starttls"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := startSMTP(t, mailtest.SMTPOptions{TLS: mode})
+			cfg := mailbox.SMTPConfig{Addr: srv.Addr(), TLS: mode}
+
+			err := newSender(t, cfg).Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(1))
+			var tmp temporary
+			if !errors.As(err, &tmp) || tmp.Temporary() {
+				t.Fatalf("unknown CA: err = %v, want a permanent failure", err)
+			}
+
+			cfg.RootCAs = srv.RootCAs()
+			s := newSender(t, cfg)
+			if err := s.Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(1)); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			if msgs := wait(t, srv, 1); !bytes.Equal(msgs[0].Raw, outgoing(1)) {
+				t.Fatal("message altered over TLS")
+			}
+			summary, err := s.Check(t.Context())
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if !strings.Contains(summary, "certificate verified for 127.0.0.1") {
+				t.Errorf("Check summary: %s", summary)
+			}
+		})
+	}
+}
+
+func TestSMTPAuth(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{TLS: "starttls", Username: "daemon", Password: "s3cret"})
+	cfg := mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "starttls", RootCAs: srv.RootCAs()}
+
+	var se *mailbox.SMTPError
+	err := newSender(t, cfg).Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(1))
+	if !errors.As(err, &se) || se.Temporary() || se.Code/100 != 5 {
+		t.Fatalf("without credentials: err = %v, want a permanent 5xx", err)
+	}
+
+	cfg.Username, cfg.Password = "daemon", "wrong"
+	err = newSender(t, cfg).Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(1))
+	if !errors.As(err, &se) || se.Temporary() || se.Code != 535 {
+		t.Fatalf("wrong password: err = %v, want permanent 535", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+
+	cfg.Password = "s3cret"
+	s := newSender(t, cfg)
+	if err := s.Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(2)); err != nil {
+		t.Fatalf("Send with credentials: %v", err)
+	}
+	if msgs := wait(t, srv, 1); !bytes.Equal(msgs[0].Raw, outgoing(2)) {
+		t.Fatal("message altered")
+	}
+	summary, err := s.Check(t.Context())
+	if err != nil || !strings.Contains(summary, "authenticated as daemon") {
+		t.Fatalf("Check = %q, %v", summary, err)
+	}
+}
+
+func TestSMTPReconnectsAfterConnectionLoss(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	if err := s.Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.DropConnections(); n != 1 {
+		t.Fatalf("dropped %d connections, want 1", n)
+	}
+	if err := s.Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(2)); err != nil {
+		t.Fatalf("Send after the server dropped the connection: %v", err)
+	}
+	if msgs := wait(t, srv, 2); !bytes.Equal(msgs[1].Raw, outgoing(2)) {
+		t.Fatal("second message altered")
+	}
+	if n := srv.Sessions(); n != 2 {
+		t.Errorf("sessions = %d, want 2", n)
+	}
+}
+
+func TestSMTPSilentServerTimesOut(t *testing.T) {
+	addr, closeSilent, err := mailtest.StartSilent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeSilent)
+	s := newSender(t, mailbox.SMTPConfig{Addr: addr, TLS: "none", Timeout: 200 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- s.Send(t.Context(), "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(1)) }()
+	select {
+	case err := <-done:
+		var se *mailbox.SMTPError
+		if !errors.As(err, &se) || !se.Temporary() || se.Code != 0 {
+			t.Fatalf("err = %v, want a temporary *SMTPError without reply code", err)
+		}
+	case <-time.After(failAfter):
+		t.Fatal("Send hangs on a silent server")
+	}
+}
+
+func TestSMTPCancelledContext(t *testing.T) {
+	addr, closeSilent, err := mailtest.StartSilent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeSilent)
+	s := newSender(t, mailbox.SMTPConfig{Addr: addr, TLS: "none", Timeout: time.Hour})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Send(ctx, "a@kinderopvang.example", []string{"b@example.nl"}, outgoing(1)) }()
+	cancel()
+	select {
+	case err := <-done:
+		var tmp temporary
+		if !errors.As(err, &tmp) || !tmp.Temporary() {
+			t.Fatalf("err = %v, want a temporary failure", err)
+		}
+	case <-time.After(failAfter):
+		t.Fatal("Send ignores context cancellation")
+	}
+}
+
+func TestSMTPConfigValidation(t *testing.T) {
+	cases := []struct {
+		name  string
+		cfg   mailbox.SMTPConfig
+		field string
+	}{
+		{"loopback plaintext", mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none"}, ""},
+		{"remote plaintext", mailbox.SMTPConfig{Addr: "smtp.example.org:25", TLS: "none"}, "SMTPConfig.TLS"},
+		{"remote plaintext allowed", mailbox.SMTPConfig{Addr: "smtp.example.org:25", TLS: "none", AllowInsecure: true}, ""},
+		{"remote with auth over starttls", mailbox.SMTPConfig{Addr: "smtp.example.org:587", TLS: "starttls", Username: "u", Password: "p"}, ""},
+		{"username without password", mailbox.SMTPConfig{Addr: "smtp.example.org:465", Username: "u"}, "SMTPConfig.Password"},
+		{"bad mode", mailbox.SMTPConfig{Addr: "smtp.example.org:465", TLS: "tls"}, "SMTPConfig.TLS"},
+		{"bad address", mailbox.SMTPConfig{Addr: "smtp.example.org"}, "SMTPConfig.Addr"},
+		{"bad HELO", mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none", HELO: "two words"}, "SMTPConfig.HELO"},
+		{"negative timeout", mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none", Timeout: -1}, "SMTPConfig.Timeout"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := mailbox.NewSMTPSender(tc.cfg, nil)
+			switch {
+			case tc.field == "" && err != nil:
+				t.Fatalf("NewSMTPSender: %v", err)
+			case tc.field != "" && (!errors.Is(err, mailbox.ErrInvalidConfig) || !strings.Contains(err.Error(), tc.field)):
+				t.Fatalf("err = %v, want ErrInvalidConfig naming %s", err, tc.field)
+			}
+		})
+	}
+
+	s, err := mailbox.NewSMTPSender(mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Send(t.Context(), "a@b", nil, outgoing(1))
+	var se *mailbox.SMTPError
+	if !errors.As(err, &se) || se.Temporary() {
+		t.Fatalf("Send without recipients: err = %v, want permanent", err)
+	}
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"  // PostgreSQL driver, registered as "postgres".
+	_ "modernc.org/sqlite" // Pure-Go SQLite driver, registered as "sqlite".
+)
+
+// Dialects.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Options tune a database handle.
+type Options struct {
+	// QueryTimeout bounds every single query (default 30s). A transaction as a
+	// whole is bounded by the caller's context.
+	QueryTimeout time.Duration
+	// MaxOpenConns caps the pool (default 10 for PostgreSQL, 4 for SQLite).
+	MaxOpenConns int
+}
+
+// DB is one database, PostgreSQL or SQLite, behind one set of queries.
+type DB struct {
+	x            *sqlx.DB
+	dialect      string
+	queryTimeout time.Duration
+
+	mu sync.Mutex
+	// locks held by this handle on SQLite, where there is no advisory lock:
+	// one daemon owns an SQLite file, so exclusion within the process is enough.
+	locks map[string]bool
+	// stmts caches prepared statements by query text.
+	stmts map[string]*sqlx.Stmt
+}
+
+// Open connects to url: "postgres://…" (or "postgresql://…") or "sqlite:PATH".
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	dialect, driver, dsn, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	x, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	db := &DB{x: x, dialect: dialect, queryTimeout: opts.QueryTimeout, locks: map[string]bool{}, stmts: map[string]*sqlx.Stmt{}}
+	if db.queryTimeout <= 0 {
+		db.queryTimeout = 30 * time.Second
+	}
+	maxConns := opts.MaxOpenConns
+	if maxConns <= 0 {
+		maxConns = 10
+		if dialect == SQLite {
+			maxConns = 4
+		}
+	}
+	x.SetMaxOpenConns(maxConns)
+	x.SetMaxIdleConns(maxConns)
+	x.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.Ping(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// parseURL maps a configuration URL to a driver and its DSN.
+func parseURL(rawURL string) (dialect, driver, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return "", "", "", fmt.Errorf("store: database url: %w", err)
+		}
+		q := u.Query()
+		// Raw messages are bytea; sending them in binary avoids a hex copy twice
+		// their size on the client.
+		if q.Get("binary_parameters") == "" {
+			q.Set("binary_parameters", "yes")
+		}
+		u.RawQuery = q.Encode()
+		return Postgres, "postgres", u.String(), nil
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if path == "" {
+			return "", "", "", errors.New("store: database url: sqlite: needs a file path, e.g. sqlite:complaintd.db")
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if _, err := os.Stat(dir); err != nil {
+				return "", "", "", fmt.Errorf("store: database url: folder of %s: %w", path, err)
+			}
+		}
+		// WAL lets readers run beside the writer; IMMEDIATE transactions take the
+		// write lock up front so two writers wait (busy_timeout) instead of failing
+		// with SQLITE_BUSY when a read turns into a write.
+		v := url.Values{}
+		v.Add("_pragma", "journal_mode(WAL)")
+		v.Add("_pragma", "busy_timeout(30000)")
+		v.Add("_pragma", "foreign_keys(1)")
+		v.Add("_pragma", "synchronous(NORMAL)")
+		v.Set("_txlock", "immediate")
+		return SQLite, "sqlite", "file:" + path + "?" + v.Encode(), nil
+	default:
+		return "", "", "", fmt.Errorf("store: database url %q: must start with postgres:// or sqlite: (e.g. sqlite:complaintd.db)", redactURL(rawURL))
+	}
+}
+
+// redactURL hides a password in a URL so it can appear in an error message.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+// Dialect is Postgres or SQLite.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	defer cancel()
+	if err := db.x.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping %s: %w", db.dialect, err)
+	}
+	return nil
+}
+
+// Close closes the prepared statements and the pool.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = map[string]*sqlx.Stmt{}
+	db.mu.Unlock()
+	if err := db.x.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}

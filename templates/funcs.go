@@ -1,0 +1,130 @@
+package templates
+
+import (
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+var months = map[string][12]string{
+	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+var weekdays = map[string][7]string{
+	"nl": {"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
+	"en": {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+}
+
+// statusLabels are the plain-language names of case states (complaint-law.md 8.1).
+var statusLabels = map[string]map[string]string{
+	"nl": {
+		"received": "ontvangen", "acknowledged": "ontvangst bevestigd", "in_progress": "in behandeling",
+		"decided": "oordeel verzonden", "closed": "afgerond", "withdrawn": "ingetrokken",
+	},
+	"en": {
+		"received": "received", "acknowledged": "receipt confirmed", "in_progress": "being handled",
+		"decided": "judgment sent", "closed": "closed", "withdrawn": "withdrawn",
+	},
+}
+
+// status names a case state in lang; an unknown state is shown as it is.
+func status(lang string) func(string) string {
+	return func(code string) string {
+		if l, ok := statusLabels[lang][code]; ok {
+			return l
+		}
+		return code
+	}
+}
+
+// date writes a calendar date the way people write it in lang: "19 november 2026".
+// Times arrive already in the organisation's time zone.
+func date(lang string) func(time.Time) string {
+	return func(t time.Time) string {
+		return fmt.Sprintf("%d %s %d", t.Day(), months[lang][t.Month()-1], t.Year())
+	}
+}
+
+// day is date with the weekday in front: "donderdag 31 december 2026".
+func day(lang string) func(time.Time) string {
+	return func(t time.Time) string {
+		return weekdays[lang][t.Weekday()] + " " + date(lang)(t)
+	}
+}
+
+// datetime is date with the clock time: "19 november 2026 om 21:48".
+func datetime(lang string) func(time.Time) string {
+	at := map[string]string{"nl": "om", "en": "at"}[lang]
+	return func(t time.Time) string {
+		return fmt.Sprintf("%s %s %02d:%02d", date(lang)(t), at, t.Hour(), t.Minute())
+	}
+}
+
+// quote prefixes every line with "> ", the way mail clients quote.
+func quote(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = ">"
+		} else {
+			lines[i] = "> " + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// indent prefixes every non-empty line with n spaces.
+func indent(n int, s string) string {
+	pad := strings.Repeat(" ", n)
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// paragraphs turns plain text into escaped HTML: blank lines separate
+// paragraphs, single line breaks stay line breaks. The text is data (often a
+// parent's own words); it is escaped, never interpreted.
+func paragraphs(s string) htmltemplate.HTML {
+	var b strings.Builder
+	for _, p := range strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n\n") {
+		p = strings.Trim(p, "\n")
+		if p == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		for i, l := range strings.Split(p, "\n") {
+			if i > 0 {
+				b.WriteString("<br>\n")
+			}
+			b.WriteString(htmltemplate.HTMLEscapeString(l))
+		}
+		b.WriteString("</p>\n")
+	}
+	return htmltemplate.HTML(b.String())
+}
+
+// textFuncs are the functions of the plain-text parse. It parses the html
+// block too (one file holds all three), so HTML-only functions need a name
+// here; they are never called in plain text.
+func textFuncs(lang string) texttemplate.FuncMap {
+	return texttemplate.FuncMap{
+		"date": date(lang), "day": day(lang), "datetime": datetime(lang),
+		"quote": quote, "indent": indent, "upper": strings.ToUpper, "status": status(lang),
+		"paragraphs": func(s string) string { return s },
+	}
+}
+
+func htmlFuncs(lang string) htmltemplate.FuncMap {
+	return htmltemplate.FuncMap{
+		"date": date(lang), "day": day(lang), "datetime": datetime(lang),
+		"quote": quote, "indent": indent, "upper": strings.ToUpper, "status": status(lang),
+		"paragraphs": paragraphs,
+	}
+}

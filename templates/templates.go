@@ -1,0 +1,204 @@
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+)
+
+//go:embed mail/*/*.tmpl
+var embedded embed.FS
+
+// Languages are the languages every message exists in.
+var languages = []string{"nl", "en"}
+
+// ErrUnknown is returned for a message name or language there is no template for.
+var ErrUnknown = errors.New("templates: unknown template")
+
+// Set is every message template, parsed and checked once at start-up.
+//
+// Files whose name starts with "_" hold blocks shared by every message of
+// their language (the escalation routes, the signature); they are parsed into
+// each message and can be overridden like any other file.
+type Set struct {
+	text map[string]*texttemplate.Template // key lang/name: blocks "subject" and "text"
+	html map[string]*htmltemplate.Template // key lang/name: block "html"
+}
+
+// New parses the embedded templates and, when overrideDir is not empty, the
+// operator's replacements from overrideDir/LANG/NAME.tmpl. A replacement must
+// have the name of an existing message (a typo would otherwise be ignored
+// silently) and define the same three blocks.
+func New(overrideDir string) (*Set, error) {
+	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	sources := map[string]string{} // lang/name → source
+	names := map[string][]string{} // lang → names
+	for _, lang := range languages {
+		entries, err := fs.ReadDir(embedded, "mail/"+lang)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		for _, e := range entries {
+			name, ok := strings.CutSuffix(e.Name(), ".tmpl")
+			if !ok {
+				continue
+			}
+			b, err := fs.ReadFile(embedded, path.Join("mail", lang, e.Name()))
+			if err != nil {
+				return nil, fmt.Errorf("templates: %w", err)
+			}
+			sources[lang+"/"+name] = string(b)
+			names[lang] = append(names[lang], name)
+		}
+	}
+	if !slices.Equal(names["nl"], names["en"]) {
+		return nil, fmt.Errorf("templates: nl has %v but en has %v", names["nl"], names["en"])
+	}
+	if overrideDir != "" {
+		if err := readOverrides(overrideDir, sources); err != nil {
+			return nil, err
+		}
+	}
+	for key, src := range sources {
+		lang, name, _ := strings.Cut(key, "/")
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		if err := s.parse(key, lang, src, partials(sources, lang)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// readOverrides replaces sources with the files in dir/LANG/NAME.tmpl.
+func readOverrides(dir string, sources map[string]string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("templates: override folder: %w", err)
+	}
+	for _, lang := range languages {
+		files, err := filepath.Glob(filepath.Join(dir, lang, "*.tmpl"))
+		if err != nil {
+			return fmt.Errorf("templates: override folder: %w", err)
+		}
+		for _, f := range files {
+			key := lang + "/" + strings.TrimSuffix(filepath.Base(f), ".tmpl")
+			if _, ok := sources[key]; !ok {
+				return fmt.Errorf("templates: override %s: %w (known: %s)", f, ErrUnknown, strings.Join(known(sources, lang), ", "))
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("templates: override: %w", err)
+			}
+			sources[key] = string(b)
+		}
+	}
+	return nil
+}
+
+// partials returns the shared blocks of lang, in a stable order.
+func partials(sources map[string]string, lang string) []string {
+	var keys []string
+	for k := range sources {
+		if strings.HasPrefix(k, lang+"/_") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = sources[k]
+	}
+	return out
+}
+
+func known(sources map[string]string, lang string) []string {
+	var out []string
+	for k := range sources {
+		if name, ok := strings.CutPrefix(k, lang+"/"); ok {
+			out = append(out, name+".tmpl")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// parse reads one file twice: with text/template for the subject and the
+// plain text, and with html/template, which escapes by context, for the HTML.
+func (s *Set) parse(key, lang, src string, shared []string) error {
+	t := texttemplate.New(key).Option("missingkey=error").Funcs(textFuncs(lang))
+	h := htmltemplate.New(key).Option("missingkey=error").Funcs(htmlFuncs(lang))
+	for _, p := range append(shared, src) {
+		var err error
+		if t, err = t.Parse(p); err != nil {
+			return fmt.Errorf("templates: %s: %w", key, err)
+		}
+		if h, err = h.Parse(p); err != nil {
+			return fmt.Errorf("templates: %s: %w", key, err)
+		}
+	}
+	for _, block := range []string{"subject", "text", "html"} {
+		if t.Lookup(block) == nil {
+			return fmt.Errorf("templates: %s: no {{define %q}} block", key, block)
+		}
+	}
+	s.text[key], s.html[key] = t, h
+	return nil
+}
+
+// Render renders message name in lang with data. The subject comes back as
+// one line; a missing field in data is an error, never an empty string.
+func (s *Set) Render(name, lang string, data any) (subject, text, html string, err error) {
+	key := lang + "/" + name
+	t, ok := s.text[key]
+	if !ok {
+		return "", "", "", fmt.Errorf("%w: %s", ErrUnknown, key)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "subject", data); err != nil {
+		return "", "", "", fmt.Errorf("templates: %s subject: %w", key, err)
+	}
+	// A subject is one header line: whatever the data held (a parent's own
+	// subject may carry line breaks), it must not break out of it.
+	subject = strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := t.ExecuteTemplate(&b, "text", data); err != nil {
+		return "", "", "", fmt.Errorf("templates: %s text: %w", key, err)
+	}
+	text = tidyText(b.String())
+	b.Reset()
+	if err := s.html[key].ExecuteTemplate(&b, "html", data); err != nil {
+		return "", "", "", fmt.Errorf("templates: %s html: %w", key, err)
+	}
+	return subject, text, strings.TrimSpace(b.String()) + "\n", nil
+}
+
+// tidyText trims trailing spaces and runs of blank lines that template
+// actions leave behind, so the plain text reads as written.
+func tidyText(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	var out []string
+	blank := true // drop leading blank lines
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+}

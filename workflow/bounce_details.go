@@ -1,0 +1,389 @@
+package workflow
+
+import (
+	"encoding/json"
+	"mime"
+	"net/textproto"
+	"strings"
+)
+
+// What a delivery report says: the outcome, the recipients it is about and
+// the Message-IDs of the message it returns.
+
+// dsnOutcome reads the per-recipient groups of a delivery-status part
+// (RFC 3464 section 2.3): the Action, else the class of the Status. When
+// recipients differ, the worst outcome is reported with its recipients.
+func dsnOutcome(groups []textproto.MIMEHeader) (string, []string) {
+	rank := map[string]int{OutcomeDelivered: 1, OutcomeDelayed: 2, OutcomeFailed: 3}
+	outcome := ""
+	var rcpts []string
+	for _, g := range groups {
+		o := actionOutcome(g.Get("Action"), g.Get("Status"))
+		if o == "" || rank[o] < rank[outcome] {
+			continue
+		}
+		if rank[o] > rank[outcome] {
+			outcome, rcpts = o, nil
+		}
+		// Original-Recipient is the address as we gave it (with ORCPT),
+		// Final-Recipient the one the reporting MTA tried: both may be
+		// needed to find the participant.
+		for _, k := range []string{"Original-Recipient", "Final-Recipient"} {
+			if a := dsnAddress(g.Get(k)); a != "" {
+				rcpts = appendNew(rcpts, a)
+			}
+		}
+	}
+	return outcome, rcpts
+}
+
+// actionOutcome maps an RFC 3464 Action (section 2.3.3) and Status
+// (section 2.3.4, RFC 3463 classes) to an outcome. The Action decides:
+// Yahoo answers "failed" with a 4.x.x status when it gives up.
+func actionOutcome(action, status string) string {
+	switch a := strings.ToLower(strings.TrimSpace(action)); {
+	case strings.HasPrefix(a, "failed"):
+		return OutcomeFailed
+	case strings.HasPrefix(a, "delayed"):
+		return OutcomeDelayed
+	case strings.HasPrefix(a, "delivered"), strings.HasPrefix(a, "relayed"), strings.HasPrefix(a, "expanded"),
+		strings.HasPrefix(a, "deliverable"): // sendmail's answer to a verify request
+		return OutcomeDelivered
+	}
+	switch s := strings.TrimSpace(status); {
+	case strings.HasPrefix(s, "5."):
+		return OutcomeFailed
+	case strings.HasPrefix(s, "4."):
+		return OutcomeDelayed
+	case strings.HasPrefix(s, "2."):
+		return OutcomeDelivered
+	}
+	return ""
+}
+
+// dsnFieldsInText picks the delivery-status fields out of a report whose
+// structure is broken or that pasted them into its text (Amazon WorkMail):
+// the worst Action, and the first Status and recipient with it.
+func dsnFieldsInText(text string) textproto.MIMEHeader {
+	g := textproto.MIMEHeader{}
+	for line := range strings.Lines(text) {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		switch k := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(key)); k {
+		case "Action":
+			if g.Get(k) == "" || actionOutcome(value, "") == OutcomeFailed {
+				g.Set(k, strings.TrimSpace(value))
+			}
+		case "Status", "Final-Recipient", "Original-Recipient":
+			if g.Get(k) == "" {
+				g.Set(k, strings.TrimSpace(value))
+			}
+		}
+	}
+	return g
+}
+
+// textOutcome reads the outcome of a report from its words. Delay
+// warnings say so (Exim, sendmail, Gmail, Postfix, OpenSMTPD); anything
+// else is a classic non-delivery report: a failure.
+func textOutcome(subject, text string) string {
+	s, t := strings.ToLower(subject), strings.ToLower(text)
+	if strings.HasPrefix(s, "successful mail delivery report") || strings.HasPrefix(s, "success notice") ||
+		strings.HasPrefix(s, "delivered:") ||
+		strings.HasPrefix(s, "relayed:") || strings.HasPrefix(s, "bezorgd:") ||
+		strings.Contains(t, "delivery report that you requested") {
+		return OutcomeDelivered
+	}
+	if strings.Contains(t, "permanent") {
+		return OutcomeFailed
+	}
+	if strings.Contains(s, "delay") || strings.Contains(s, "vertraagd") || strings.HasPrefix(s, "deferral notice") {
+		return OutcomeDelayed
+	}
+	for _, p := range []string{
+		"has not yet been delivered", "will continue to try", "will keep trying", "will be retried",
+		"warning message only", "this is a warning only", "has been delayed", "temporary failure report",
+		"still trying", "nog niet bezorgd", "vertraagd",
+	} {
+		if strings.Contains(t, p) {
+			return OutcomeDelayed
+		}
+	}
+	return OutcomeFailed
+}
+
+// dsnAddress reads an address field "address-type; address" (RFC 3464
+// section 2.3.2), decoding the RFC 2047 words some MTAs leave in it.
+func dsnAddress(v string) string {
+	if _, addr, ok := strings.Cut(v, ";"); ok {
+		v = addr
+	}
+	v = strings.Trim(strings.TrimSpace(v), "<>")
+	if i := strings.IndexAny(v, " \t("); i >= 0 {
+		v = v[:i]
+	}
+	if !strings.Contains(v, "@") {
+		return ""
+	}
+	return normalAddress(v)
+}
+
+// normalAddress is addr lower-case, with the RFC 2047 words that sendmail
+// leaves in reported addresses decoded ("=?utf-8?B?…?=@example.org").
+func normalAddress(addr string) string {
+	if strings.Contains(addr, "=?") {
+		if d, err := new(mime.WordDecoder).DecodeHeader(addr); err == nil {
+			addr = d
+		}
+	}
+	return strings.ToLower(addr)
+}
+
+// bouncedRecipients finds the failed addresses of a report without
+// delivery-status fields: X-Failed-Recipients (Exim), else the addresses
+// the text presents as recipients, else the To of the returned message.
+func bouncedRecipients(m Mail, h textproto.MIMEHeader) []string {
+	var out []string
+	for _, v := range h.Values("X-Failed-Recipients") {
+		for _, a := range strings.Split(v, ",") {
+			if a := dsnAddress(a); a != "" {
+				out = appendNew(out, a)
+			}
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	report, returned := splitReturnedCopy(m.Text())
+	for line := range strings.Lines(report) {
+		for _, a := range recipientsInLine(line) {
+			out = appendNew(out, a)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, e := range m.EmbeddedHeaders() {
+		for _, a := range firstAddresses(e.Get("To")) {
+			out = appendNew(out, strings.ToLower(a))
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	// The returned header pasted into the text (sendmail V5, qmail).
+	for line := range strings.Lines(returned) {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "to") {
+			for _, a := range firstAddresses(strings.TrimSpace(v)) {
+				out = appendNew(out, strings.ToLower(a))
+			}
+			break
+		}
+	}
+	return out
+}
+
+// splitReturnedCopy splits the text of a plain-text report into the report
+// and the copy of the returned message that MTAs append after a line such
+// as "------ This is a copy of the message, including all the headers.
+// ------" (Exim), "--- Below this line is a copy of the message." (qmail)
+// or "----- Original message -----" (Gmail).
+func splitReturnedCopy(text string) (report, returned string) {
+	pos := 0
+	for line := range strings.Lines(text) {
+		l := strings.ToLower(strings.TrimSpace(line))
+		if strings.Contains(l, "copy of the message") || strings.Contains(l, "copy of the original message") ||
+			strings.Contains(l, "below this line") ||
+			(strings.HasPrefix(l, "---") && (strings.Contains(l, "original message") || strings.Contains(l, "message follows") ||
+				strings.Contains(l, "returned message") || strings.Contains(l, "unsent message"))) {
+			return text[:pos], text[pos:]
+		}
+		pos += len(line)
+	}
+	return text, ""
+}
+
+// recipientsInLine returns the addresses a report line presents as
+// failed recipients: an address opening the line ("<a@b>:" in Postfix and
+// qmail, an indented address in Exim and Gmail), or one after words such as
+// "RCPT TO:", "recipients:" or "delivered to:". Addresses after other words
+// (the support address, "MAIL FROM:", "To:" of the original) are not.
+func recipientsInLine(line string) []string {
+	var out []string
+	for i := 0; i < len(line); i++ {
+		if line[i] != '@' {
+			continue
+		}
+		start, end := i, i+1
+		for start > 0 && isLocalChar(line[start-1]) {
+			start--
+		}
+		for end < len(line) && isDomainChar(line[end]) {
+			end++
+		}
+		domain := strings.TrimRight(line[i+1:end], ".-")
+		if start == i || !strings.Contains(domain, ".") {
+			continue
+		}
+		prefix := strings.ToLower(strings.TrimRight(strings.TrimSpace(line[:start]), `<"`))
+		prefix = strings.TrimSpace(prefix)
+		addr := normalAddress(line[start:i+1] + domain)
+		switch normalLocal(addr) {
+		case "mailerdaemon", "maildaemon", "postmaster":
+			continue
+		}
+		if prefix == "" || hasAnySuffix(prefix, "rcpt to:", "rcpt:", "recipient:", "recipients:", "address:",
+			"delivered to:", "errors:", "failed:", "rfc822;") {
+			out = append(out, addr)
+		}
+		i = end
+	}
+	return out
+}
+
+func isLocalChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".!#$%&'*+-/=?^_`{|}~", c) >= 0
+}
+
+func isDomainChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-'
+}
+
+func hasAnySuffix(s string, suffixes ...string) bool {
+	for _, x := range suffixes {
+		if strings.HasSuffix(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// returnedIDs finds the Message-IDs of the message a report returns: from
+// the returned message or header part, else from a Message-ID line in the
+// report's text, else the In-Reply-To and References of the report itself
+// (Exchange sets them).
+func returnedIDs(m Mail) []string {
+	var ids []string
+	for _, e := range m.EmbeddedHeaders() {
+		if id := msgID(e.Get("Message-Id")); id != "" {
+			ids = appendNew(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		return ids
+	}
+	own := m.MessageID()
+	for line := range strings.Lines(m.Text()) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "message-id") {
+			if id := msgID(v); id != "" && id != own {
+				ids = appendNew(ids, id)
+			}
+		}
+	}
+	if len(ids) > 0 {
+		return ids
+	}
+	for _, id := range append(m.InReplyTo(), m.References()...) {
+		ids = appendNew(ids, id)
+	}
+	return ids
+}
+
+// msgID reads one msg-id (RFC 5322 section 3.6.4) without its brackets.
+func msgID(v string) string {
+	v = strings.TrimSpace(v)
+	if lt := strings.IndexByte(v, '<'); lt >= 0 {
+		if gt := strings.IndexByte(v[lt:], '>'); gt > 0 {
+			v = v[lt+1 : lt+gt]
+		}
+	}
+	v = strings.TrimSpace(v)
+	if !strings.Contains(v, "@") || strings.ContainsAny(v, " \t<>") {
+		return ""
+	}
+	return v
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// sesNotification reads an Amazon SES bounce or delivery notification sent
+// through SNS as a JSON text (docs.aws.amazon.com/ses, "notification
+// contents"). SNS folds long lines, so line breaks are removed before
+// decoding; they are never significant in the JSON.
+func sesNotification(text string) (Classification, bool) {
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, "{") || !strings.Contains(t, `"notificationType"`) && !strings.Contains(t, `"eventType"`) {
+		return Classification{}, false
+	}
+	var n struct {
+		NotificationType string `json:"notificationType"`
+		EventType        string `json:"eventType"`
+		Bounce           struct {
+			BounceType        string `json:"bounceType"`
+			BouncedRecipients []struct {
+				EmailAddress string `json:"emailAddress"`
+				Action       string `json:"action"`
+				Status       string `json:"status"`
+			} `json:"bouncedRecipients"`
+		} `json:"bounce"`
+		Delivery struct {
+			Recipients []string `json:"recipients"`
+		} `json:"delivery"`
+		Mail struct {
+			CommonHeaders struct {
+				MessageID string `json:"messageId"`
+			} `json:"commonHeaders"`
+		} `json:"mail"`
+	}
+	dec := json.NewDecoder(strings.NewReader(strings.NewReplacer("\r", "", "\n", "").Replace(t)))
+	if err := dec.Decode(&n); err != nil {
+		return Classification{}, false
+	}
+	c := Classification{Class: ClassBounce}
+	kind := n.NotificationType + n.EventType
+	switch kind {
+	case "Bounce":
+		// SES does not retry after it notified a bounce, of any type: the
+		// message is lost, so it failed unless a recipient's Action says
+		// otherwise.
+		c.Outcome = OutcomeFailed
+		groups := make([]textproto.MIMEHeader, 0, len(n.Bounce.BouncedRecipients))
+		for _, r := range n.Bounce.BouncedRecipients {
+			groups = append(groups, textproto.MIMEHeader{
+				"Action": {r.Action}, "Status": {r.Status}, "Final-Recipient": {"rfc822; " + r.EmailAddress},
+			})
+		}
+		if o, rcpts := dsnOutcome(groups); o != "" {
+			c.Outcome, c.Recipients = o, rcpts
+		} else {
+			for _, r := range n.Bounce.BouncedRecipients {
+				c.Recipients = appendNew(c.Recipients, dsnAddress(r.EmailAddress))
+			}
+		}
+	case "Delivery":
+		c.Outcome = OutcomeDelivered
+		for _, r := range n.Delivery.Recipients {
+			c.Recipients = appendNew(c.Recipients, dsnAddress(r))
+		}
+	default:
+		return Classification{}, false
+	}
+	c.Reason = "Amazon SES " + strings.ToLower(kind) + " notification"
+	if n.Bounce.BounceType != "" {
+		c.Reason += " (" + n.Bounce.BounceType + ")"
+	}
+	if id := msgID(n.Mail.CommonHeaders.MessageID); id != "" {
+		c.OriginalIDs = []string{id}
+	}
+	return c, true
+}

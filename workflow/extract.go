@@ -1,0 +1,312 @@
+package workflow
+
+import (
+	"strings"
+	"unicode"
+)
+
+// newText returns the words the sender wrote in this message: the text
+// without quoted history, forwarded messages and signatures. Greetings,
+// sign-offs and signatures without a "-- " delimiter (Outlook's) stay, and
+// so do answers written between quoted lines. If nothing would be left (a
+// message that is all quote or all forward) it returns the full text,
+// trimmed.
+func newText(text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+	var kept []string
+	removed := false // lines were dropped since the last kept one
+	keep := func(l string) {
+		// Dropping a quote between two paragraphs leaves one empty line.
+		if removed && isBlank(l) && len(kept) > 0 && isBlank(kept[len(kept)-1]) {
+			return
+		}
+		kept = append(kept, l)
+		removed = false
+	}
+scan:
+	for i := 0; i < len(lines); i++ {
+		switch {
+		case isQuoted(lines[i]):
+			removed = true
+		case historyStarts(lines, i):
+			break scan
+		default:
+			if end, ok := attribution(lines, i); ok {
+				if !quoteFollows(lines, end+1) {
+					// "--- On …, X wrote:" over an unquoted original
+					// (Yahoo): everything below is history.
+					break scan
+				}
+				i, removed = end, true
+				continue
+			}
+			keep(lines[i])
+		}
+	}
+	kept = dropTrailingSignature(kept)
+	if out := strings.TrimRightFunc(strings.Join(trimBlankStart(kept), "\n"), unicode.IsSpace); out != "" {
+		return out
+	}
+	return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "\ufeff"))
+}
+
+// isBlank reports whether a line holds nothing but white space, counting
+// Outlook's non-breaking spaces on empty paragraphs.
+func isBlank(l string) bool {
+	return strings.TrimFunc(l, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }) == ""
+}
+
+// isQuoted reports whether a line is quoted with ">" (RFC 3676 section
+// 4.5). iOS starts the quoted text with a byte-order mark.
+func isQuoted(l string) bool {
+	return strings.HasPrefix(strings.TrimLeft(l, "\ufeff"), ">")
+}
+
+// quoteFollows reports whether the first non-blank line from i on is quoted.
+func quoteFollows(lines []string, i int) bool {
+	for ; i < len(lines); i++ {
+		if !isBlank(lines[i]) {
+			return isQuoted(lines[i])
+		}
+	}
+	return false
+}
+
+// historyStarts reports whether line i starts what the sender did not
+// write, so that it and everything after it goes: a forwarded or original
+// message, an Outlook header block, or a signature.
+func historyStarts(lines []string, i int) bool {
+	l := strings.TrimSpace(strings.TrimLeft(lines[i], "\ufeff"))
+	lower := strings.ToLower(l)
+	afterBlank := i > 0 && isBlank(lines[i-1])
+	switch {
+	case isSeparatorMarker(lower):
+		return true
+	case lower == "begin forwarded message:", lower == "begin doorgestuurd bericht:", // Apple Mail
+		lower == "anfang der weitergeleiteten nachricht:", lower == "début du message réexpédié :":
+		return true
+	case strings.TrimRightFunc(lines[i], unicode.IsSpace) == "--":
+		// The signature delimiter "-- " (RFC 3676 section 4.3), also
+		// without its space as some clients and people write it.
+		return true
+	case afterBlank && strings.Trim(l, "_") == "" && len(l) >= 5:
+		// A line of underscores: Outlook's rule above the original, or
+		// the footer Mailman appends.
+		return true
+	case afterBlank && isDashName(l):
+		// "-Abhishek Kona": a name signed with a dash, as GitHub's
+		// email_reply_parser treats it (its `-\w` signature rule), but
+		// only for one to three capitalised words, so a "-item" list stays.
+		return true
+	}
+	return headerBlock(lines, i)
+}
+
+// isSeparatorMarker recognises the dashed lines that mail clients put
+// above a quoted or forwarded message: "-----Original Message-----"
+// (Outlook), "----- Original Message -----" (Yahoo, AOL), "----------
+// Forwarded message ---------" and "---------- Doorgestuurd bericht
+// ---------" (Gmail), "-------- Forwarded Message --------" (Thunderbird).
+func isSeparatorMarker(lower string) bool {
+	if !strings.HasPrefix(lower, "--") {
+		return false
+	}
+	inner := strings.TrimSpace(strings.Trim(lower, "- "))
+	switch inner {
+	case "original message", "oorspronkelijk bericht", "origineel bericht", "forwarded message",
+		"doorgestuurd bericht", "doorgestuurd bericht van", "ursprüngliche nachricht", "weitergeleitete nachricht",
+		"message d'origine", "message transféré", "mensaje original", "mensaje reenviado":
+		return true
+	}
+	return false
+}
+
+// isDashName reports whether l is "-Name" or "-First Last".
+func isDashName(l string) bool {
+	if len(l) < 2 || l[0] != '-' {
+		return false
+	}
+	words := strings.Fields(l[1:])
+	if len(words) == 0 || len(words) > 3 || l[1] == ' ' {
+		return false
+	}
+	for _, w := range words {
+		if r := []rune(w)[0]; !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// headerBlock reports whether line i opens the header block Outlook (and
+// Gmail in a forward) writes above the original: "Van:/From:" followed by
+// at least two of "Verzonden:/Sent:/Date:", "Aan:/To:", "Onderwerp:/
+// Subject:", "Cc:". Outlook on the web and converted HTML set the names in
+// bold ("*From:*").
+func headerBlock(lines []string, i int) bool {
+	if key, ok := headerKey(lines[i]); !ok || !fromKey(key) {
+		return false
+	}
+	n := 0
+	for j := i + 1; j < len(lines) && j <= i+5; j++ {
+		if _, ok := headerKey(lines[j]); !ok {
+			break
+		}
+		n++
+	}
+	return n >= 2
+}
+
+// headerKey returns the lower-case field name of a line like "Subject: …"
+// or "*Subject:* …" when the name is one mail clients show.
+func headerKey(l string) (string, bool) {
+	l = strings.TrimLeft(strings.TrimSpace(strings.TrimLeft(l, "\ufeff")), "*")
+	name, _, ok := strings.Cut(l, ":")
+	if !ok || len(name) > 20 {
+		return "", false
+	}
+	key := strings.ToLower(strings.TrimSpace(strings.TrimRight(name, "* ")))
+	switch key {
+	case "from", "van", "von", "de", "sent", "verzonden", "gesendet", "envoyé", "enviado", "date", "datum",
+		"to", "aan", "an", "à", "para", "subject", "onderwerp", "betreff", "objet", "asunto", "cc", "bcc",
+		"reply-to", "antwoord aan":
+		return key, true
+	}
+	return "", false
+}
+
+func fromKey(key string) bool {
+	return key == "from" || key == "van" || key == "von" || key == "de"
+}
+
+// attribution recognises the line a client writes above a quote, wrapped
+// over up to three lines: "On Mon, 2 Apr 2012 at 18:26, Megan <m@x> wrote:"
+// (Gmail, Apple Mail, Thunderbird), "Op do 19 nov 2026 om 21:48 schreef X
+// <" + "x@y>:" (Gmail in Dutch), "Op 16 nov. 2026 om 16:40 heeft X het
+// volgende geschreven:" (iOS in Dutch), "Am … schrieb X:", "Le … a écrit :".
+// It returns the index of its last line. The text must open like an
+// attribution (a preposition or a date), end with a colon, and either name
+// the verb or (followed by a quote) carry an address or a time; so "On your
+// remote host you can run:" is not one.
+func attribution(lines []string, i int) (int, bool) {
+	first := strings.ToLower(strings.TrimLeft(strings.TrimSpace(lines[i]), "-\ufeff "))
+	if !opensAttribution(first) {
+		return 0, false
+	}
+	joined := ""
+	for j := i; j < len(lines) && j < i+3; j++ {
+		if isBlank(lines[j]) || isQuoted(lines[j]) {
+			return 0, false
+		}
+		joined += " " + strings.ToLower(strings.TrimSpace(lines[j]))
+		if !strings.HasSuffix(joined, ":") {
+			continue
+		}
+		if len(joined) > 400 {
+			return 0, false
+		}
+		verb := false
+		for _, v := range []string{"wrote", "schreef", "geschreven", "schrieb", "écrit", "escribió", "escreveu",
+			"scritto", "написал", "napisał", "skrev", "kirjoitti"} {
+			verb = verb || strings.Contains(joined, v)
+		}
+		hasAddrOrTime := strings.Contains(joined, "@") || hasClockTime(joined)
+		if verb && (hasAddrOrTime || quoteFollows(lines, j+1)) || hasAddrOrTime && quoteFollows(lines, j+1) {
+			return j, true
+		}
+		return 0, false
+	}
+	return 0, false
+}
+
+// opensAttribution reports whether a line opens like an attribution: "On",
+// "Op", "Am", "Le", "El", "Em", "Il", "W dniu", or a date.
+func opensAttribution(lower string) bool {
+	if lower != "" && lower[0] >= '0' && lower[0] <= '9' {
+		return true
+	}
+	for _, p := range []string{"on ", "op ", "am ", "le ", "el ", "em ", "il ", "w dniu "} {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasClockTime reports whether s holds a time such as 4:19 or 21:48.
+func hasClockTime(s string) bool {
+	for i := 1; i+2 < len(s); i++ {
+		if s[i] == ':' && isDigit(s[i-1]) && isDigit(s[i+1]) && isDigit(s[i+2]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// dropTrailingSignature removes from the end what is left of the history
+// markers (empty lines, Outlook's rule, dashes) and a mobile signature
+// line such as "Sent from my iPhone" or "Verstuurd vanaf mijn iPhone".
+func dropTrailingSignature(lines []string) []string {
+	for range 3 {
+		for len(lines) > 0 && isDecoration(lines[len(lines)-1]) {
+			lines = lines[:len(lines)-1]
+		}
+		if len(lines) == 0 || !isMobileSignature(lines[len(lines)-1]) {
+			break
+		}
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// isDecoration reports whether a line is empty or only rule characters.
+func isDecoration(l string) bool {
+	return strings.TrimFunc(l, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\ufeff' || strings.ContainsRune("-_=*~", r)
+	}) == ""
+}
+
+// isMobileSignature recognises the line phones and mail apps append: "Sent
+// from my iPhone", "Sent from my Verizon Wireless BlackBerry", "Verzonden
+// vanaf mijn Samsung Galaxy-smartphone.", "Sent from Mail for Windows",
+// "Get Outlook for iOS". A sentence that merely starts alike ("Sent from my
+// desk, is much easier …") is not one: at most five words after the
+// phrase, no punctuation but a final full stop, and a device or app name
+// (after "my"/"mijn", or capitalised).
+func isMobileSignature(l string) bool {
+	l = strings.TrimSuffix(strings.TrimSpace(l), ".")
+	lower := strings.ToLower(l)
+	for _, p := range []string{"get outlook for ", "outlook voor ios", "outlook voor android"} {
+		if strings.HasPrefix(lower, p) {
+			return len(strings.Fields(l)) <= 5
+		}
+	}
+	for _, p := range []string{"sent from ", "sent with ", "verstuurd vanaf ", "verstuurd met ", "verzonden vanaf ",
+		"verzonden met ", "verzonden vanuit ", "verstuurd vanuit ", "gesendet von ", "gesendet mit ",
+		"envoyé de ", "envoyé depuis ", "enviado desde ", "inviato da "} {
+		if !strings.HasPrefix(lower, p) {
+			continue
+		}
+		rest := strings.Fields(l[len(p):])
+		if len(rest) == 0 || len(rest) > 5 || strings.ContainsAny(l, ",;:!?()") {
+			return false
+		}
+		switch strings.ToLower(rest[0]) {
+		case "my", "mijn", "mein", "meinem", "mon", "mi", "il":
+			return len(rest) > 1
+		}
+		return unicode.IsUpper([]rune(rest[0])[0])
+	}
+	return false
+}
+
+// trimBlankStart drops empty lines at the start.
+func trimBlankStart(lines []string) []string {
+	for len(lines) > 0 && isBlank(lines[0]) {
+		lines = lines[1:]
+	}
+	return lines
+}

@@ -1,0 +1,292 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// onHandler handles a message whose From is a handler's address. Only a
+// verified one acts as the handler; anything else is treated as a message
+// from outside, flagged, and the real handler is told.
+func (w *Workflow) onHandler(ctx context.Context, a *arrival, cm caseMatch, h Handler) (result, error) {
+	v, err := w.verifyHandler(ctx, a.mail, h, cm)
+	if err != nil {
+		return result{}, err
+	}
+	if !v.verified {
+		return w.onSpoofed(ctx, a, cm, h, v.how)
+	}
+	if cm.c == nil {
+		return result{ignored: "a handler's message that names no case; asked which case it is about"}, w.askWhichCase(ctx, h, a)
+	}
+	if err := w.noteForged(ctx, cm.c, cm.forged, h.Email); err != nil {
+		return result{}, err
+	}
+	return result{caseID: cm.c.ID}, w.onHandlerReply(ctx, cm.c, a, h, v.how)
+}
+
+// onHandlerReply acts on a verified handler's message on a case: without
+// command lines it is relayed to the complainant; with them, the commands
+// are applied all together or, if any line is wrong, not at all.
+func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Handler, how string) error {
+	in, err := w.recordInbound(ctx, c, a, MsgHandlerReply)
+	if err != nil {
+		return err
+	}
+	cmds, body := parseCommands(in.NewText)
+	if len(cmds) == 0 {
+		return w.relay(ctx, c, a, h, in, body)
+	}
+	now := w.clock.Now()
+	loc := w.set.Organisation.Location
+	y, m, d := now.In(loc).Date()
+	p := w.planCommands(c, cmds, body, time.Date(y, m, d, 0, 0, 0, 0, loc))
+	if len(p.refused) > 0 {
+		var lines []string
+		for _, r := range p.refused {
+			lines = append(lines, r.Line+": "+r.Why)
+		}
+		if err := addEvent(ctx, w.db, c.ID, now, EventCommandsRefused, h.Email, strings.Join(lines, "\n")); err != nil {
+			return err
+		}
+		return w.commandResult(ctx, c, h, in, &CommandsView{Refused: p.refused})
+	}
+	for _, cmd := range cmds {
+		if err := addEvent(ctx, w.db, c.ID, now, EventCommand, h.Email, cmd.line+" (verified by "+how+")"); err != nil {
+			return err
+		}
+	}
+	view, err := w.applyPlan(ctx, c, h, p, in)
+	if err != nil {
+		return err
+	}
+	if err := w.commandResult(ctx, c, h, in, view); err != nil {
+		return err
+	}
+	// The other handlers see what was done, as they see every message.
+	notes, err := w.handlerNotes(ctx, c, MsgCaseReply, a, in, h.Email, nil)
+	if err != nil {
+		return err
+	}
+	return w.queue(ctx, notes...)
+}
+
+// applyPlan carries out checked commands.
+func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in Message) (*CommandsView, error) {
+	now := w.clock.Now()
+	view := &CommandsView{Applied: p.applied}
+	if p.assign != nil {
+		if err := setCaseField(ctx, w.db, c, "assignee", p.assign.Email, h.Email, now); err != nil {
+			return nil, err
+		}
+		c.Assignee = p.assign.Email
+	}
+	if p.location != "" {
+		if err := setCaseField(ctx, w.db, c, "location", p.location, h.Email, now); err != nil {
+			return nil, err
+		}
+		c.Location = p.location
+	}
+	if p.status != "" {
+		if err := setStatus(ctx, w.db, c, p.status, h.Email, now); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range p.measures {
+		if err := insertMeasure(ctx, w.db, c.ID, m.text, m.due, now); err != nil {
+			return nil, err
+		}
+	}
+	ends := p.judgment || p.withdrawn || p.close
+	if p.body != "" && !ends {
+		// Only a judgment, a withdrawal or a closing sends its text to the
+		// parent; text under other commands stays inside, said so in the
+		// confirmation, so staff chatter never reaches a parent by accident.
+		view.NoteKept = !p.internal
+		if err := addEvent(ctx, w.db, c.ID, now, EventNote, h.Email, p.body); err != nil {
+			return nil, err
+		}
+	}
+	if !ends && p.status == "" && (c.Status == StatusReceived || c.Status == StatusAcknowledged) {
+		if err := setStatus(ctx, w.db, c, StatusInProgress, h.Email, now); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case p.judgment:
+		if _, err := w.db.Exec(ctx, `UPDATE cases SET decided_at = ?, updated_at = ? WHERE id = ?`, now, now, c.ID); err != nil {
+			return nil, fmt.Errorf("workflow: judgment: %w", err)
+		}
+		if err := setStatus(ctx, w.db, c, StatusDecided, h.Email, now); err != nil {
+			return nil, err
+		}
+		if err := w.toComplainant(ctx, c, h, MsgJudgment, p.body, true); err != nil {
+			return nil, err
+		}
+		view.Sent = append(view.Sent, w.phrase("sent.judgment"))
+	case p.withdrawn:
+		if err := w.closeCase(ctx, c, StatusWithdrawn, h.Email, now); err != nil {
+			return nil, err
+		}
+		if err := w.toComplainant(ctx, c, h, MsgWithdrawn, p.body, false); err != nil {
+			return nil, err
+		}
+		view.Sent = append(view.Sent, w.phrase("sent.withdrawn"))
+	case p.close:
+		if _, err := w.db.Exec(ctx, `UPDATE measures SET done_at = ? WHERE case_id = ? AND done_at IS NULL`, now, c.ID); err != nil {
+			return nil, fmt.Errorf("workflow: close: %w", err)
+		}
+		if err := w.closeCase(ctx, c, StatusClosed, h.Email, now); err != nil {
+			return nil, err
+		}
+		if err := w.toComplainant(ctx, c, h, MsgClosed, p.body, true); err != nil {
+			return nil, err
+		}
+		view.Sent = append(view.Sent, w.phrase("sent.closed"))
+	}
+	return view, nil
+}
+
+// closeCase ends a case: withdrawn or closed.
+func (w *Workflow) closeCase(ctx context.Context, c *Case, status, actor string, now time.Time) error {
+	if _, err := w.db.Exec(ctx, `UPDATE cases SET closed_at = ?, updated_at = ? WHERE id = ?`, now, now, c.ID); err != nil {
+		return fmt.Errorf("workflow: close %s: %w", c.Reference, err)
+	}
+	return setStatus(ctx, w.db, c, status, actor, now)
+}
+
+// relay sends a handler's answer to the complainant, as a message from the
+// organisation in the complainant's thread, and records it as a progress
+// update. Quoted history from the handler's mail client is not relayed.
+func (w *Workflow) relay(ctx context.Context, c *Case, a *arrival, h Handler, in Message, body string) error {
+	now := w.clock.Now()
+	if body == "" {
+		return addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email, "an empty answer (only quoted text) was not relayed")
+	}
+	if err := w.toComplainant(ctx, c, h, MsgRelay, body, false); err != nil {
+		return err
+	}
+	if err := addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email, "answer of "+h.Name+" sent to the complainant"); err != nil {
+		return err
+	}
+	if c.Status == StatusReceived || c.Status == StatusAcknowledged {
+		if err := setStatus(ctx, w.db, c, StatusInProgress, h.Email, now); err != nil {
+			return err
+		}
+	}
+	notes, err := w.handlerNotes(ctx, c, MsgCaseReply, a, in, h.Email, nil)
+	if err != nil {
+		return err
+	}
+	return w.queue(ctx, notes...)
+}
+
+// toComplainant sends the complainant a message with a handler's words,
+// in their thread, with their reply token. Such mail was written by a
+// person: it is not automatic and never held back by the loop breaker.
+func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, text string, withJudgment bool) error {
+	now := w.clock.Now()
+	loc := w.set.Organisation.Location
+	d, err := w.complainantDraft(ctx, c, kind)
+	if err != nil {
+		return err
+	}
+	d.letter.Text, d.letter.Writer = text, h.Name
+	if withJudgment {
+		ms, err := caseMeasures(ctx, w.db, c.ID)
+		if err != nil {
+			return err
+		}
+		decided := now
+		if c.DecidedAt.Valid {
+			decided = c.DecidedAt.Time
+		}
+		d.letter.Judgment = &JudgmentView{Date: decided.In(loc), Measures: measureViews(ms, loc), NoMeasures: len(ms) == 0}
+	}
+	return w.queue(ctx, d)
+}
+
+// complainantDraft drafts a message to the complainant of c: in their
+// thread, with their reply token.
+func (w *Workflow) complainantDraft(ctx context.Context, c *Case, kind string) (draft, error) {
+	now := w.clock.Now()
+	partID, err := addParticipant(ctx, w.db, c.ID, RoleComplainant, c.ComplainantEmail, c.ComplainantName, now)
+	if err != nil {
+		return draft{}, err
+	}
+	l := w.letter(c, c.ComplainantName)
+	l.At = now.In(w.set.Organisation.Location)
+	d := draft{
+		c: c, partID: partID, kind: kind, template: kind, lang: c.Language,
+		to: &mail.Address{Name: c.ComplainantName, Address: c.ComplainantEmail}, letter: l,
+	}
+	if last, ok, err := lastInThread(ctx, w.db, c.ID, c.ComplainantEmail); err != nil {
+		return d, err
+	} else if ok {
+		d.inReplyTo, d.refs = last.MessageID, strings.Fields(last.Refs)
+	}
+	return d, nil
+}
+
+// commandResult confirms or refuses a handler's commands, in reply to them.
+func (w *Workflow) commandResult(ctx context.Context, c *Case, h Handler, in Message, view *CommandsView) error {
+	ids, err := w.handlerParticipants(ctx, c)
+	if err != nil {
+		return err
+	}
+	l := w.letter(c, h.Name)
+	l.Commands = view
+	return w.queue(ctx, draft{
+		c: c, partID: ids[h.Email], kind: MsgCommandResult, template: MsgCommandResult, lang: w.set.Organisation.Language,
+		to: &mail.Address{Name: h.Name, Address: h.Email}, letter: l, auto: autoReplied,
+		inReplyTo: in.MessageID, refs: strings.Fields(in.Refs),
+	})
+}
+
+// onSpoofed handles a message in a handler's name that failed verification:
+// nothing it asks is done. On a case it is kept as a message from outside
+// and flagged; the real handler is told by email either way.
+func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Handler, why string) (result, error) {
+	now := w.clock.Now()
+	w.log.Warn("unverified message in a handler's name", "handler", h.Email, "why", why)
+	l := Letter{Org: w.set.Organisation, To: h.Name}
+	res := result{ignored: "an unverified message in the name of handler " + h.Email + " (" + why + "); the handler was told"}
+	if cm.c != nil {
+		l = w.letter(cm.c, h.Name)
+		res = result{caseID: cm.c.ID}
+	}
+	l.Spoof = &SpoofView{Claimed: h.Email, At: a.InternalDate.In(w.set.Organisation.Location), Subject: a.mail.Subject(), Why: why}
+	alert := draft{
+		c: cm.c, kind: MsgSpoofAlert, template: MsgSpoofAlert, lang: w.set.Organisation.Language,
+		to: &mail.Address{Name: h.Name, Address: h.Email}, letter: l, auto: autoGenerated,
+	}
+	if cm.c != nil {
+		if err := addEvent(ctx, w.db, cm.c.ID, now, EventSuspectedSpoof, h.Email,
+			"a message claiming to come from "+h.Email+" could not be verified ("+why+"); it was kept as a message from outside and nothing it asked was done"); err != nil {
+			return result{}, err
+		}
+		if err := w.addReply(ctx, cm.c, a); err != nil {
+			return result{}, err
+		}
+		ids, err := w.handlerParticipants(ctx, cm.c)
+		if err != nil {
+			return result{}, err
+		}
+		alert.partID = ids[h.Email]
+	}
+	return res, w.queue(ctx, alert)
+}
+
+// setCaseField changes the assignee or location of a case and records it.
+func setCaseField(ctx context.Context, db Database, c *Case, field, value, actor string, now time.Time) error {
+	if field != "assignee" && field != "location" {
+		return fmt.Errorf("workflow: cannot set case field %q", field)
+	}
+	if _, err := db.Exec(ctx, `UPDATE cases SET `+field+` = ?, updated_at = ? WHERE id = ?`, value, now, c.ID); err != nil {
+		return fmt.Errorf("workflow: case %s %s: %w", c.Reference, field, err)
+	}
+	return addEvent(ctx, db, c.ID, now, field, actor, value)
+}

@@ -1,0 +1,214 @@
+package workflow
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Letter is the data every message template receives. Text and the case's
+// subject are other people's words: templates show them, never run them.
+type Letter struct {
+	Org         Organisation
+	Escalation  EscalationView
+	Case        CaseView
+	To          string    // the recipient's name, for the greeting
+	From        string    // who wrote the message being passed on
+	At          time.Time // when that message arrived
+	Text        string    // the words of the message being confirmed or passed on
+	Subject     string    // the subject of the message a notice is about (a bounced mail)
+	Attachments []string  // "name (type, size)" of that message's attachments
+	Original    bool      // the original message is attached
+	// OriginalSize is the size of the original message, for the note that it
+	// was too large to attach.
+	OriginalSize string
+
+	// Writer is the name of the handler whose words a message carries (a
+	// relayed answer, a judgment, a withdrawal or closing note).
+	Writer string
+	// Judgment is the judgment of a case: set in the judgment itself and in
+	// the closing message.
+	Judgment *JudgmentView
+	// Commands is the outcome of a handler's command lines, for the reply
+	// that confirms or refuses them.
+	Commands *CommandsView
+	// Spoof describes a message that claimed to come from a handler but
+	// could not be verified, for the alert to that handler.
+	Spoof *SpoofView
+	// Measure is the measure a measure-due reminder is about.
+	Measure *MeasureView
+	// Digest is a manager's overview.
+	Digest *DigestView
+}
+
+// DigestView is a manager's overview of the cases of their locations at one
+// moment. Every list is sorted by days left, the most urgent first.
+type DigestView struct {
+	Date        time.Time   // the day of the digest, in the organisation's zone
+	Locations   []string    // the manager's locations; empty means all
+	WarningDays int         // "within the warning window" means at most this many days left
+	Overdue     []DigestRow // open cases whose six weeks have passed without a judgment
+	Warning     []DigestRow // open cases with at most WarningDays days left
+	Measures    []MeasureRow
+	New         []DigestRow // cases received since the previous digest
+	Unreachable []DigestRow // complainants whose mail bounced or was refused
+	Since       time.Time   // when the previous digest was made (zero: none)
+}
+
+// DigestRow is one case in a digest.
+type DigestRow struct {
+	Reference string
+	Subject   string
+	Location  string // "" when not yet known
+	Handler   string // the assigned handler's name, "" when nobody is assigned
+	Status    string // a case state, shown with the status function
+	Deadline  time.Time
+	DaysLeft  int  // negative once the deadline has passed
+	Urgent    bool // overdue, or at most 3 days left: marked in the table
+}
+
+// MeasureRow is a measure due or overdue in a digest.
+type MeasureRow struct {
+	Reference   string
+	Location    string
+	Handler     string
+	Description string
+	Due         time.Time
+	DaysOverdue int // 0 when due today
+}
+
+// JudgmentView is the written, reasoned judgment (Wko 1.57b(2)(e)-(f)).
+type JudgmentView struct {
+	Date       time.Time     // the date of the judgment, in the organisation's zone
+	Measures   []MeasureView // each with the date by which it will be realised
+	NoMeasures bool          // the handler stated that no measures follow
+}
+
+// MeasureView is one measure and the date by which it will be realised.
+type MeasureView struct {
+	Description string
+	Due         time.Time // a date (midnight) in the organisation's zone
+	Done        bool
+}
+
+// CommandsView is what came of a handler's command lines: everything was
+// applied, or nothing was and Refused says which lines are wrong and why.
+type CommandsView struct {
+	Applied []string  // one human-readable line per applied command, in order
+	Refused []Refusal // empty when applied
+	// NoteKept: text below the commands was kept as an internal note rather
+	// than sent to the parent (only #oordeel, #ingetrokken and #afgerond
+	// send their text to the parent).
+	NoteKept bool
+	// Sent lists what went to the complainant because of these commands,
+	// e.g. "the judgment", "the confirmation of the withdrawal".
+	Sent []string
+}
+
+// Refusal is one command line that cannot be applied, and why.
+type Refusal struct {
+	Line string
+	Why  string
+}
+
+// SpoofView describes an unverified message in a handler's name.
+type SpoofView struct {
+	Claimed string    // the handler address in its From
+	At      time.Time // when it arrived
+	Subject string
+	Why     string // why it failed verification, e.g. "no reply token of yours and Authentication-Results dmarc=fail"
+	Applied bool   // always false: nothing it asked for was done; kept for the template's wording
+}
+
+// EscalationView is Escalation with the filing window worked out for a case.
+type EscalationView struct {
+	Escalation
+	WindowEnd time.Time
+}
+
+// CaseView is a case as messages describe it, dates in the organisation's zone.
+type CaseView struct {
+	Reference        string
+	Subject          string
+	Status           string
+	Kind             string
+	Joint            bool
+	Committee        string
+	Location         string
+	Handler          string // name of the assigned handler, if any
+	ComplainantName  string
+	ComplainantEmail string
+	ReceivedAt       time.Time
+	Deadline         time.Time // the last day of the term
+	DaysLeft         int
+}
+
+// maxQuotedText bounds how much of a message is repeated in a notification.
+const maxQuotedText = 20000
+
+// letter builds the common part of a Letter for c.
+func (w *Workflow) letter(c *Case, to string) Letter {
+	loc := w.set.Organisation.Location
+	handler := ""
+	if h, ok := w.set.handler(c.Assignee); ok {
+		handler = h.Name
+	}
+	return Letter{
+		Org: w.set.Organisation,
+		Escalation: EscalationView{
+			Escalation: w.set.Escalation,
+			WindowEnd:  windowEnd(c.ReceivedAt, w.set.Escalation.WindowMonths, loc),
+		},
+		Case: CaseView{
+			Reference:        c.Reference,
+			Subject:          c.Subject,
+			Status:           c.Status,
+			Kind:             c.Kind,
+			Joint:            c.Kind == KindCommittee,
+			Committee:        c.Committee,
+			Location:         c.Location,
+			Handler:          handler,
+			ComplainantName:  c.ComplainantName,
+			ComplainantEmail: c.ComplainantEmail,
+			ReceivedAt:       c.ReceivedAt.In(loc),
+			Deadline:         LastDay(c.DeadlineAt, loc),
+			DaysLeft:         daysBetween(w.clock.Now(), LastDay(c.DeadlineAt, loc), loc),
+		},
+		To: to,
+	}
+}
+
+// excerpt shortens text to what a notification should repeat.
+func excerpt(text string) string {
+	if len(text) <= maxQuotedText {
+		return text
+	}
+	cut := strings.LastIndex(text[:maxQuotedText], "\n")
+	if cut < maxQuotedText/2 {
+		cut = maxQuotedText
+	}
+	return strings.ToValidUTF8(text[:cut], "") + "\n[…]"
+}
+
+// attachmentList describes a message's attachments for a notification.
+func attachmentList(m Mail) []string {
+	var out []string
+	for i := range m.AttachmentCount() {
+		name, typ, size := m.Attachment(i)
+		if name == "" {
+			name = "(naamloos)"
+		}
+		out = append(out, fmt.Sprintf("%s (%s, %s)", name, typ, humanSize(size)))
+	}
+	return out
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d kB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

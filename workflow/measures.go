@@ -1,0 +1,51 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Measure is what a judgment promises, and the date by which it will be
+// realised.
+type Measure struct {
+	ID          int64        `db:"id"`
+	CaseID      int64        `db:"case_id"`
+	Description string       `db:"description"`
+	DueDate     string       `db:"due_date"` // YYYY-MM-DD in the organisation's zone
+	CreatedAt   time.Time    `db:"created_at"`
+	DoneAt      sql.NullTime `db:"done_at"`
+}
+
+func insertMeasure(ctx context.Context, db Database, caseID int64, description string, due time.Time, now time.Time) error {
+	if _, err := db.Exec(ctx, `INSERT INTO measures (case_id, description, due_date, created_at) VALUES (?, ?, ?, ?)`,
+		caseID, description, due.Format(time.DateOnly), now); err != nil {
+		return fmt.Errorf("workflow: measure: %w", err)
+	}
+	return nil
+}
+
+// Measures lists a case's measures by due date.
+func (w *Workflow) Measures(ctx context.Context, caseID int64) ([]Measure, error) {
+	return caseMeasures(ctx, w.db, caseID)
+}
+
+func caseMeasures(ctx context.Context, db Database, caseID int64) ([]Measure, error) {
+	var ms []Measure
+	if err := db.Select(ctx, &ms, `SELECT id, case_id, description, due_date, created_at, done_at FROM measures
+		WHERE case_id = ? ORDER BY due_date, id`, caseID); err != nil {
+		return nil, fmt.Errorf("workflow: measures: %w", err)
+	}
+	return ms, nil
+}
+
+// measureViews turns stored measures into what templates show.
+func measureViews(ms []Measure, loc *time.Location) []MeasureView {
+	out := make([]MeasureView, 0, len(ms))
+	for _, m := range ms {
+		due, _ := time.ParseInLocation(time.DateOnly, m.DueDate, loc)
+		out = append(out, MeasureView{Description: m.Description, Due: due, Done: m.DoneAt.Valid})
+	}
+	return out
+}

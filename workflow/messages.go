@@ -1,0 +1,153 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Message directions and kinds.
+const (
+	DirIn  = "in"
+	DirOut = "out"
+
+	MsgComplaint           = "complaint"             // the message that opened a case
+	MsgReply               = "reply"                 // any later inbound message on a case
+	MsgConfirmation        = "confirmation"          // our confirmation of receipt to the complainant
+	MsgNewCase             = "new_case"              // our new-case notification to a handler
+	MsgCaseReply           = "case_reply"            // our notification to handlers of a later message
+	MsgAutoReply           = "auto_reply"            // an automatic answer (out of office, autoresponder) on a case
+	MsgBounce              = "bounce"                // a delivery status notification about our mail
+	MsgBounceNotice        = "bounce_notice"         // our notice to handlers that mail to the complainant bounced
+	MsgWhichCase           = "which_case"            // our question to a handler whose message names no case
+	MsgHandlerReply        = "handler_reply"         // a verified handler's message on a case
+	MsgRelay               = "relay"                 // a handler's answer, sent on to the complainant
+	MsgJudgment            = "judgment"              // the written, reasoned judgment
+	MsgWithdrawn           = "withdrawn"             // confirmation to the complainant that the complaint is withdrawn
+	MsgClosed              = "closed"                // telling the complainant the measures are done
+	MsgCommandResult       = "command_result"        // confirmation or refusal of a handler's commands
+	MsgSpoofAlert          = "spoof_alert"           // telling a handler that a message in their name failed verification
+	MsgReminder            = "reminder"              // to the handlers: the term is running out
+	MsgProgress            = "progress"              // to the complainant: how things stand
+	MsgDeadlinePassed      = "deadline_passed"       // to the complainant: six weeks passed without a judgment
+	MsgDeadlinePassedStaff = "deadline_passed_staff" // the same, to handlers and managers
+	MsgMeasureDue          = "measure_due"           // to the handlers: a measure's date has come
+	MsgDigest              = "digest"                // a manager's overview
+)
+
+// Message is one message of a case, in either direction.
+type Message struct {
+	ID          int64         `db:"id"`
+	CaseID      int64         `db:"case_id"`
+	Direction   string        `db:"direction"`
+	Kind        string        `db:"kind"`
+	MessageID   string        `db:"message_id"`
+	InReplyTo   string        `db:"in_reply_to"`
+	Refs        string        `db:"refs"`
+	FromAddr    string        `db:"from_addr"`
+	ToAddr      string        `db:"to_addr"`
+	Subject     string        `db:"subject"`
+	BodySHA256  string        `db:"body_sha256"`
+	FullText    string        `db:"full_text"`
+	NewText     string        `db:"new_text"`
+	Attachments string        `db:"attachments"`
+	LedgerID    sql.NullInt64 `db:"ledger_id"`
+	OutboxID    sql.NullInt64 `db:"outbox_id"`
+	CreatedAt   time.Time     `db:"created_at"`
+}
+
+const messageColumns = `id, case_id, direction, kind, message_id, in_reply_to, refs, from_addr, to_addr,
+	subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at`
+
+func insertMessage(ctx context.Context, db Database, m *Message) error {
+	err := db.Get(ctx, &m.ID, `INSERT INTO messages (case_id, direction, kind, message_id, in_reply_to, refs,
+		from_addr, to_addr, subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.CaseID, m.Direction, m.Kind, m.MessageID, m.InReplyTo, m.Refs, m.FromAddr, m.ToAddr, m.Subject,
+		m.BodySHA256, m.FullText, m.NewText, m.Attachments, m.LedgerID, m.OutboxID, m.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("workflow: insert message: %w", err)
+	}
+	return nil
+}
+
+// insertMessages stores several messages with one statement.
+func insertMessages(ctx context.Context, db Database, ms []Message) error {
+	var args []any
+	for _, m := range ms {
+		args = append(args, m.CaseID, m.Direction, m.Kind, m.MessageID, m.InReplyTo, m.Refs, m.FromAddr, m.ToAddr,
+			m.Subject, m.BodySHA256, m.FullText, m.NewText, m.Attachments, m.LedgerID, m.OutboxID, m.CreatedAt)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO messages (case_id, direction, kind, message_id, in_reply_to, refs,
+		from_addr, to_addr, subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at)
+		VALUES `+valueRows(len(ms), 16), args...); err != nil {
+		return fmt.Errorf("workflow: insert messages: %w", err)
+	}
+	return nil
+}
+
+// caseOfMessageIDs finds the case a message with any of ids belongs to; the
+// most recent match wins.
+func caseOfMessageIDs(ctx context.Context, db Database, ids []string) (int64, bool, error) {
+	if len(ids) == 0 {
+		return 0, false, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	var caseID int64
+	err := db.Get(ctx, &caseID, `SELECT case_id FROM messages WHERE message_id IN (`+placeholders(len(ids))+`)
+		ORDER BY id DESC LIMIT 1`, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("workflow: thread lookup: %w", err)
+	}
+	return caseID, true, nil
+}
+
+// lastMessage returns the newest message of a case with one of kinds going
+// to or coming from addr; it is what the next message in that thread answers.
+func lastMessage(ctx context.Context, db Database, caseID int64, addr string, kinds ...string) (Message, bool, error) {
+	args := []any{caseID, strings.ToLower(addr), strings.ToLower(addr)}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	var m Message
+	err := db.Get(ctx, &m, `SELECT `+messageColumns+` FROM messages
+		WHERE case_id = ? AND (to_addr = ? OR from_addr = ?) AND kind IN (`+placeholders(len(kinds))+`)
+		ORDER BY id DESC LIMIT 1`, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("workflow: last message: %w", err)
+	}
+	return m, true, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// lastInThread is the newest message of a case to or from addr: what the
+// next message to them answers, so their mail client keeps one thread.
+func lastInThread(ctx context.Context, db Database, caseID int64, addr string) (Message, bool, error) {
+	var m Message
+	err := db.Get(ctx, &m, `SELECT `+messageColumns+` FROM messages WHERE case_id = ? AND (to_addr = ? OR from_addr = ?)
+		ORDER BY id DESC LIMIT 1`, caseID, strings.ToLower(addr), strings.ToLower(addr))
+	if isNoRows(err) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("workflow: thread: %w", err)
+	}
+	return m, true, nil
+}

@@ -1,0 +1,266 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Outbox states.
+const (
+	OutboxQueued  = "queued"  // waiting for its (next) attempt
+	OutboxSending = "sending" // claimed by a daemon; back in play after claimed_until
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"  // refused for good, or out of attempts
+	OutboxHeld    = "held"    // held back by the loop breaker; never sent (last_error says why)
+	OutboxBounced = "bounced" // accepted by our server, later returned by the recipient's
+)
+
+// claimTTL is how long a claimed message is left to its daemon. A daemon that
+// dies mid-send leaves the row claimed; after this it is sent again (mail is
+// delivered at least once, never lost).
+const claimTTL = 5 * time.Minute
+
+// claimBatch is how many messages one pass claims.
+const claimBatch = 32
+
+// inlineRaw is the largest message whose bytes come back with its claim;
+// larger ones are read one at a time, so a batch never holds much memory.
+const inlineRaw = 256 << 10
+
+// outboxItem is a claimed outgoing message.
+type outboxItem struct {
+	ID       int64         `db:"id"`
+	CaseID   sql.NullInt64 `db:"case_id"`
+	Kind     string        `db:"kind"`
+	MailFrom string        `db:"mail_from"`
+	RcptTo   string        `db:"rcpt_to"`
+	Attempts int           `db:"attempts"`
+	Raw      []byte        `db:"raw"` // nil when larger than inlineRaw
+}
+
+// RunOutbox delivers queued mail until ctx ends: a pass whenever something
+// is queued (Process wakes it) or a retry falls due.
+func (w *Workflow) RunOutbox(ctx context.Context) error {
+	if w.transport == nil {
+		return errors.New("workflow: outbox: no transport")
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.outboxWake:
+		case <-timer.C:
+		}
+		n, err := w.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("outbox pass failed", "err", err)
+		}
+		wait := time.Minute
+		if n > 0 && err == nil {
+			wait = 0 // there may be more
+		} else if next, ok := w.nextDue(ctx); ok {
+			wait = min(max(next.Sub(w.clock.Now()), 0), time.Minute)
+		}
+		timer.Reset(wait)
+	}
+}
+
+// DeliverDue sends the messages that are due now and reports how many it
+// tried. Each attempt is counted when the message is claimed, before it is
+// sent.
+func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
+	if w.transport == nil {
+		return 0, errors.New("workflow: outbox: no transport")
+	}
+	items, err := w.claim(ctx)
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	for i, it := range items {
+		if ctx.Err() != nil {
+			// Unclaim what was not tried, so the next run does not wait for claimTTL.
+			w.release(context.WithoutCancel(ctx), items[i:])
+			return i, ctx.Err()
+		}
+		if err := w.deliver(ctx, it); err != nil {
+			return i + 1, err
+		}
+	}
+	return len(items), nil
+}
+
+// claim takes up to claimBatch due messages for this daemon.
+func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
+	now := w.clock.Now()
+	lock := ""
+	if w.db.Dialect() == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED" // several daemons: each takes different rows
+	}
+	// One statement, so atomic without a transaction of its own.
+	var items []outboxItem
+	err := w.db.Select(ctx, &items, `UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?
+			WHERE id IN (SELECT id FROM outbox
+				WHERE (state = ? AND next_attempt_at <= ?) OR (state = ? AND claimed_until < ?)
+				ORDER BY id LIMIT ?`+lock+`)
+			RETURNING id, case_id, kind, mail_from, rcpt_to, attempts,
+				CASE WHEN length(raw) <= ? THEN raw END AS raw`,
+		OutboxSending, now.Add(claimTTL), OutboxQueued, now, OutboxSending, now, claimBatch, inlineRaw)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: outbox claim: %w", err)
+	}
+	// RETURNING gives rows in no particular order; send oldest first.
+	for i := 1; i < len(items); i++ {
+		for j := i; j > 0 && items[j].ID < items[j-1].ID; j-- {
+			items[j], items[j-1] = items[j-1], items[j]
+		}
+	}
+	return items, nil
+}
+
+// release puts claimed messages back without counting an attempt.
+func (w *Workflow) release(ctx context.Context, items []outboxItem) {
+	for _, it := range items {
+		_, _ = w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL
+			WHERE id = ? AND state = ?`, OutboxQueued, it.ID, OutboxSending)
+	}
+}
+
+// deliver sends one claimed message and records what happened.
+func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
+	raw := it.Raw
+	if raw == nil {
+		if err := w.db.Get(ctx, &raw, `SELECT raw FROM outbox WHERE id = ?`, it.ID); err != nil {
+			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
+	}
+	// A send that has started is finished even when the daemon is asked to
+	// stop: cutting it off after the server took the message would send it
+	// twice after the restart. The transport's own timeouts bound it.
+	rctx := context.WithoutCancel(ctx)
+	sendErr := w.transport.Send(rctx, it.MailFrom, strings.Split(it.RcptTo, ","), raw)
+	now := w.clock.Now()
+	log := w.log.With("outbox", it.ID, "kind", it.Kind, "attempt", it.Attempts)
+	if sendErr == nil {
+		log.Info("mail sent")
+		markSent := func(ctx context.Context) error {
+			if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = ''
+				WHERE id = ?`, OutboxSent, now, it.ID); err != nil {
+				return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+			}
+			return w.onSent(ctx, it, now)
+		}
+		switch {
+		case it.Kind != MsgConfirmation:
+			return markSent(rctx) // one statement: no transaction needed
+		case w.db.Dialect() == "postgres":
+			return w.confirmationSent(rctx, it, now)
+		}
+		return w.db.InTx(rctx, markSent)
+	}
+	var temp interface{ Temporary() bool }
+	final := !errors.As(sendErr, &temp) || !temp.Temporary() || it.Attempts >= w.set.SendAttempts
+	if !final {
+		next := now.Add(retryDelay(it.Attempts))
+		log.Warn("mail not sent, will retry", "err", sendErr, "next", next)
+		if _, err := w.db.Exec(rctx, `UPDATE outbox SET state = ?, next_attempt_at = ?, claimed_until = NULL, last_error = ?
+			WHERE id = ?`, OutboxQueued, next, sendErr.Error(), it.ID); err != nil {
+			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
+		return nil
+	}
+	log.Error("mail failed for good", "err", sendErr)
+	return w.db.InTx(rctx, func(ctx context.Context) error {
+		if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, claimed_until = NULL, last_error = ? WHERE id = ?`,
+			OutboxFailed, sendErr.Error(), it.ID); err != nil {
+			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
+		return w.onFailed(ctx, it, sendErr, now)
+	})
+}
+
+// retryDelay is the wait before attempt n+1: one minute, doubling, at most an hour.
+func retryDelay(attempts int) time.Duration {
+	d := time.Minute
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// ackDetail is the timeline entry of a case whose confirmation went out.
+const ackDetail = StatusReceived + " → " + StatusAcknowledged + " (confirmation sent)"
+
+// confirmationSent is markSent with onSent for a confirmation, as one
+// PostgreSQL statement (data-modifying CTEs): the same three changes,
+// atomic, without a transaction's extra round trips. SQLite has no
+// data-modifying CTEs and uses the transaction.
+func (w *Workflow) confirmationSent(ctx context.Context, it outboxItem, now time.Time) error {
+	_, err := w.db.Exec(ctx, `WITH o AS (
+			UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = '' WHERE id = ? RETURNING case_id),
+		c AS (
+			UPDATE cases SET status = ?, updated_at = ? WHERE id = (SELECT case_id FROM o) AND status = ? RETURNING id)
+		INSERT INTO events (case_id, at, kind, actor, detail) SELECT id, ?, ?, '', ? FROM c`,
+		OutboxSent, now, it.ID, StatusAcknowledged, now, StatusReceived,
+		now, EventStatus, ackDetail)
+	if err != nil {
+		return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+	}
+	return nil
+}
+
+// onSent is what a delivery changes on its case: a sent confirmation means
+// receipt is confirmed. (The outbox row itself records when it was sent.)
+func (w *Workflow) onSent(ctx context.Context, it outboxItem, now time.Time) error {
+	if it.Kind != MsgConfirmation || !it.CaseID.Valid {
+		return nil
+	}
+	n, err := w.db.Exec(ctx, `UPDATE cases SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		StatusAcknowledged, now, it.CaseID.Int64, StatusReceived)
+	if err != nil || n == 0 {
+		return err
+	}
+	return addEvent(ctx, w.db, it.CaseID.Int64, now, EventStatus, "", ackDetail)
+}
+
+// onFailed records a failed delivery. Mail the complainant cannot receive
+// flags the case, so handlers know to reach the parent another way.
+func (w *Workflow) onFailed(ctx context.Context, it outboxItem, sendErr error, now time.Time) error {
+	if !it.CaseID.Valid {
+		return nil
+	}
+	if err := addEvent(ctx, w.db, it.CaseID.Int64, now, EventDeliveryFailed, "",
+		fmt.Sprintf("%s to %s (outbox #%d): %v", it.Kind, it.RcptTo, it.ID, sendErr)); err != nil {
+		return err
+	}
+	c, err := caseByID(ctx, w.db, it.CaseID.Int64)
+	if err != nil {
+		return err
+	}
+	if strings.EqualFold(it.RcptTo, c.ComplainantEmail) && !c.Unreachable {
+		return setUnreachable(ctx, w.db, &c, now)
+	}
+	return nil
+}
+
+// nextDue is when the next queued message falls due, or a claim runs out.
+// (Rows rather than MIN(): SQLite gives an aggregate of a time column back as
+// text, a plain column as a time.)
+func (w *Workflow) nextDue(ctx context.Context) (time.Time, bool) {
+	var next []time.Time
+	err := w.db.Select(ctx, &next, `SELECT t FROM (
+		SELECT next_attempt_at AS t FROM outbox WHERE state = ? ORDER BY next_attempt_at LIMIT 1) AS q
+		UNION ALL SELECT t FROM (
+		SELECT claimed_until AS t FROM outbox WHERE state = ? ORDER BY claimed_until LIMIT 1) AS c`,
+		OutboxQueued, OutboxSending)
+	if err != nil || len(next) == 0 {
+		return time.Time{}, false
+	}
+	return slices.MinFunc(next, time.Time.Compare), true
+}

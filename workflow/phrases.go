@@ -1,0 +1,107 @@
+package workflow
+
+import "fmt"
+
+// phrase is a sentence for a handler about their commands, in the
+// organisation's language. These lines are built here rather than in the
+// templates because each carries its own values (a date, an address).
+func (w *Workflow) phrase(key string, args ...any) string {
+	book := phrasesNL
+	if w.set.Organisation.Language == "en" {
+		book = phrasesEN
+	}
+	f, ok := book[key]
+	if !ok {
+		f = key
+	}
+	return fmt.Sprintf(f, args...)
+}
+
+// statusWord names a case state in a handler's sentence.
+func (w *Workflow) statusWord(s string) string {
+	return w.phrase("status." + s)
+}
+
+const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #ingetrokken en #afgerond"
+const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #withdrawn and #close"
+
+// The phrasebooks are read-only.
+var phrasesNL = map[string]string{
+	"status.received": "ontvangen", "status.acknowledged": "ontvangst bevestigd", "status.in_progress": "in behandeling",
+	"status.decided": "voorzien van een oordeel", "status.closed": "afgerond", "status.withdrawn": "ingetrokken",
+
+	"applied.internal":  "interne notitie vastgelegd (niet naar de ouder gestuurd)",
+	"applied.status":    "status gezet op: %s",
+	"applied.assign":    "toegewezen aan %s",
+	"applied.location":  "locatie gezet op %s",
+	"applied.withdrawn": "klacht ingetrokken door de ouder; de klacht is afgesloten",
+	"applied.close":     "maatregelen uitgevoerd; de klacht is afgesloten",
+	"applied.judgment":  "oordeel naar de ouder gestuurd, met %s; de klacht heeft nu een oordeel",
+	"applied.measures":  "%d maatregel(en) toegevoegd aan het oordeel",
+	"count.measures":    "%d maatregel(en)",
+	"count.none":        "de vermelding dat er geen maatregelen volgen",
+
+	"refuse.twice":          "dit commando staat er twee keer in; geef het één keer",
+	"refuse.unknown":        "onbekend commando; bekend zijn " + knownCommandsNL,
+	"refuse.status":         "%q is geen status die je kunt zetten; gebruik in-behandeling (of bevestigd). Een oordeel, intrekking of afronding heeft een eigen commando: #oordeel, #ingetrokken, #afgerond",
+	"refuse.status_state":   "de klacht is %s; de status kan niet meer worden gezet",
+	"refuse.assign":         "%q is geen bekende klachtbehandelaar; geef het e-mailadres van een van: %s",
+	"refuse.location":       "%q is geen bekende locatie; bekend zijn: %s",
+	"refuse.judgment_state": "de klacht is %s; ze heeft al een oordeel of is beëindigd",
+	"refuse.judgment_body":  "het gemotiveerde oordeel ontbreekt: schrijf het onder de commandoregels",
+	"refuse.date":           "%q is geen datum in de vorm JJJJ-MM-DD (bijvoorbeeld %s)",
+	"refuse.date_past":      "de datum %s ligt niet in de toekomst: een maatregel heeft de datum nodig waarop hij uitgevoerd zal zijn",
+	"refuse.measure_text":   "beschrijf de maatregel na de datum",
+	"refuse.withdraw_state": "de klacht is %s; alleen een klacht die nog in behandeling is, kan worden ingetrokken",
+	"refuse.close_state":    "#afgerond sluit een klacht waarvan het oordeel is verstuurd, als alle maatregelen zijn uitgevoerd; deze klacht is %s",
+	"refuse.judgment_note":  "een oordeel gaat naar de ouder en #intern houdt de tekst intern: stuur ze in aparte berichten",
+	"refuse.contradiction":  "#geen-maatregelen spreekt de #maatregel-regels tegen",
+	"refuse.no_measures":    "een oordeel moet de maatregelen noemen, elk met de datum waarop die uitgevoerd zal zijn (#maatregel JJJJ-MM-DD omschrijving), of #geen-maatregelen (Wet kinderopvang art. 1.57b lid 2 sub f)",
+	"refuse.alone":          "#geen-maatregelen hoort bij #oordeel",
+	"refuse.measures_early": "maatregelen horen bij het oordeel: zet de #maatregel-regels in hetzelfde bericht als #oordeel",
+	"refuse.ends":           "%s kan niet in hetzelfde bericht als %s: geef ze één voor één",
+
+	"sent.judgment":  "het oordeel",
+	"sent.withdrawn": "de bevestiging van de intrekking",
+	"sent.closed":    "het bericht dat de maatregelen zijn uitgevoerd",
+}
+
+var phrasesEN = map[string]string{
+	"status.received": "received", "status.acknowledged": "receipt confirmed", "status.in_progress": "being handled",
+	"status.decided": "decided", "status.closed": "closed", "status.withdrawn": "withdrawn",
+
+	"applied.internal":  "internal note recorded (not sent to the parent)",
+	"applied.status":    "status set to: %s",
+	"applied.assign":    "assigned to %s",
+	"applied.location":  "location set to %s",
+	"applied.withdrawn": "complaint withdrawn by the parent; the case is closed",
+	"applied.close":     "measures done; the case is closed",
+	"applied.judgment":  "judgment sent to the parent, with %s; the case is decided",
+	"applied.measures":  "%d measure(s) added to the judgment",
+	"count.measures":    "%d measure(s)",
+	"count.none":        "the statement that no measures follow",
+
+	"refuse.twice":          "this command is given twice; give it once",
+	"refuse.unknown":        "unknown command; known are " + knownCommandsEN + " (or their Dutch names)",
+	"refuse.status":         "%q is not a status that can be set; use in-progress (or acknowledged). A judgment, withdrawal or closing has its own command: #judgment, #withdrawn, #close",
+	"refuse.status_state":   "the case is %s; its status can no longer be set",
+	"refuse.assign":         "%q is not a configured handler; give the email address of one of: %s",
+	"refuse.location":       "%q is not a known location; known are: %s",
+	"refuse.judgment_state": "the case is %s; it already has its judgment or was ended",
+	"refuse.judgment_body":  "the reasoned judgment is missing: write it below the command lines",
+	"refuse.date":           "%q is not a date written as YYYY-MM-DD (e.g. %s)",
+	"refuse.date_past":      "the date %s is not in the future: a measure needs the date by which it will be realised",
+	"refuse.measure_text":   "describe the measure after the date",
+	"refuse.withdraw_state": "the case is %s; only a case still being handled can be withdrawn",
+	"refuse.close_state":    "#close closes a case whose judgment was sent, once all measures are done; this case is %s",
+	"refuse.judgment_note":  "a judgment goes to the parent while #internal keeps the text internal: send them in separate messages",
+	"refuse.contradiction":  "#no-measures contradicts the #measure lines",
+	"refuse.no_measures":    "a judgment must state the measures, each with the date by which it will be realised (#measure YYYY-MM-DD text), or #no-measures (Dutch Childcare Act art. 1.57b(2)(f))",
+	"refuse.alone":          "#no-measures belongs with #judgment",
+	"refuse.measures_early": "measures are set with the judgment: put the #measure lines in the same message as #judgment",
+	"refuse.ends":           "%s cannot go in the same message as %s: give one at a time",
+
+	"sent.judgment":  "the judgment",
+	"sent.withdrawn": "the confirmation of the withdrawal",
+	"sent.closed":    "the message that the measures are done",
+}

@@ -1,0 +1,485 @@
+package workflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// Delivery is one message fetched from a mailbox.
+type Delivery struct {
+	Mailbox      string
+	UIDValidity  uint32
+	UID          uint32
+	InternalDate time.Time // when the server received it: the complaint's date of receipt
+	Raw          []byte
+}
+
+// Disposition says where a processed message goes.
+type Disposition int
+
+const (
+	// Done: acted on (or recognised as already acted on); move it to the
+	// processed folder.
+	Done Disposition = iota
+	// Quarantine: it cannot be handled; move it to the quarantine folder.
+	Quarantine
+)
+
+// quarantined is returned by a processing step that found the message cannot
+// be handled at all; trying again would not help.
+type quarantined struct{ reason string }
+
+func (q quarantined) Error() string { return "workflow: quarantine: " + q.reason }
+
+// arrival is one inbound message being processed: what was fetched, its
+// ledger entry and what the parser made of it.
+type arrival struct {
+	Delivery
+	entry ledgerEntry
+	mail  Mail
+}
+
+// errSettled means another daemon finished the message first.
+var errSettled = errors.New("workflow: message already settled")
+
+// Process acts on one fetched message exactly once. The message is first
+// recorded in the ledger with its raw bytes; then everything it causes — the
+// case, its events, the mail to send — is written in one transaction that
+// also marks the ledger entry processed. Running Process again for the same
+// (mailbox, UIDVALIDITY, UID) changes nothing and sends nothing.
+//
+// An error means the message should stay in the inbox and be offered again;
+// after Settings.MaxAttempts tries it is quarantined.
+func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, err error) {
+	now := w.clock.Now()
+	sum := sha256.Sum256(d.Raw)
+	e, err := recordArrival(ctx, w.db, d, hex.EncodeToString(sum[:]), now)
+	if err != nil {
+		return 0, err
+	}
+	switch e.State {
+	case LedgerProcessed, LedgerIgnored:
+		return Done, nil
+	case LedgerQuarantined:
+		return Quarantine, nil
+	}
+	log := w.log.With("ledger", e.ID, "mailbox", d.Mailbox, "uid", d.UID)
+	if e.Attempts > w.set.MaxAttempts {
+		reason := fmt.Sprintf("gave up after %d attempts: %s", e.Attempts-1, e.Reason)
+		return w.quarantine(ctx, log, e.ID, reason)
+	}
+	defer func() {
+		// A bug must cost one message, not the daemon: the attempt is already
+		// counted, so the message is quarantined after a few tries.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("workflow: panic processing ledger %d: %v\n%s", e.ID, p, debug.Stack())
+			_ = noteFailure(context.WithoutCancel(ctx), w.db, e.ID, fmt.Sprint("panic: ", p), w.clock.Now())
+		}
+	}()
+
+	m, err := w.parse(d.Raw)
+	if err != nil {
+		return w.quarantine(ctx, log, e.ID, "cannot parse: "+err.Error())
+	}
+	var caseID int64
+	var outcome string
+	err = w.db.InTx(ctx, func(ctx context.Context) error {
+		// Settled as processed up front: this also locks the entry, so two
+		// daemons handed the same message act on it once; if anything below
+		// fails, the whole transaction and this with it are rolled back.
+		sameAs, err := claimEntry(ctx, w.db, e.ID, now)
+		if err != nil {
+			return err
+		}
+		if sameAs != 0 {
+			outcome = LedgerIgnored
+			return settle(ctx, w.db, e.ID, LedgerIgnored, fmt.Sprintf("same message as ledger #%d", sameAs), now)
+		}
+		res, err := w.apply(ctx, &arrival{Delivery: d, entry: e, mail: m})
+		if err != nil {
+			return err
+		}
+		caseID, outcome = res.caseID, LedgerProcessed
+		if res.ignored != "" {
+			outcome = LedgerIgnored
+			return settle(ctx, w.db, e.ID, LedgerIgnored, res.ignored, now)
+		}
+		return nil
+	})
+	var q quarantined
+	switch {
+	case errors.As(err, &q):
+		return w.quarantine(ctx, log, e.ID, q.reason)
+	case errors.Is(err, errSettled):
+		return w.Process(ctx, d) // report what the other daemon decided
+	case err != nil:
+		_ = noteFailure(context.WithoutCancel(ctx), w.db, e.ID, err.Error(), w.clock.Now())
+		return 0, err
+	}
+	log.Info("message processed", "outcome", outcome, "case", caseID)
+	w.wakeOutbox()
+	return Done, nil
+}
+
+// quarantine sets a message aside with its reason. It stays in the ledger
+// with its raw bytes and goes to the quarantine folder; nothing is deleted.
+func (w *Workflow) quarantine(ctx context.Context, log interface{ Warn(string, ...any) }, id int64, reason string) (Disposition, error) {
+	if err := settle(ctx, w.db, id, LedgerQuarantined, reason, w.clock.Now()); err != nil {
+		return 0, err
+	}
+	log.Warn("message quarantined", "reason", reason)
+	return Quarantine, nil
+}
+
+// result is what processing a message came to.
+type result struct {
+	caseID  int64  // the case it was recorded on, if any
+	ignored string // why nothing was done with it; "" when it was acted on
+}
+
+// apply does what one message means for the cases, inside the transaction.
+func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
+	m := a.mail
+	if ref, dup, err := duplicateOf(ctx, w.db, m); err != nil {
+		return result{}, err
+	} else if dup {
+		return result{ignored: "same Message-ID and body as a message already on " + ref}, nil
+	}
+	// Machines never get an automatic answer (RFC 3834): what they send is
+	// recorded on its case, or ignored with the reason.
+	cls := classify(m, w.identity())
+	switch cls.Class {
+	case ClassOwn:
+		return result{ignored: "our own mail came back (" + cls.Reason + ")"}, nil
+	case ClassBounce:
+		return w.onBounce(ctx, a, cls)
+	}
+	sender := firstAddress(m.ReplyTo(), m.From())
+	if sender == nil && cls.Class != ClassAutoReply {
+		return result{}, quarantined{"no sender address: nobody to answer"}
+	}
+	from := ""
+	if sender != nil {
+		from = strings.ToLower(sender.Address)
+	}
+	if a := firstAddress(m.From()); a != nil {
+		from = strings.ToLower(a.Address)
+	}
+	if cls.Class == ClassAutoReply {
+		return w.onAutomatic(ctx, a, cls, from)
+	}
+	cm, err := w.findCase(ctx, m, from)
+	if err != nil {
+		return result{}, err
+	}
+	if len(cm.forged) > 0 {
+		w.log.Warn("message carries reply tokens that do not verify", "tokens", len(cm.forged), "from", from)
+	}
+	if h, ok := w.set.handler(from); ok {
+		return w.onHandler(ctx, a, cm, h)
+	}
+	if cm.c != nil {
+		if err := w.noteForged(ctx, cm.c, cm.forged, from); err != nil {
+			return result{}, err
+		}
+		// Someone new answering through the case's own thread (the other
+		// parent, say) takes part from now on.
+		if _, err := addParticipant(ctx, w.db, cm.c.ID, RoleCopy, from, firstName(m), w.clock.Now()); err != nil {
+			return result{}, err
+		}
+		return result{caseID: cm.c.ID}, w.addReply(ctx, cm.c, a)
+	}
+	c, err := w.openCase(ctx, a, sender)
+	if err != nil {
+		return result{}, err
+	}
+	return result{caseID: c.ID}, w.noteForged(ctx, c, cm.forged, from)
+}
+
+// noteForged records on a case that the message carried tokens that did not
+// verify: someone altered or made up a reply address or Message-ID.
+func (w *Workflow) noteForged(ctx context.Context, c *Case, forged []string, from string) error {
+	if len(forged) == 0 {
+		return nil
+	}
+	return addEvent(ctx, w.db, c.ID, w.clock.Now(), EventForgedToken, from,
+		fmt.Sprintf("the message carried %d reply token(s) that do not verify; they were ignored", len(forged)))
+}
+
+// askWhichCase answers a handler whose message names no case: it cannot be
+// placed, so nothing happens until they reply within a case's thread.
+func (w *Workflow) askWhichCase(ctx context.Context, h Handler, a *arrival) error {
+	l := Letter{Org: w.set.Organisation, To: h.Name, Text: excerpt(a.mail.Text()), At: a.InternalDate.In(w.set.Organisation.Location)}
+	l.Case.Subject = a.mail.Subject()
+	return w.queue(ctx, draft{
+		kind: MsgWhichCase, template: MsgWhichCase, lang: w.set.Organisation.Language,
+		to: &mail.Address{Name: h.Name, Address: h.Email}, letter: l, auto: autoReplied,
+		inReplyTo: a.mail.MessageID(), refs: a.mail.References(),
+	})
+}
+
+// firstName is the display name of a message's sender.
+func firstName(m Mail) string {
+	if a := firstAddress(m.From()); a != nil {
+		return a.Name
+	}
+	return ""
+}
+
+// openCase turns a message into a new case, confirms it to the complainant
+// and tells the handlers.
+func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Address) (*Case, error) {
+	m := a.mail
+	now := w.clock.Now()
+	org := w.set.Organisation
+	// The term runs from when the server received the complaint, even if the
+	// daemon was down then.
+	received := a.InternalDate
+	if received.IsZero() {
+		received = now
+	}
+	subject := strings.TrimSpace(m.Subject())
+	if subject == "" {
+		subject = map[string]string{"nl": "(geen onderwerp)", "en": "(no subject)"}[org.Language]
+	}
+	name := sender.Name
+	if from := firstAddress(m.From()); name == "" && from != nil {
+		name = from.Name
+	}
+	c := &Case{
+		Reference: pendingReference(a.entry.ID), Status: StatusReceived, Kind: KindParent,
+		ComplainantName: name, ComplainantEmail: strings.ToLower(sender.Address),
+		Subject: subject, Language: org.Language,
+		ReceivedAt: received, DeadlineAt: deadlineAt(received, org.Location),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if cmt, ok := w.committee(sender, firstAddress(m.From())); ok {
+		// A joint complaint of a parent committee (Wko 1.60; the
+		// organisation's procedure accepts them as complaints).
+		c.Kind, c.Committee, c.Location = KindCommittee, cmt.Name, cmt.Location
+		if c.ComplainantName == "" {
+			c.ComplainantName = cmt.Name
+		}
+	}
+	if err := insertCase(ctx, w.db, c); err != nil {
+		return nil, err
+	}
+	// Everyone taking part from the start, in one statement: the
+	// complainant, whoever they copied in, and the handlers.
+	ps := []Participant{{Role: RoleComplainant, Email: c.ComplainantEmail, Name: name}}
+	for _, a := range m.Cc() {
+		if !w.ours(a.Address) && !w.isHandler(a.Address) {
+			ps = append(ps, Participant{Role: RoleCopy, Email: a.Address, Name: a.Name})
+		}
+	}
+	for _, h := range w.caseHandlers(c) {
+		ps = append(ps, Participant{Role: RoleHandler, Email: h.Email, Name: h.Name})
+	}
+	ids, err := addParticipants(ctx, w.db, c.ID, ps, now)
+	if err != nil {
+		return nil, err
+	}
+	in, err := w.recordInbound(ctx, c, a, MsgComplaint)
+	if err != nil {
+		return nil, err
+	}
+	if err := addEvent(ctx, w.db, c.ID, now, EventOpened, c.ComplainantEmail,
+		fmt.Sprintf("complaint received %s, judgment due by %s", received.In(org.Location).Format("2006-01-02 15:04"),
+			LastDay(c.DeadlineAt, org.Location).Format("2006-01-02"))); err != nil {
+		return nil, err
+	}
+	// Number the case last: the year's counter row stays locked until this
+	// transaction commits, so it is taken when only the mail is left to write.
+	if err := assignReference(ctx, w.db, c, received.In(org.Location).Year(), now); err != nil {
+		return nil, err
+	}
+
+	confirm := w.letter(c, c.ComplainantName)
+	confirm.Text = excerpt(in.NewText)
+	notes, err := w.handlerNotes(ctx, c, MsgNewCase, a, in, "", ids)
+	if err != nil {
+		return nil, err
+	}
+	return c, w.queue(ctx, append([]draft{{
+		c: c, partID: ids[c.ComplainantEmail], kind: MsgConfirmation, template: "confirmation", lang: c.Language,
+		to: &mail.Address{Name: name, Address: c.ComplainantEmail}, letter: confirm,
+		inReplyTo: in.MessageID, refs: m.References(), auto: autoReplied,
+	}}, notes...)...)
+}
+
+// addReply records a later message on a case and passes it to the handlers.
+func (w *Workflow) addReply(ctx context.Context, c *Case, a *arrival) error {
+	in, err := w.recordInbound(ctx, c, a, MsgReply)
+	if err != nil {
+		return err
+	}
+	if err := addEvent(ctx, w.db, c.ID, w.clock.Now(), EventMessage, in.FromAddr, "message received: "+in.Subject); err != nil {
+		return err
+	}
+	notes, err := w.handlerNotes(ctx, c, MsgCaseReply, a, in, in.FromAddr, nil)
+	if err != nil {
+		return err
+	}
+	return w.queue(ctx, notes...)
+}
+
+// handlerNotes drafts for each handler of a case a notification about
+// message in (except to its own author), in one thread per handler and case.
+// ids are the handlers' participant ids when the caller has them.
+func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *arrival, in Message, author string, ids map[string]int64) ([]draft, error) {
+	m, raw := a.mail, a.Raw
+	if ids == nil {
+		var err error
+		if ids, err = w.handlerParticipants(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	from := in.FromAddr
+	if a := firstAddress(m.From()); a != nil && a.Name != "" {
+		from = a.Name + " <" + in.FromAddr + ">"
+	}
+	var notes []draft
+	for _, h := range w.caseHandlers(c) {
+		if h.Email == author {
+			continue
+		}
+		l := w.letter(c, h.Name)
+		l.From, l.At, l.Text = from, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
+		if kind == MsgCaseReply {
+			l.At = w.clock.Now().In(w.set.Organisation.Location)
+		}
+		l.Attachments = attachmentList(m)
+		l.OriginalSize = humanSize(int64(len(raw)))
+		dr := draft{
+			c: c, partID: ids[h.Email], kind: kind, template: kind, lang: w.set.Organisation.Language,
+			to: &mail.Address{Name: h.Name, Address: h.Email}, letter: l, auto: autoGenerated,
+		}
+		if int64(len(raw)) <= w.set.AttachLimit {
+			dr.original, l.Original = raw, true
+			dr.letter = l
+		}
+		// Keep each handler's notifications about a case in one thread (a
+		// new case has none yet).
+		if kind != MsgNewCase {
+			if prev, ok, err := lastMessage(ctx, w.db, c.ID, h.Email, MsgNewCase, MsgCaseReply); err != nil {
+				return nil, err
+			} else if ok {
+				dr.inReplyTo = prev.MessageID
+			}
+		}
+		notes = append(notes, dr)
+	}
+	return notes, nil
+}
+
+// recordInbound stores an inbound message on a case.
+func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind string) (Message, error) {
+	m := a.mail
+	from := ""
+	if a := firstAddress(m.From()); a != nil {
+		from = strings.ToLower(a.Address)
+	}
+	text := m.Text()
+	in := Message{
+		CaseID: c.ID, Direction: DirIn, Kind: kind, MessageID: m.MessageID(),
+		InReplyTo: strings.Join(m.InReplyTo(), " "), Refs: strings.Join(m.References(), " "),
+		FromAddr: from, ToAddr: strings.ToLower(w.set.Organisation.Address), Subject: m.Subject(),
+		BodySHA256: m.BodySHA256(), FullText: text, NewText: newText(text),
+		Attachments: strings.Join(attachmentList(m), "\n"),
+		CreatedAt:   w.clock.Now(),
+	}
+	in.LedgerID.Int64, in.LedgerID.Valid = a.entry.ID, true
+	return in, insertMessage(ctx, w.db, &in)
+}
+
+// handlerParticipants records the handlers of a case as its participants
+// (once) and returns their participant ids, for their reply tokens.
+func (w *Workflow) handlerParticipants(ctx context.Context, c *Case) (map[string]int64, error) {
+	var ps []Participant
+	for _, h := range w.caseHandlers(c) {
+		ps = append(ps, Participant{Role: RoleHandler, Email: h.Email, Name: h.Name})
+	}
+	return addParticipants(ctx, w.db, c.ID, ps, w.clock.Now())
+}
+
+// caseHandlers are the handlers who hear about a case: those covering its
+// location (a handler without locations covers all), and its assignee. A
+// location nobody covers is heard by everyone, so no case goes unnoticed.
+func (w *Workflow) caseHandlers(c *Case) []Handler {
+	if c.Location == "" {
+		return w.set.Handlers
+	}
+	var out []Handler
+	for _, h := range w.set.Handlers {
+		covers := len(h.Locations) == 0 || h.Email == c.Assignee
+		for _, l := range h.Locations {
+			covers = covers || strings.EqualFold(l, c.Location)
+		}
+		if covers {
+			out = append(out, h)
+		}
+	}
+	if len(out) == 0 {
+		return w.set.Handlers
+	}
+	return out
+}
+
+// committee finds the parent committee writing from one of addrs.
+func (w *Workflow) committee(addrs ...*mail.Address) (Committee, bool) {
+	for _, a := range addrs {
+		for _, c := range w.set.Committees {
+			if a != nil && strings.EqualFold(a.Address, c.Address) {
+				return c, true
+			}
+		}
+	}
+	return Committee{}, false
+}
+
+func (w *Workflow) isHandler(addr string) bool {
+	_, ok := w.set.handler(addr)
+	return ok
+}
+
+// ours reports whether addr is the complaints address (or a plus-address of it).
+func (w *Workflow) ours(addr string) bool {
+	local, domain, ok := strings.Cut(strings.ToLower(w.set.Organisation.Address), "@")
+	if !ok {
+		return false
+	}
+	l, d, ok := strings.Cut(strings.ToLower(addr), "@")
+	if !ok || d != domain {
+		return false
+	}
+	return l == local || strings.HasPrefix(l, local+"+")
+}
+
+// threadIDs are the Message-IDs a message says it follows, newest first.
+func threadIDs(m Mail) []string {
+	ids := append([]string(nil), m.InReplyTo()...)
+	refs := m.References()
+	for i := len(refs) - 1; i >= 0; i-- {
+		ids = append(ids, refs[i])
+	}
+	return ids
+}
+
+// firstAddress returns the first address of the first non-empty list.
+func firstAddress(lists ...[]*mail.Address) *mail.Address {
+	for _, l := range lists {
+		for _, a := range l {
+			if a != nil && strings.Contains(a.Address, "@") {
+				return a
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// Deps is everything the workflow uses from outside.
+type Deps struct {
+	DB        Database
+	Parse     Parser
+	Render    Renderer
+	Compose   Composer
+	Transport Transport // may be nil for tools that never send
+	Clock     Clock     // nil is the system clock
+	Log       *slog.Logger
+	Settings  Settings
+}
+
+// Workflow runs the complaint procedure on a database: it processes inbound
+// messages, delivers the outbox and answers questions about cases.
+type Workflow struct {
+	db        Database
+	parse     Parser
+	render    Renderer
+	compose   Composer
+	transport Transport
+	clock     Clock
+	log       *slog.Logger
+	set       Settings
+	tokens    *tokens
+
+	// outboxWake wakes the outbox loop when something was queued.
+	outboxWake chan struct{}
+}
+
+// New checks the settings and builds a workflow.
+func New(d Deps) (*Workflow, error) {
+	if d.DB == nil || d.Parse == nil || d.Render == nil || d.Compose == nil {
+		return nil, errors.New("workflow: DB, Parse, Render and Compose are required")
+	}
+	if err := d.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("workflow: settings: %w", err)
+	}
+	tk, err := newTokens(d.Settings.Tokens.Secrets, d.Settings.Tokens.MaxAge)
+	if err != nil {
+		return nil, err
+	}
+	if d.Clock == nil {
+		d.Clock = SystemClock{}
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Workflow{
+		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
+		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
+		outboxWake: make(chan struct{}, 1),
+	}, nil
+}
+
+// wakeOutbox tells the outbox loop there is mail to send.
+func (w *Workflow) wakeOutbox() {
+	select {
+	case w.outboxWake <- struct{}{}:
+	default:
+	}
+}
+
+// Settings returns the settings in force, with defaults filled in.
+func (w *Workflow) Settings() Settings { return w.set }
