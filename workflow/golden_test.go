@@ -432,7 +432,7 @@ func goldenDigest(lang string) *workflow.DigestView {
 	urgent := workflow.DigestRow{
 		Reference: "KL-2026-0038", Subject: goldenPick(lang, "Wennen op de BSO", "Settling in at after-school care"),
 		Location: "BSO De Kikker", Status: workflow.StatusAcknowledged,
-		Deadline: goldenAt(2026, time.December, 24, 0, 0), DaysLeft: 2, Urgent: true,
+		Deadline: goldenAt(2026, time.December, 24, 0, 0), DaysLeft: 2, Urgent: true, Open: true,
 	}
 	return &workflow.DigestView{
 		Date:        goldenDigestDate,
@@ -441,12 +441,12 @@ func goldenDigest(lang string) *workflow.DigestView {
 		Overdue: []workflow.DigestRow{{
 			Reference: "KL-2026-0031", Subject: goldenPick(lang, "Medicijn niet gegeven", "Medicine not given"),
 			Location: "KDV De Rups", Handler: "Anna de Vries", Status: workflow.StatusInProgress,
-			Deadline: goldenAt(2026, time.December, 17, 0, 0), DaysLeft: -5, Urgent: true,
+			Deadline: goldenAt(2026, time.December, 17, 0, 0), DaysLeft: -5, Urgent: true, Open: true,
 		}},
 		Warning: []workflow.DigestRow{urgent, {
 			Reference: goldenRef, Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"),
 			Location: "KDV De Rups", Handler: "Anna de Vries", Status: workflow.StatusInProgress,
-			Deadline: goldenDeadline, DaysLeft: 9,
+			Deadline: goldenDeadline, DaysLeft: 9, Open: true,
 		}},
 		Measures: []workflow.MeasureRow{
 			{Reference: "KL-2026-0017", Location: "KDV De Rups", Handler: "Anna de Vries",
@@ -459,7 +459,7 @@ func goldenDigest(lang string) *workflow.DigestView {
 		New: []workflow.DigestRow{{
 			Reference: "KL-2026-0045", Subject: goldenPick(lang, "Factuur klopt niet", "Invoice is wrong"),
 			Status:   workflow.StatusReceived,
-			Deadline: goldenAt(2027, time.February, 1, 0, 0), DaysLeft: 41,
+			Deadline: goldenAt(2027, time.February, 1, 0, 0), DaysLeft: 41, Open: true,
 		}},
 		Unreachable: []workflow.DigestRow{urgent},
 		Since:       goldenAt(2026, time.December, 21, 7, 0),
@@ -475,6 +475,11 @@ func goldenDigestNewOnly(lang string) *workflow.DigestView {
 		New: []workflow.DigestRow{{
 			Reference: goldenRef, Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"),
 			Location: "KDV De Rups", Handler: "Anna de Vries", Status: workflow.StatusAcknowledged,
+			Deadline: goldenDeadline, DaysLeft: 41, Open: true,
+		}, {
+			// Decided on its first day: days left no longer matter.
+			Reference: "KL-2026-0043", Subject: goldenPick(lang, "Factuur klopt niet", "Invoice is wrong"),
+			Location: "Gastouderbureau De Vlinder", Handler: "Anna de Vries", Status: workflow.StatusDecided,
 			Deadline: goldenDeadline, DaysLeft: 41,
 		}},
 	}
@@ -778,7 +783,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 			l.Case.Handler = "<b>Anna</b>"
 			l.Measure = &workflow.MeasureView{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}
 			evilRow := workflow.DigestRow{Reference: goldenRef, Subject: evilSubject, Location: "<script>alert(1)</script>", Handler: "<b>Anna</b>",
-				Status: "<i>open</i>", Deadline: goldenDeadline, DaysLeft: -2, Urgent: true}
+				Status: "<i>open</i>", Deadline: goldenDeadline, DaysLeft: -2, Urgent: true, Open: true}
 			l.Digest = &workflow.DigestView{
 				Date: goldenJudged, Locations: []string{"<u>OC</u>"}, WarningDays: 14,
 				Overdue: []workflow.DigestRow{evilRow}, Warning: []workflow.DigestRow{evilRow}, New: []workflow.DigestRow{evilRow}, Unreachable: []workflow.DigestRow{evilRow},

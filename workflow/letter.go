@@ -65,6 +65,7 @@ type DigestRow struct {
 	Deadline  time.Time
 	DaysLeft  int  // negative once the deadline has passed
 	Urgent    bool // overdue, or at most 3 days left: marked in the table
+	Open      bool // no judgment yet: only then do the days left matter
 }
 
 // MeasureRow is a measure due or overdue in a digest.

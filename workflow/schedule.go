@@ -151,11 +151,18 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 	var dues []Due
 	for _, c := range open {
 		received := c.ReceivedAt.In(loc)
+		// Only the latest reminder that has come, and none once the term
+		// has passed (the deadline notice says more): after a downtime the
+		// handlers get one current message, not a backlog of stale ones.
+		latest := 0
 		for _, days := range w.set.Schedule.ReminderDays {
-			if at := received.AddDate(0, 0, days); !now.Before(at) {
-				dues = append(dues, Due{Key: fmt.Sprintf("reminder/%d/%d", c.ID, days), Kind: DueReminder, At: at,
-					CaseID: c.ID, Reference: c.Reference, What: fmt.Sprintf("reminder to the handlers, %d days after receipt", days)})
+			if !now.Before(received.AddDate(0, 0, days)) && days > latest {
+				latest = days
 			}
+		}
+		if latest > 0 && now.Before(c.DeadlineAt) {
+			dues = append(dues, Due{Key: fmt.Sprintf("reminder/%d/%d", c.ID, latest), Kind: DueReminder, At: received.AddDate(0, 0, latest),
+				CaseID: c.ID, Reference: c.Reference, What: fmt.Sprintf("reminder to the handlers, %d days after receipt", latest)})
 		}
 		last := received
 		if t, ok := lastOut[c.ID]; ok && t.After(last) {

@@ -131,3 +131,26 @@ func TestRedactedConfigHidesSecrets(t *testing.T) {
 		t.Errorf("redacted config lost non-secret values:\n%s", out)
 	}
 }
+
+// The configuration shown in the README is what an operator copies: it must
+// load as it stands, with only the secrets from the environment.
+func TestREADMEConfigurationLoads(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```toml\n")
+	if !ok {
+		t.Fatal("README has no ```toml block")
+	}
+	sample, _, _ := strings.Cut(rest, "```")
+	cfg, err := loadConfig(writeConfig(t, sample), envMap(map[string]string{
+		"COMPLAINTD_IMAP_PASSWORD": "x", "COMPLAINTD_SMTP_PASSWORD": "y",
+	}))
+	if err != nil {
+		t.Fatalf("the README's configuration does not load: %v", err)
+	}
+	if len(cfg.Managers) != 2 || cfg.Digest.Time != "07:30" || len(cfg.Handlers) != 2 {
+		t.Errorf("managers %v, digest %+v, handlers %d: not what the README shows", cfg.Managers, cfg.Digest, len(cfg.Handlers))
+	}
+}

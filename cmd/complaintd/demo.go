@@ -150,9 +150,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	// Anna, the klachtenfunctionaris, answers the first parent from her own
-	// mail client: her reply to the notification is relayed to the parent.
+	// mail client: her reply to the notification is relayed to the parent,
+	// and the command lines on top take the case and place it (the digest
+	// sorts cases by location).
 	answer, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0001",
-		"Beste Sanne,\r\n\r\nDank je voor je aanvulling. Ik spreek morgen met de leidster van de Rupsen en bel je daarna.\r\n\r\nHartelijke groet,\r\nAnna de Vries")
+		"#toewijzen Anna de Vries\r\n#locatie KDV De Rups\r\n\r\nBeste Sanne,\r\n\r\nDank je voor je aanvulling. Ik spreek morgen met de leidster van de Rupsen en bel je daarna.\r\n\r\nHartelijke groet,\r\nAnna de Vries")
 	if err != nil {
 		return err
 	}
@@ -168,7 +170,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// And she sends the written judgment on the invoices, with one measure.
 	due := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
 	judgment, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0003",
-		"#oordeel\r\n\r\n#maatregel "+due+" Het te veel betaalde bedrag wordt teruggestort en de incasso wordt stopgezet.\r\n\r\n"+
+		"#locatie Gastouderbureau De Vlinder\r\n#oordeel\r\n\r\n#maatregel "+due+" Het te veel betaalde bedrag wordt teruggestort en de incasso wordt stopgezet.\r\n\r\n"+
 			"Beste heer Hoekstra,\r\n\r\nWe hebben uw klacht onderzocht. Uw opzegging per 1 oktober is op tijd ontvangen, maar niet "+
 			"verwerkt in onze administratie. Daardoor zijn er ten onrechte facturen verstuurd. Wij vinden uw klacht gegrond en "+
 			"bieden onze excuses aan.\r\n\r\nMet vriendelijke groet,\r\nAnna de Vries\r\nKlachtenfunctionaris")

@@ -271,14 +271,25 @@ func TestDueAndDigestCommands(t *testing.T) {
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	confirmationOf(t, h)
 	config := writeHarnessConfig(t, h.cfg)
-	out, _, err := run(t, h.ctx, "due", "-config", config, "-at", "2027-01-01T09:00")
+	out, _, err := run(t, h.ctx, "due", "-config", config, "-at", "2026-12-28T09:00")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"reminder", "deadline", "KL-2026-0001", "digest to Ilse Kramer"} {
+	for _, want := range []string{"reminder to the handlers, 35 days", "KL-2026-0001", "digest to Ilse Kramer"} {
 		if !strings.Contains(out, want) {
-			t.Errorf("due lacks %q:\n%s", want, out)
+			t.Errorf("due on 28 December lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "28 days") {
+		t.Errorf("due lists the 4-week reminder beside the 5-week one; only the latest is sent:\n%s", out)
+	}
+	// Past the deadline, the notice replaces the reminders.
+	out, _, err = run(t, h.ctx, "due", "-config", config, "-at", "2027-01-01T09:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "deadline passed") || strings.Contains(out, "reminder") {
+		t.Errorf("due on 1 January: want the deadline notice and no reminder:\n%s", out)
 	}
 	if n := h.countRows("scheduled", ""); n != 0 {
 		t.Errorf("due recorded %d items; it must only look", n)
