@@ -82,6 +82,7 @@ type plan struct {
 	internal   bool
 	judgment   bool
 	measures   []plannedMeasure
+	moves      []plannedMove
 	noMeasures bool
 	withdrawn  bool
 	close      bool
@@ -95,9 +96,25 @@ type plannedMeasure struct {
 	text string
 }
 
-// planCommands checks every command line; today is the current date in the
-// organisation's zone.
-func (w *Workflow) planCommands(c *Case, cmds []command, body string, today time.Time) plan {
+// plannedMove gives a measure of a decided case a new date.
+type plannedMove struct {
+	m   Measure
+	due time.Time
+	cmd command
+}
+
+// sameMeasure compares descriptions as a handler retypes them: case, spaces
+// and a final full stop do not matter.
+func sameMeasure(a, b string) bool { return normMeasure(a) == normMeasure(b) }
+
+func normMeasure(s string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.Join(strings.Fields(s), " ")), ".")
+}
+
+// planCommands checks every command line; open are the case's measures not
+// yet done (a #maatregel naming one, or the only one, gives it a new date);
+// today is the current date in the organisation's zone.
+func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body string, today time.Time) plan {
 	p := plan{body: body}
 	refuse := func(cmd command, why string) {
 		p.refused = append(p.refused, Refusal{Line: cmd.line, Why: why})
@@ -159,10 +176,31 @@ func (w *Workflow) planCommands(c *Case, cmds []command, body string, today time
 				refuse(cmd, w.phrase("refuse.date", date, today.AddDate(0, 1, 0).Format(time.DateOnly)))
 			case !due.After(today):
 				refuse(cmd, w.phrase("refuse.date_past", date))
-			case strings.TrimSpace(text) == "":
-				refuse(cmd, w.phrase("refuse.measure_text"))
 			default:
-				p.measures = append(p.measures, plannedMeasure{due: due, text: strings.TrimSpace(text)})
+				text = strings.TrimSpace(text)
+				if c.Status == StatusDecided {
+					// On a decided case, a measure already promised gets a
+					// new date rather than a second entry.
+					if m, ok := w.measureToMove(open, text); ok {
+						p.body = dropWrappedTail(p.body, m.Description, text)
+						p.moves = append(p.moves, plannedMove{m: m, due: due, cmd: cmd})
+						p.applied = append(p.applied, w.phrase("applied.moved", m.Description, m.DueDate, date))
+						continue
+					}
+					if text == "" && len(open) > 1 {
+						var names []string
+						for _, m := range open {
+							names = append(names, "#maatregel "+date+" "+m.Description)
+						}
+						refuse(cmd, w.phrase("refuse.measure_which", strings.Join(names, " | ")))
+						continue
+					}
+				}
+				if text == "" {
+					refuse(cmd, w.phrase("refuse.measure_text"))
+					continue
+				}
+				p.measures = append(p.measures, plannedMeasure{due: due, text: text})
 			}
 		case cmdNoMeasures:
 			p.noMeasures = true
@@ -218,6 +256,16 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 			p.applied = append(p.applied, w.phrase("applied.measures", len(p.measures)))
 		}
 	}
+	// A new date goes to the parent with the reason below the commands.
+	if len(p.moves) > 0 {
+		cmd := p.moves[0].cmd
+		switch {
+		case p.internal || p.close:
+			refuse(cmd, w.phrase("refuse.move_with"))
+		case p.body == "":
+			refuse(cmd, w.phrase("refuse.move_reason"))
+		}
+	}
 	// A judgment, a withdrawal and a closing each end a stage of the case.
 	var ends []command
 	for _, n := range []string{cmdJudgment, cmdWithdrawn, cmdClose} {
@@ -228,6 +276,50 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 	for _, cmd := range ends[min(1, len(ends)):] {
 		refuse(cmd, w.phrase("refuse.ends", cmd.line, ends[0].line))
 	}
+}
+
+// measureToMove finds the open measure a #maatregel line names: by its
+// description, or the only open one when the line gives none.
+func (w *Workflow) measureToMove(open []Measure, text string) (Measure, bool) {
+	if text == "" && len(open) == 1 {
+		return open[0], true
+	}
+	if text == "" {
+		return Measure{}, false
+	}
+	for _, m := range open {
+		if sameMeasure(m.Description, text) {
+			return m, true
+		}
+	}
+	// A mail client may wrap a long command line: the start of one open
+	// measure's description names it too.
+	var found []Measure
+	for _, m := range open {
+		if len(text) >= 12 && strings.HasPrefix(normMeasure(m.Description), normMeasure(text)) {
+			found = append(found, m)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return Measure{}, false
+}
+
+// dropWrappedTail removes from body the rest of a command line that a mail
+// client wrapped onto the next line: when text is only the start of desc
+// and the body's first paragraph is the rest, that paragraph is no reason
+// for the parent.
+func dropWrappedTail(body, desc, text string) string {
+	full, start := normMeasure(desc), normMeasure(text)
+	if full == start || !strings.HasPrefix(full, start) {
+		return body
+	}
+	first, rest, _ := strings.Cut(strings.TrimLeft(body, "\n"), "\n\n")
+	if normMeasure(first) != strings.TrimSpace(full[len(start):]) {
+		return body
+	}
+	return strings.TrimSpace(rest)
 }
 
 // openStatus maps a status a handler may set to a case state.

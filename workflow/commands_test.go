@@ -63,7 +63,7 @@ func TestPlanCommandsAllOrNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cmds, body := parseCommands(c.text)
-			p := w.planCommands(c.c, cmds, body, today)
+			p := w.planCommands(c.c, nil, cmds, body, today)
 			var got []string
 			for _, r := range p.refused {
 				got = append(got, r.Line)
@@ -81,6 +81,50 @@ func TestPlanCommandsAllOrNothing(t *testing.T) {
 			}
 			if len(c.refused) == 0 && len(p.applied) == 0 {
 				t.Errorf("nothing applied")
+			}
+		})
+	}
+}
+
+// On a decided case, #maatregel naming a promised measure (or the only open
+// one) gives it a new date; the reason below goes to the parent, so it is
+// required, and the line must say which measure when several are open.
+func TestPlanMovesAMeasure(t *testing.T) {
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	w := &Workflow{set: Settings{Organisation: Organisation{Language: "en"}}}
+	today := time.Date(2027, 1, 5, 0, 0, 0, 0, ams)
+	decided := &Case{Status: StatusDecided}
+	a := Measure{ID: 1, Description: "Het ophaalprotocol wordt opnieuw doorgenomen.", DueDate: "2027-01-05"}
+	b := Measure{ID: 2, Description: "Nieuwe ophaallijsten.", DueDate: "2027-02-01"}
+	cases := []struct {
+		name         string
+		open         []Measure
+		text         string
+		moved, added int
+		refused      bool
+	}{
+		{"by its description", []Measure{a, b}, "#maatregel 2027-01-20 het ophaalprotocol wordt  opnieuw doorgenomen\n\nZiek.", 1, 0, false},
+		{"the only open one", []Measure{a}, "#maatregel 2027-01-20\n\nZiek.", 1, 0, false},
+		{"which one, of two", []Measure{a, b}, "#maatregel 2027-01-20\n\nZiek.", 0, 0, true},
+		{"without a reason", []Measure{a}, "#maatregel 2027-01-20 Het ophaalprotocol wordt opnieuw doorgenomen.", 0, 0, true},
+		{"with #afgerond", []Measure{a}, "#maatregel 2027-01-20\n#afgerond\n\nKlaar.", 0, 0, true},
+		{"a new measure", []Measure{a}, "#maatregel 2027-03-01 Een extra medewerker op woensdag.", 0, 1, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmds, body := parseCommands(c.text)
+			p := w.planCommands(decided, c.open, cmds, body, today)
+			if got := len(p.refused) > 0; got != c.refused {
+				t.Fatalf("refused %+v, want refused=%v", p.refused, c.refused)
+			}
+			if c.refused {
+				return
+			}
+			if len(p.moves) != c.moved || len(p.measures) != c.added {
+				t.Errorf("%d moved, %d added; want %d and %d", len(p.moves), len(p.measures), c.moved, c.added)
+			}
+			if c.moved > 0 && p.moves[0].m.ID != 1 {
+				t.Errorf("moved measure %d, want 1", p.moves[0].m.ID)
 			}
 		})
 	}

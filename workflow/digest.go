@@ -182,6 +182,23 @@ func (w *Workflow) SendDigests(ctx context.Context, now time.Time) ([]DigestOutc
 	return outs, nil
 }
 
+// DigestDelivery is the outbox state of the latest digest to a manager:
+// "sent", "pending" or "failed", with the last error of a failed attempt.
+func (w *Workflow) DigestDelivery(ctx context.Context, m Manager) (state, lastError string, err error) {
+	var rows []struct {
+		State     string `db:"state"`
+		LastError string `db:"last_error"`
+	}
+	if err := w.db.Select(ctx, &rows, `SELECT state, last_error FROM outbox WHERE kind = ? AND rcpt_to = ? ORDER BY id DESC LIMIT 1`,
+		MsgDigest, m.Email); err != nil {
+		return "", "", fmt.Errorf("workflow: digest delivery: %w", err)
+	}
+	if len(rows) == 0 {
+		return "", "", nil
+	}
+	return rows[0].State, rows[0].LastError, nil
+}
+
 // Manager finds a configured manager by address.
 func (w *Workflow) Manager(email string) (Manager, bool) {
 	for _, m := range w.set.Managers {

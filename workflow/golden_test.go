@@ -406,6 +406,19 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l.Measure = &l.Judgment.Measures[0]
 		return l
 	}},
+	{"measure_delayed", "measure_delayed", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenDue1)
+		l.Writer, l.At = "Anna de Vries", goldenDue1
+		l.Text = goldenPick(lang, "De trainer is ziek geworden; de training is verplaatst naar begin februari.",
+			"The trainer fell ill; the training has moved to early February.")
+		ms := goldenMeasures(lang, false)
+		ms[0].Due = goldenAt(2027, time.February, 5, 0, 0)
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: ms}
+		moved := ms[0]
+		moved.MovedFrom = goldenDue1
+		l.Moved = []workflow.MeasureView{moved}
+		return l
+	}},
 	{"digest", "digest", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, "", goldenDigestDate)
 		l.Case, l.To = workflow.CaseView{}, "Mark Bakker"
@@ -701,6 +714,13 @@ func legalContent(name, lang string) []required {
 			required{"the handler's note", "alle ophaallijsten zijn nagelopen", "every pick-up list has been checked"})
 	case "closed_no_measures":
 		return append(escalation, required{"handling complete", "De behandeling van je klacht " + goldenRef + " is afgerond", "The handling of your complaint " + goldenRef + " is complete"})
+	case "measure_delayed":
+		return append(escalation, reqReceiptDate,
+			required{"the measure", goldenMeasures("nl", false)[0].Description, goldenMeasures("en", false)[0].Description},
+			required{"the date agreed", "Afgesproken: uiterlijk 15 januari 2027", "Agreed: by 15 January 2027"},
+			required{"the new date", "Nieuwe datum: uiterlijk vrijdag 5 februari 2027", "New date: by Friday 5 February 2027"},
+			required{"the reason", "De trainer is ziek geworden", "The trainer fell ill"},
+			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
 	case "relay":
 		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
 			required{"how to respond", "Beantwoord dan deze e-mail", "reply to this email"}}
@@ -737,7 +757,7 @@ func TestGoldenLegalContent(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"confirmation", "judgment", "withdrawn", "closed", "relay"} {
+	for _, name := range []string{"confirmation", "judgment", "withdrawn", "closed", "relay", "measure_delayed"} {
 		if !checked[name] {
 			t.Errorf("no legal content checked for %s", name)
 		}
@@ -782,6 +802,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 			l.Spoof = &workflow.SpoofView{Claimed: "anna.devries@vlinder.example", At: goldenJudged, Subject: evilSubject, Why: "<script>alert(1)</script>"}
 			l.Case.Handler = "<b>Anna</b>"
 			l.Measure = &workflow.MeasureView{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}
+			l.Moved = []workflow.MeasureView{{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue2, MovedFrom: goldenDue1}}
 			evilRow := workflow.DigestRow{Reference: goldenRef, Subject: evilSubject, Location: "<script>alert(1)</script>", Handler: "<b>Anna</b>",
 				Status: "<i>open</i>", Deadline: goldenDeadline, DaysLeft: -2, Urgent: true, Open: true}
 			l.Digest = &workflow.DigestView{

@@ -43,7 +43,19 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 	now := w.clock.Now()
 	loc := w.set.Organisation.Location
 	y, m, d := now.In(loc).Date()
-	p := w.planCommands(c, cmds, body, time.Date(y, m, d, 0, 0, 0, 0, loc))
+	var open []Measure
+	if c.Status == StatusDecided {
+		ms, err := caseMeasures(ctx, w.db, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if !m.DoneAt.Valid {
+				open = append(open, m)
+			}
+		}
+	}
+	p := w.planCommands(c, open, cmds, body, time.Date(y, m, d, 0, 0, 0, 0, loc))
 	if len(p.refused) > 0 {
 		var lines []string
 		for _, r := range p.refused {
@@ -100,8 +112,13 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 			return nil, err
 		}
 	}
+	for _, mv := range p.moves {
+		if _, err := w.db.Exec(ctx, `UPDATE measures SET due_date = ? WHERE id = ?`, mv.due.Format(time.DateOnly), mv.m.ID); err != nil {
+			return nil, fmt.Errorf("workflow: measure %d: %w", mv.m.ID, err)
+		}
+	}
 	ends := p.judgment || p.withdrawn || p.close
-	if p.body != "" && !ends {
+	if p.body != "" && !ends && len(p.moves) == 0 {
 		// Only a judgment, a withdrawal or a closing sends its text to the
 		// parent; text under other commands stays inside, said so in the
 		// confirmation, so staff chatter never reaches a parent by accident.
@@ -114,6 +131,12 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		if err := setStatus(ctx, w.db, c, StatusInProgress, h.Email, now); err != nil {
 			return nil, err
 		}
+	}
+	if len(p.moves) > 0 {
+		if err := w.measuresMoved(ctx, c, h, p.moves, p.body); err != nil {
+			return nil, err
+		}
+		view.Sent = append(view.Sent, w.phrase("sent.moved"))
 	}
 	switch {
 	case p.judgment:
@@ -205,6 +228,30 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 			decided = c.DecidedAt.Time
 		}
 		d.letter.Judgment = &JudgmentView{Date: decided.In(loc), Measures: measureViews(ms, loc), NoMeasures: len(ms) == 0}
+	}
+	return w.queue(ctx, d)
+}
+
+// measuresMoved tells the complainant that measures get a later date, with
+// the handler's reason (complaint-law.md 8.2 and 9.5).
+func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves []plannedMove, reason string) error {
+	loc := w.set.Organisation.Location
+	d, err := w.complainantDraft(ctx, c, MsgMeasureDelayed)
+	if err != nil {
+		return err
+	}
+	d.letter.Text, d.letter.Writer = reason, h.Name
+	for _, mv := range moves {
+		from, _ := time.ParseInLocation(time.DateOnly, mv.m.DueDate, loc)
+		d.letter.Moved = append(d.letter.Moved, MeasureView{Description: mv.m.Description, Due: mv.due, MovedFrom: from})
+	}
+	ms, err := caseMeasures(ctx, w.db, c.ID)
+	if err != nil {
+		return err
+	}
+	d.letter.Judgment = &JudgmentView{Measures: measureViews(ms, loc)}
+	if c.DecidedAt.Valid {
+		d.letter.Judgment.Date = c.DecidedAt.Time.In(loc)
 	}
 	return w.queue(ctx, d)
 }

@@ -37,6 +37,9 @@ type Letter struct {
 	Spoof *SpoofView
 	// Measure is the measure a measure-due reminder is about.
 	Measure *MeasureView
+	// Moved are the measures that got a later date, for the message that
+	// tells the parent.
+	Moved []MeasureView
 	// Digest is a manager's overview.
 	Digest *DigestView
 }
@@ -90,6 +93,7 @@ type MeasureView struct {
 	Description string
 	Due         time.Time // a date (midnight) in the organisation's zone
 	Done        bool
+	MovedFrom   time.Time // the earlier date, for a measure given a new one
 }
 
 // CommandsView is what came of a handler's command lines: everything was
@@ -143,6 +147,10 @@ type CaseView struct {
 	Deadline         time.Time // the last day of the term
 	DaysLeft         int
 }
+
+// Open reports whether the case still awaits its judgment: only then do
+// the days left mean something.
+func (c CaseView) Open() bool { return Case{Status: c.Status}.Open() }
 
 // maxQuotedText bounds how much of a message is repeated in a notification.
 const maxQuotedText = 20000

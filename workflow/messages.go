@@ -35,6 +35,7 @@ const (
 	MsgDeadlinePassed      = "deadline_passed"       // to the complainant: six weeks passed without a judgment
 	MsgDeadlinePassedStaff = "deadline_passed_staff" // the same, to handlers and managers
 	MsgMeasureDue          = "measure_due"           // to the handlers: a measure's date has come
+	MsgMeasureDelayed      = "measure_delayed"       // to the complainant: a measure gets a later date
 	MsgDigest              = "digest"                // a manager's overview
 )
 

@@ -15,7 +15,7 @@ func (w *Workflow) remind(ctx context.Context, c *Case, d Due) error {
 		DaysLeft(*c, now, w.set.Organisation.Location))); err != nil {
 		return err
 	}
-	drafts, err := w.staffDrafts(ctx, c, MsgReminder, w.caseHandlers(c), nil)
+	drafts, err := w.staffDrafts(ctx, c, MsgReminder, w.responsible(c), nil)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (w *Workflow) measureDue(ctx context.Context, c *Case, measureID int64) (st
 	if err := addEvent(ctx, w.db, c.ID, now, EventScheduled, "", "measure due, handlers reminded: "+due.Description); err != nil {
 		return "", err
 	}
-	drafts, err := w.staffDrafts(ctx, c, MsgMeasureDue, w.caseHandlers(c), nil)
+	drafts, err := w.staffDrafts(ctx, c, MsgMeasureDue, w.responsible(c), nil)
 	if err != nil {
 		return "", err
 	}
@@ -85,6 +85,16 @@ func (w *Workflow) measureDue(ctx context.Context, c *Case, measureID int64) (st
 		}
 	}
 	return "", w.queue(ctx, drafts...)
+}
+
+// responsible is who a reminder is for: the assigned handler, or the
+// handlers of the case while nobody is assigned. (The deadline notice goes
+// to all of them and the managers: by then the case needs everyone.)
+func (w *Workflow) responsible(c *Case) []Handler {
+	if h, ok := w.set.handler(c.Assignee); ok {
+		return []Handler{h}
+	}
+	return w.caseHandlers(c)
 }
 
 // staffDrafts drafts a message about c to handlers and managers, once per

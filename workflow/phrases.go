@@ -39,6 +39,7 @@ var phrasesNL = map[string]string{
 	"applied.judgment":  "oordeel naar de ouder gestuurd, met %s; de klacht heeft nu een oordeel",
 	"applied.measures":  "%d maatregel(en) toegevoegd aan het oordeel",
 	"count.measures":    "%d maatregel(en)",
+	"applied.moved":     "nieuwe datum voor de maatregel %q: %s wordt %s; de ouder krijgt de nieuwe datum met je toelichting",
 	"count.none":        "de vermelding dat er geen maatregelen volgen",
 
 	"refuse.twice":          "dit commando staat er twee keer in; geef het één keer",
@@ -52,6 +53,9 @@ var phrasesNL = map[string]string{
 	"refuse.date":           "%q is geen datum in de vorm JJJJ-MM-DD (bijvoorbeeld %s)",
 	"refuse.date_past":      "de datum %s ligt niet in de toekomst: een maatregel heeft de datum nodig waarop hij uitgevoerd zal zijn",
 	"refuse.measure_text":   "beschrijf de maatregel na de datum",
+	"refuse.measure_which":  "er staan meer maatregelen open; noem de maatregel die de nieuwe datum krijgt zoals in het oordeel, bijvoorbeeld: %s",
+	"refuse.move_reason":    "een nieuwe datum gaat naar de ouder, met de reden: schrijf onder de commandoregels waarom het later wordt",
+	"refuse.move_with":      "een nieuwe datum gaat naar de ouder; stuur #intern of #afgerond in een apart bericht",
 	"refuse.withdraw_state": "de klacht is %s; alleen een klacht die nog in behandeling is, kan worden ingetrokken",
 	"refuse.close_state":    "#afgerond sluit een klacht waarvan het oordeel is verstuurd, als alle maatregelen zijn uitgevoerd; deze klacht is %s",
 	"refuse.judgment_note":  "een oordeel gaat naar de ouder en #intern houdt de tekst intern: stuur ze in aparte berichten",
@@ -64,6 +68,7 @@ var phrasesNL = map[string]string{
 	"sent.judgment":  "het oordeel",
 	"sent.withdrawn": "de bevestiging van de intrekking",
 	"sent.closed":    "het bericht dat de maatregelen zijn uitgevoerd",
+	"sent.moved":     "het bericht met de nieuwe datum van de maatregel en je toelichting",
 }
 
 var phrasesEN = map[string]string{
@@ -79,6 +84,7 @@ var phrasesEN = map[string]string{
 	"applied.judgment":  "judgment sent to the parent, with %s; the case is decided",
 	"applied.measures":  "%d measure(s) added to the judgment",
 	"count.measures":    "%d measure(s)",
+	"applied.moved":     "new date for the measure %q: %s becomes %s; the parent gets the new date with your explanation",
 	"count.none":        "the statement that no measures follow",
 
 	"refuse.twice":          "this command is given twice; give it once",
@@ -92,6 +98,9 @@ var phrasesEN = map[string]string{
 	"refuse.date":           "%q is not a date written as YYYY-MM-DD (e.g. %s)",
 	"refuse.date_past":      "the date %s is not in the future: a measure needs the date by which it will be realised",
 	"refuse.measure_text":   "describe the measure after the date",
+	"refuse.measure_which":  "more measures are open; name the one that gets the new date as in the judgment, for example: %s",
+	"refuse.move_reason":    "a new date goes to the parent with the reason: write below the command lines why it will be later",
+	"refuse.move_with":      "a new date goes to the parent; send #internal or #close in a separate message",
 	"refuse.withdraw_state": "the case is %s; only a case still being handled can be withdrawn",
 	"refuse.close_state":    "#close closes a case whose judgment was sent, once all measures are done; this case is %s",
 	"refuse.judgment_note":  "a judgment goes to the parent while #internal keeps the text internal: send them in separate messages",
@@ -104,4 +113,5 @@ var phrasesEN = map[string]string{
 	"sent.judgment":  "the judgment",
 	"sent.withdrawn": "the confirmation of the withdrawal",
 	"sent.closed":    "the message that the measures are done",
+	"sent.moved":     "the message with the measure's new date and your explanation",
 }

@@ -18,6 +18,10 @@ const (
 	DueDigest   = "digest"   // a manager's overview
 )
 
+// progressQuietBeforeDeadline: no progress message this close to the
+// deadline; the judgment or the deadline notice follows within it.
+const progressQuietBeforeDeadline = 48 * time.Hour
+
 // Due is one piece of scheduled work that is due and not yet done.
 type Due struct {
 	Key       string // unique: what, for what and for which period
@@ -168,7 +172,14 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 		if t, ok := lastOut[c.ID]; ok && t.After(last) {
 			last = t.In(loc)
 		}
-		if at := last.AddDate(0, 0, w.set.Organisation.ProgressDays); !now.Before(at) {
+		// No progress message in the last two days before the deadline
+		// (it would promise a date about to pass), nor once the deadline
+		// passed until the deadline notice went out: that notice is the
+		// message the parent needs, and it restarts the count.
+		at := last.AddDate(0, 0, w.set.Organisation.ProgressDays)
+		nearDeadline := at.Before(c.DeadlineAt) && !at.Before(c.DeadlineAt.Add(-progressQuietBeforeDeadline))
+		awaitingNotice := !now.Before(c.DeadlineAt) && last.Before(c.DeadlineAt)
+		if !now.Before(at) && !nearDeadline && !awaitingNotice {
 			dues = append(dues, Due{Key: fmt.Sprintf("progress/%d/%s", c.ID, at.Format(time.DateOnly)), Kind: DueProgress, At: at,
 				CaseID: c.ID, Reference: c.Reference,
 				What: fmt.Sprintf("progress message to the complainant: nothing sent to them since %s", last.Format("2006-01-02 15:04"))})
@@ -184,14 +195,21 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 	}
 	for _, m := range ms {
 		due, _ := time.ParseInLocation(time.DateOnly, m.DueDate, loc)
-		dues = append(dues, Due{Key: fmt.Sprintf("measure/%d", m.ID), Kind: DueMeasure, At: due, CaseID: m.CaseID,
+		// The date is in the key: a measure given a new date is due again.
+		dues = append(dues, Due{Key: fmt.Sprintf("measure/%d/%s", m.ID, m.DueDate), Kind: DueMeasure, At: due, CaseID: m.CaseID,
 			Reference: m.Reference, MeasureID: m.ID, What: "measure due: " + m.Description})
 	}
 	for i := range w.set.Managers {
 		m := &w.set.Managers[i]
 		if at, ok := w.digestTime(now); ok {
+			what := "digest to " + m.Name + " <" + m.Email + ">"
+			if v, err := w.BuildDigest(ctx, *m, now); err != nil {
+				return nil, err
+			} else if v.Empty() {
+				what += " (nothing to report: recorded, not sent)"
+			}
 			dues = append(dues, Due{Key: "digest/" + m.Email + "/" + at.Format(time.DateOnly), Kind: DueDigest, At: at,
-				Manager: m, What: "digest to " + m.Name + " <" + m.Email + ">"})
+				Manager: m, What: what})
 		}
 	}
 	dues, err = w.notDone(ctx, dues)

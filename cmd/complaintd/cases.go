@@ -79,7 +79,7 @@ func openWorkflow(ctx context.Context, config string, env func(string) string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openExistingDB(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -35,7 +35,7 @@ func openWorkflowAt(ctx context.Context, cfg *Config, clock workflow.Clock) (*wo
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openExistingDB(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,6 +129,11 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		cfg.Managers = kept
 	}
 	clock := workflow.NewManualClock(now)
+	if *send && *at != "" && now.In(loc).Format(time.DateOnly) != time.Now().In(loc).Format(time.DateOnly) {
+		// A digest recorded for another day would block that day's real
+		// one, or wait in the outbox until its date.
+		return fmt.Errorf("%w: -send sends today's digests; -at is for looking only (drop -at, or drop -send)", errUsage)
+	}
 	if *send {
 		c, err := build(ctx, cfg, newLogger(cfg, stderr), options{clock: clock})
 		if err != nil {
@@ -139,26 +144,32 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		if err != nil {
 			return err
 		}
-		delivered := 0
 		for {
-			sent, err := c.wf.DeliverDue(ctx)
+			tried, err := c.wf.DeliverDue(ctx)
 			if err != nil {
 				return err
 			}
-			if sent == 0 {
+			if tried == 0 {
 				break
 			}
-			delivered += sent
 		}
 		day := now.In(loc).Format(time.DateOnly)
 		for _, o := range outs {
-			what := "sent"
-			if !o.Sent {
-				what = o.Note
+			what := o.Note
+			if o.Sent {
+				state, lastErr, err := c.wf.DigestDelivery(ctx, o.Manager)
+				if err != nil {
+					return err
+				}
+				switch state {
+				case "sent":
+					what = "sent"
+				default:
+					what = "queued, not yet accepted by the mail server (" + lastErr + "); the daemon keeps trying"
+				}
 			}
 			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, o.Manager.Name, o.Manager.Email, what)
 		}
-		fmt.Fprintf(stdout, "%d message(s) delivered to the mail server now; anything not delivered stays in the outbox for the daemon\n", delivered)
 		return nil
 	}
 	wf, closeFn, err := openWorkflowAt(ctx, cfg, clock)

@@ -123,6 +123,56 @@ func TestOneCaseThroughSixWeeks(t *testing.T) {
 	})
 }
 
+// A daemon that was down for weeks catches up with what is current: the
+// deadline notice, not a stale progress message or old reminders beside it.
+func TestDowntimeCatchesUpWithOneCurrentMessage(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		confirmationOf(t, h)
+		h.restart()
+		h.at(received.AddDate(0, 0, 45))
+		parent := h.sentTo("sanne.jansen@example.nl")
+		if len(parent) != 2 || h.kinds(workflow.MsgDeadlinePassed) != 1 || h.kinds(workflow.MsgProgress) != 0 {
+			t.Fatalf("after the downtime the parent got %d mails (%d deadline notices, %d progress), want the confirmation and the deadline notice",
+				len(parent), h.kinds(workflow.MsgDeadlinePassed), h.kinds(workflow.MsgProgress))
+		}
+		if n := h.kinds(workflow.MsgReminder); n != 0 {
+			t.Errorf("%d stale reminders sent beside the deadline notice", n)
+		}
+		// Handling goes on: 14 quiet days after the notice, a progress
+		// message that says the term passed and where the parent can go.
+		h.at(received.AddDate(0, 0, 45+13))
+		if n := h.kinds(workflow.MsgProgress); n != 0 {
+			t.Fatalf("progress message 13 days after the deadline notice")
+		}
+		h.at(received.AddDate(0, 0, 45+14))
+		last := lastTo(t, h, "sanne.jansen@example.nl")
+		if h.kinds(workflow.MsgProgress) != 1 || !strings.Contains(last.text, "Geschillencommissie") {
+			t.Errorf("progress message after the deadline: %d sent, last text:\n%s", h.kinds(workflow.MsgProgress), last.text)
+		}
+	})
+}
+
+// A progress message that would fall on the evening before the deadline
+// would promise a date about to pass: the deadline notice comes instead.
+func TestNoProgressMessageJustBeforeTheDeadline(t *testing.T) {
+	h := newHarness(t, storetest.URL(t, "sqlite"))
+	confirmationOf(t, h) // received 19 November 21:48; deadline 31 December 24:00
+	h.at(received.AddDate(0, 0, 14))
+	h.at(received.AddDate(0, 0, 28))
+	if n := h.kinds(workflow.MsgProgress); n != 2 {
+		t.Fatalf("%d progress messages by day 28, want 2", n)
+	}
+	h.at(received.AddDate(0, 0, 42)) // 31 December 21:48
+	if n := h.kinds(workflow.MsgProgress); n != 2 {
+		t.Errorf("a progress message went out hours before the deadline")
+	}
+	h.at(time.Date(2027, 1, 1, 0, 0, 0, 0, amsterdam))
+	if n := h.kinds(workflow.MsgDeadlinePassed); n != 1 || h.kinds(workflow.MsgProgress) != 2 {
+		t.Errorf("at the deadline: %d notices, %d progress messages; want 1 and still 2", n, h.kinds(workflow.MsgProgress))
+	}
+}
+
 func TestJudgmentBeforeSixWeeksStopsTheClockAndMeasuresComeDue(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
@@ -149,6 +199,64 @@ func TestJudgmentBeforeSixWeeksStopsTheClockAndMeasuresComeDue(t *testing.T) {
 		}
 		if got := at.In(amsterdam).Format(time.DateOnly); got != "2027-01-05" {
 			t.Errorf("measure reminder on %s, want on its date 2027-01-05", got)
+		}
+	})
+}
+
+// A measure that cannot be done in time gets a new date from the handler's
+// answer to its reminder: the parent is told the new date and the reason,
+// the digest stops calling it late, and the reminder comes again on the
+// new date.
+func TestMeasureGetsANewDate(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		confirmationOf(t, h)
+		h.at(received.AddDate(0, 0, 10))
+		annaAnswers(t, h, "#oordeel\n#maatregel 2027-01-05 Het ophaalprotocol wordt met het hele team opnieuw doorgenomen.\n"+
+			"#maatregel 2027-02-01 Nieuwe ophaallijsten op alle groepen.\n\nGegrond.")
+		h.at(time.Date(2027, 1, 5, 9, 0, 0, 0, amsterdam))
+		if n := h.kinds(workflow.MsgMeasureDue); n != 2 {
+			t.Fatalf("%d measure reminders on 5 January, want one to each handler", n)
+		}
+		due := lastTo(t, h, "anna.devries@vlinder.example")
+		if !strings.Contains(due.text, "#maatregel JJJJ-MM-DD Het ophaalprotocol wordt met het hele team opnieuw doorgenomen.") {
+			t.Errorf("the reminder does not show the line that gives a new date:\n%s", due.text)
+		}
+		// Anna retypes the description loosely; her mail client wraps it.
+		annaAnswers(t, h, "#maatregel 2027-01-20 het ophaalprotocol wordt met het hele\nteam opnieuw doorgenomen\n\nDe teamleider is ziek; het teamoverleg is verplaatst.")
+		result := lastTo(t, h, "anna.devries@vlinder.example")
+		if !strings.Contains(result.msg.Subject(), "Verwerkt") {
+			t.Fatalf("the new date was not applied:\n%s", result.text)
+		}
+		parent := lastTo(t, h, "sanne.jansen@example.nl")
+		for _, want := range []string{"5 januari 2027", "20 januari 2027", "De teamleider is ziek", "Geschillencommissie"} {
+			if !strings.Contains(parent.text, want) {
+				t.Errorf("the parent's message about the new date lacks %q:\n%s", want, parent.text)
+			}
+		}
+		if strings.Contains(parent.text, "team opnieuw doorgenomen\n\n  De teamleider") || strings.Contains(parent.text, "  team opnieuw") {
+			t.Errorf("the wrapped end of Anna's command line reached the parent as her explanation:\n%s", parent.text)
+		}
+		if n := h.countRows("measures", ""); n != 2 {
+			t.Errorf("%d measures, want still 2 (the date moved, no measure added)", n)
+		}
+		m, _ := h.c.wf.Manager("directie@vlinder.example")
+		v, err := h.c.wf.BuildDigest(h.ctx, m, time.Date(2027, 1, 10, 7, 30, 0, 0, amsterdam))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Measures) != 0 {
+			t.Errorf("the digest of 10 January lists %d late measures; the moved one is not late", len(v.Measures))
+		}
+		h.at(time.Date(2027, 1, 19, 23, 59, 0, 0, amsterdam))
+		if n := h.kinds(workflow.MsgMeasureDue); n != 2 {
+			t.Fatalf("%d measure reminders before the new date, want 2", n)
+		}
+		h.at(time.Date(2027, 1, 20, 0, 0, 0, 0, amsterdam))
+		h.restart()
+		h.at(time.Date(2027, 1, 21, 9, 0, 0, 0, amsterdam))
+		if n := h.kinds(workflow.MsgMeasureDue); n != 4 {
+			t.Errorf("%d measure reminders after the new date, want 4 (two on each date)", n)
 		}
 	})
 }
@@ -298,17 +406,41 @@ func TestDueAndDigestCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "KL-2026-0001") || !strings.Contains(out, "Subject:") {
 		t.Errorf("digest: %v\n%s", err, out)
 	}
+	// -send works on today: a complaint that came in just now is news.
+	if _, _, err := run(t, h.ctx, "digest", "-config", config, "-at", "2027-01-01T09:00", "-send"); err == nil {
+		t.Error("digest -send -at another day was accepted; it would block that day's digest")
+	}
+	h.clock.Set(time.Now())
+	h.deliver(rawMail(mailOpts{from: "Pieter Visser <pieter.visser@example.nl>", subject: "Klacht over de BSO", body: "De bus kwam niet."}))
+	h.poll()
+	h.flush()
 	before := len(h.sent())
-	out, _, err = run(t, h.ctx, "digest", "-config", config, "-at", "2027-01-01T09:00", "-send")
+	out, _, err = run(t, h.ctx, "digest", "-config", config, "-send")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := len(h.sent()) - before; got != 2 || !strings.Contains(out, "Ilse Kramer <ilse.kramer@vlinder.example>: sent") {
 		t.Errorf("digest -send sent %d mails, want 2:\n%s", got, out)
 	}
-	out, _, _ = run(t, h.ctx, "digest", "-config", config, "-at", "2027-01-01T15:00", "-send")
+	out, _, _ = run(t, h.ctx, "digest", "-config", config, "-send")
 	if got := len(h.sent()) - before; got != 2 || !strings.Contains(out, "already done today") {
 		t.Errorf("a second digest -send on the same day sent again (%d):\n%s", got, out)
 	}
 	fmt.Fprint(t.Output(), out)
+}
+
+// Once a case is assigned, its reminders go to the assigned handler only;
+// the deadline notice still goes to every handler of the case.
+func TestRemindersGoToTheAssignee(t *testing.T) {
+	h := newHarness(t, storetest.URL(t, "sqlite"))
+	confirmationOf(t, h)
+	annaAnswers(t, h, "#toewijzen Marco Bos")
+	h.at(received.AddDate(0, 0, 28))
+	if n := h.kinds(workflow.MsgReminder); n != 1 || h.countRows("outbox", "kind = ? AND rcpt_to = ?", workflow.MsgReminder, "marco.bos@vlinder.example") != 1 {
+		t.Errorf("%d reminders, want one, to Marco", n)
+	}
+	h.at(time.Date(2027, 1, 1, 0, 0, 0, 0, amsterdam))
+	if n := h.kinds(workflow.MsgDeadlinePassedStaff); n != 4 {
+		t.Errorf("%d staff deadline notices, want both handlers and both managers", n)
+	}
 }

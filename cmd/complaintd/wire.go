@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"runtime"
@@ -39,6 +41,19 @@ func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// openExistingDB is openDB for the commands that only look (cases, due,
+// digest): an SQLite file that does not exist is an error, not a new empty
+// database that would answer "nothing" to every question.
+func openExistingDB(ctx context.Context, cfg *Config) (*store.DB, error) {
+	if path, ok := strings.CutPrefix(cfg.Database.URL, "sqlite:"); ok {
+		path, _, _ = strings.Cut(strings.TrimPrefix(path, "//"), "?")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("database.url: %s does not exist: check database.url (the daemon creates the database when it first runs)", path)
+		}
+	}
+	return openDB(ctx, cfg)
 }
 
 // settings maps the configuration onto the workflow's settings. stored is
