@@ -166,7 +166,7 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 		}
 		if latest > 0 && now.Before(c.DeadlineAt) {
 			dues = append(dues, Due{Key: fmt.Sprintf("reminder/%d/%d", c.ID, latest), Kind: DueReminder, At: received.AddDate(0, 0, latest),
-				CaseID: c.ID, Reference: c.Reference, What: fmt.Sprintf("reminder to the handlers, %d days after receipt", latest)})
+				CaseID: c.ID, Reference: c.Reference, What: fmt.Sprintf("reminder to the case's handler(s), %d days after receipt", latest)})
 		}
 		last := received
 		if t, ok := lastOut[c.ID]; ok && t.After(last) {
@@ -220,16 +220,36 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 	return dues, nil
 }
 
-// digestTime is today's digest moment when it has come (and today has one).
+// digestTime is the digest moment due at now, if any: today's once it has
+// come. A digest missed during a downtime is caught up only when the next
+// one is more than a day away (a weekly digest); a missed daily one is
+// simply replaced by the next.
 func (w *Workflow) digestTime(now time.Time) (time.Time, bool) {
 	s := w.set.Schedule
 	local := now.In(w.set.Organisation.Location)
-	if len(s.DigestDays) > 0 && !slices.Contains(s.DigestDays, local.Weekday()) {
+	moment := func(daysAgo int) (time.Time, bool) {
+		y, mo, d := local.Date()
+		at := time.Date(y, mo, d-daysAgo, s.DigestHour, s.DigestMinute, 0, 0, local.Location())
+		return at, len(s.DigestDays) == 0 || slices.Contains(s.DigestDays, at.Weekday())
+	}
+	var last time.Time
+	for ago := 0; ago <= 7 && last.IsZero(); ago++ {
+		if at, ok := moment(ago); ok && !now.Before(at) {
+			last = at
+		}
+	}
+	if last.IsZero() {
 		return time.Time{}, false
 	}
-	y, mo, d := local.Date()
-	at := time.Date(y, mo, d, s.DigestHour, s.DigestMinute, 0, 0, local.Location())
-	return at, !now.Before(at)
+	if y, mo, d := last.Date(); y == local.Year() && mo == local.Month() && d == local.Day() {
+		return last, true
+	}
+	for ahead := 0; ahead >= -8; ahead-- { // negative: days from now
+		if at, ok := moment(ahead); ok && at.After(now) {
+			return last, at.Sub(now) > 24*time.Hour
+		}
+	}
+	return last, true
 }
 
 // notDone drops the items already recorded.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/mailbox/mailtest"
 	"github.com/complaintd/complaintd/workflow"
@@ -75,9 +77,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if *keep {
-		defer fmt.Fprintf(stdout, "\nThe demo database is kept in %s\n", dir)
-	} else {
+	if !*keep {
 		defer os.RemoveAll(dir)
 	}
 
@@ -99,6 +99,22 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *verbose {
 		cfg.Log.Level = "info"
+	}
+	if *keep {
+		// A configuration beside the database, so the commands that only
+		// look (cases, due, digest) can be tried on what the demo did.
+		conf := filepath.Join(dir, "demo.toml")
+		var b bytes.Buffer
+		if err := toml.NewEncoder(&b).Encode(cfg); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if err := os.WriteFile(conf, b.Bytes(), 0o600); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer fmt.Fprintf(stdout, "\nThe demo database and its configuration are kept in %s. Look at them with\n"+
+			"  complaintd cases list -config %s\n  complaintd due -config %s -at %s\n  complaintd digest -config %s\n"+
+			"(or go run ./cmd/complaintd instead of complaintd). The demo's mail servers are gone: run and check will not connect.\n",
+			dir, conf, conf, time.Now().AddDate(0, 0, 40).Format(time.DateOnly), conf)
 	}
 	c, err := build(ctx, cfg, newLogger(cfg, stderr), options{})
 	if err != nil {

@@ -264,23 +264,48 @@ func TestMeasureGetsANewDate(t *testing.T) {
 // Deadlines are counted in calendar days in Europe/Amsterdam: a complaint
 // received in winter time has its term end at midnight summer time.
 func TestDeadlineAcrossDaylightSavingChange(t *testing.T) {
-	h := newHarness(t, storetest.URL(t, "sqlite"))
-	h.clock.Set(time.Date(2026, 3, 10, 10, 0, 0, 0, amsterdam)) // CET
-	h.deliver(complaintFromSanne())
-	h.poll()
-	h.flush()
-	conf := h.sentTo("sanne.jansen@example.nl")[0]
-	if !strings.Contains(conf.text, "dinsdag 21 april 2026") {
-		t.Errorf("confirmation does not name Tuesday 21 April 2026 as the latest date:\n%s", conf.text)
-	}
-	h.at(time.Date(2026, 4, 21, 21, 59, 0, 0, time.UTC)) // 23:59 CEST on the last day
-	if n := h.kinds(workflow.MsgDeadlinePassed); n != 0 {
-		t.Fatal("deadline notice before the last day ended")
-	}
-	h.at(time.Date(2026, 4, 21, 22, 0, 0, 0, time.UTC)) // 00:00 CEST
-	if n := h.kinds(workflow.MsgDeadlinePassed); n != 1 {
-		t.Fatalf("%d deadline notices at midnight after the last day, want 1", n)
-	}
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		h.clock.Set(time.Date(2026, 3, 10, 10, 0, 0, 0, amsterdam)) // CET
+		h.deliver(complaintFromSanne())
+		h.poll()
+		h.flush()
+		conf := h.sentTo("sanne.jansen@example.nl")[0]
+		if !strings.Contains(conf.text, "dinsdag 21 april 2026") {
+			t.Errorf("confirmation does not name Tuesday 21 April 2026 as the latest date:\n%s", conf.text)
+		}
+		// Days left are calendar days on both sides of the change to summer
+		// time (29 March, 02:00 → 03:00), and the digest shows them so.
+		c := h.caseByRef("KL-2026-0001")
+		for _, at := range []struct {
+			t    time.Time
+			left int
+		}{
+			{time.Date(2026, 3, 28, 23, 30, 0, 0, amsterdam), 24},
+			{time.Date(2026, 3, 30, 0, 30, 0, 0, amsterdam), 22},
+			{time.Date(2026, 4, 20, 7, 30, 0, 0, amsterdam), 1},
+		} {
+			if got := workflow.DaysLeft(c, at.t, amsterdam); got != at.left {
+				t.Errorf("at %s: %d days left, want %d", at.t, got, at.left)
+			}
+		}
+		m, _ := h.c.wf.Manager("directie@vlinder.example")
+		v, err := h.c.wf.BuildDigest(h.ctx, m, time.Date(2026, 4, 20, 7, 30, 0, 0, amsterdam))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Warning) != 1 || v.Warning[0].DaysLeft != 1 || v.Warning[0].Deadline.Format(time.DateOnly) != "2026-04-21" || !v.Warning[0].Urgent {
+			t.Errorf("digest of 20 April: warning rows %+v, want the case, urgent, 1 day left until 2026-04-21", v.Warning)
+		}
+		h.at(time.Date(2026, 4, 21, 21, 59, 0, 0, time.UTC)) // 23:59 CEST on the last day
+		if n := h.kinds(workflow.MsgDeadlinePassed); n != 0 {
+			t.Fatal("deadline notice before the last day ended")
+		}
+		h.at(time.Date(2026, 4, 21, 22, 0, 0, 0, time.UTC)) // 00:00 CEST
+		if n := h.kinds(workflow.MsgDeadlinePassed); n != 1 {
+			t.Fatalf("%d deadline notices at midnight after the last day, want 1", n)
+		}
+	})
 }
 
 // openCaseAt delivers a complaint at a moment and gives it a location.
@@ -376,14 +401,18 @@ func lastTo(t *testing.T, h *harness, addr string) sentMail {
 func section(text, ref string) int { return strings.Index(text, ref) }
 
 func TestDueAndDigestCommands(t *testing.T) {
-	h := newHarness(t, storetest.URL(t, "sqlite"))
+	storetest.EachURL(t, func(t *testing.T, url string) { testDueAndDigestCommands(t, url) })
+}
+
+func testDueAndDigestCommands(t *testing.T, url string) {
+	h := newHarness(t, url)
 	confirmationOf(t, h)
 	config := writeHarnessConfig(t, h.cfg)
 	out, _, err := run(t, h.ctx, "due", "-config", config, "-at", "2026-12-28T09:00")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"reminder to the handlers, 35 days", "KL-2026-0001", "digest to Ilse Kramer"} {
+	for _, want := range []string{"handler(s), 35 days after receipt", "KL-2026-0001", "digest to Ilse Kramer"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("due on 28 December lacks %q:\n%s", want, out)
 		}
