@@ -379,7 +379,9 @@ pedagogical policy sets out. We therefore take no measures.`)
 		return l
 	}},
 	{"progress", "progress", func(lang string) workflow.Letter {
-		return goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.December, 3, 7, 0))
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.December, 3, 7, 0))
+		l.NextUpdate = goldenAt(2026, time.December, 17, 7, 0)
+		return l
 	}},
 	{"progress_overdue", "progress", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 14, 7, 0))
@@ -714,6 +716,12 @@ func legalContent(name, lang string) []required {
 			required{"the handler's note", "alle ophaallijsten zijn nagelopen", "every pick-up list has been checked"})
 	case "closed_no_measures":
 		return append(escalation, required{"handling complete", "De behandeling van je klacht " + goldenRef + " is afgerond", "The handling of your complaint " + goldenRef + " is complete"})
+	case "progress":
+		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
+			required{"the next update's date", "uiterlijk op donderdag 17 december 2026", "by Thursday 17 December 2026"},
+			required{"how to respond", "Beantwoord dan deze e-mail", "reply to\nthis email"}}
+	case "progress_overdue":
+		return []required{reqReference, reqReceiptDate, reqGCK, reqGCKFee, reqWindowEnd, reqKlachtenloket}
 	case "measure_delayed":
 		return append(escalation, reqReceiptDate,
 			required{"the measure", goldenMeasures("nl", false)[0].Description, goldenMeasures("en", false)[0].Description},

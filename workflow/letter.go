@@ -40,6 +40,9 @@ type Letter struct {
 	// Moved are the measures that got a later date, for the message that
 	// tells the parent.
 	Moved []MeasureView
+	// NextUpdate is the latest date of the next progress message, when it
+	// comes before the judgment is due (zero otherwise).
+	NextUpdate time.Time
 	// Digest is a manager's overview.
 	Digest *DigestView
 }

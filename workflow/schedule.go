@@ -131,7 +131,7 @@ func (w *Workflow) perform(ctx context.Context, d Due) (string, error) {
 		if err := addEvent(ctx, w.db, c.ID, now, EventScheduled, "", "progress message to the complainant"); err != nil {
 			return "", err
 		}
-		return "", w.toComplainantAuto(ctx, &c, MsgProgress, false)
+		return "", w.progress(ctx, &c, now)
 	case DueDeadline:
 		return "", w.deadlinePassed(ctx, &c)
 	case DueMeasure:

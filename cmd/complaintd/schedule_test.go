@@ -50,6 +50,9 @@ func TestOneCaseThroughSixWeeks(t *testing.T) {
 		if n := len(h.sentTo("sanne.jansen@example.nl")); n != 2 {
 			t.Fatalf("the parent got %d mails by day 15, want the confirmation and one progress message", n)
 		}
+		if p := lastTo(t, h, "sanne.jansen@example.nl"); !strings.Contains(p.text, "donderdag 31 december 2026") || !strings.Contains(p.text, "uiterlijk op donderdag 17 december 2026") {
+			t.Errorf("the progress message lacks the latest judgment date or the next message's date:\n%s", p.text)
+		}
 
 		// Reminders to both handlers at 4 and 5 weeks, each exactly once,
 		// across a restart and repeated runs.
