@@ -103,10 +103,8 @@ type plannedMove struct {
 	cmd command
 }
 
-// sameMeasure compares descriptions as a handler retypes them: case, spaces
-// and a final full stop do not matter.
-func sameMeasure(a, b string) bool { return normMeasure(a) == normMeasure(b) }
-
+// normMeasure is a measure's description as a handler retypes it: case,
+// spaces and a final full stop do not matter.
 func normMeasure(s string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.Join(strings.Fields(s), " ")), ".")
 }
@@ -181,7 +179,7 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 				if c.Status == StatusDecided {
 					// On a decided case, a measure already promised gets a
 					// new date rather than a second entry.
-					if m, ok := w.measureToMove(open, text); ok {
+					if m, ok := measureToMove(open, text); ok {
 						p.body = dropWrappedTail(p.body, m.Description, text)
 						p.moves = append(p.moves, plannedMove{m: m, due: due, cmd: cmd})
 						p.applied = append(p.applied, w.phrase("applied.moved", m.Description, m.DueDate, date))
@@ -279,29 +277,29 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 }
 
 // measureToMove finds the open measure a #maatregel line names: by its
-// description, or the only open one when the line gives none.
-func (w *Workflow) measureToMove(open []Measure, text string) (Measure, bool) {
-	if text == "" && len(open) == 1 {
-		return open[0], true
-	}
+// description, or the only open one when the line gives none. A mail client
+// may wrap a long command line, so the start of exactly one open measure's
+// description names it too.
+func measureToMove(open []Measure, text string) (Measure, bool) {
 	if text == "" {
+		if len(open) == 1 {
+			return open[0], true
+		}
 		return Measure{}, false
 	}
+	want := normMeasure(text)
+	var started []Measure
 	for _, m := range open {
-		if sameMeasure(m.Description, text) {
+		desc := normMeasure(m.Description)
+		if desc == want {
 			return m, true
 		}
-	}
-	// A mail client may wrap a long command line: the start of one open
-	// measure's description names it too.
-	var found []Measure
-	for _, m := range open {
-		if len(text) >= 12 && strings.HasPrefix(normMeasure(m.Description), normMeasure(text)) {
-			found = append(found, m)
+		if len(text) >= 12 && strings.HasPrefix(desc, want) {
+			started = append(started, m)
 		}
 	}
-	if len(found) == 1 {
-		return found[0], true
+	if len(started) == 1 {
+		return started[0], true
 	}
 	return Measure{}, false
 }

@@ -223,11 +223,7 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 		if err != nil {
 			return err
 		}
-		decided := now
-		if c.DecidedAt.Valid {
-			decided = c.DecidedAt.Time
-		}
-		d.letter.Judgment = &JudgmentView{Date: decided.In(loc), Measures: measureViews(ms, loc), NoMeasures: len(ms) == 0}
+		d.letter.Judgment = judgmentView(c, ms, now, loc)
 	}
 	return w.queue(ctx, d)
 }
@@ -249,10 +245,7 @@ func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves 
 	if err != nil {
 		return err
 	}
-	d.letter.Judgment = &JudgmentView{Measures: measureViews(ms, loc)}
-	if c.DecidedAt.Valid {
-		d.letter.Judgment.Date = c.DecidedAt.Time.In(loc)
-	}
+	d.letter.Judgment = judgmentView(c, ms, w.clock.Now(), loc)
 	return w.queue(ctx, d)
 }
 

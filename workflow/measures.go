@@ -41,6 +41,16 @@ func caseMeasures(ctx context.Context, db Database, caseID int64) ([]Measure, er
 }
 
 // measureViews turns stored measures into what templates show.
+// judgmentView is the judgment of c as a letter shows it: its date (now,
+// while it is being given) and its measures.
+func judgmentView(c *Case, ms []Measure, now time.Time, loc *time.Location) *JudgmentView {
+	decided := now
+	if c.DecidedAt.Valid {
+		decided = c.DecidedAt.Time
+	}
+	return &JudgmentView{Date: decided.In(loc), Measures: measureViews(ms, loc), NoMeasures: len(ms) == 0}
+}
+
 func measureViews(ms []Measure, loc *time.Location) []MeasureView {
 	out := make([]MeasureView, 0, len(ms))
 	for _, m := range ms {

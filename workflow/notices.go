@@ -80,10 +80,7 @@ func (w *Workflow) measureDue(ctx context.Context, c *Case, measureID int64) (st
 	}
 	for i := range drafts {
 		drafts[i].letter.Measure = due
-		drafts[i].letter.Judgment = &JudgmentView{Measures: measureViews(ms, loc)}
-		if c.DecidedAt.Valid {
-			drafts[i].letter.Judgment.Date = c.DecidedAt.Time.In(loc)
-		}
+		drafts[i].letter.Judgment = judgmentView(c, ms, now, loc)
 	}
 	return "", w.queue(ctx, drafts...)
 }

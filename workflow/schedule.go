@@ -202,14 +202,8 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 	for i := range w.set.Managers {
 		m := &w.set.Managers[i]
 		if at, ok := w.digestTime(now); ok {
-			what := "digest to " + m.Name + " <" + m.Email + ">"
-			if v, err := w.BuildDigest(ctx, *m, now); err != nil {
-				return nil, err
-			} else if v.Empty() {
-				what += " (nothing to report: recorded, not sent)"
-			}
 			dues = append(dues, Due{Key: "digest/" + m.Email + "/" + at.Format(time.DateOnly), Kind: DueDigest, At: at,
-				Manager: m, What: what})
+				Manager: m, What: "digest to " + m.Name + " <" + m.Email + ">"})
 		}
 	}
 	dues, err = w.notDone(ctx, dues)

@@ -159,3 +159,43 @@ func TestDemo(t *testing.T) {
 			"the answer relayed and passed on, the judgment, its confirmation and notification)", strings.Count(out, "EMAIL "))
 	}
 }
+
+// demo -keep leaves a configuration beside its database that the looking
+// commands can use; those commands refuse a database file that is not there
+// rather than create an empty one.
+func TestDemoKeepAndTheLookingCommands(t *testing.T) {
+	out, errOut, err := run(t, t.Context(), "demo", "-keep")
+	if err != nil {
+		t.Fatalf("demo -keep: %v\n%s", err, errOut)
+	}
+	_, rest, ok := strings.Cut(out, "are kept in ")
+	dir, _, _ := strings.Cut(rest, ". Look at them")
+	if !ok || !strings.HasPrefix(dir, os.TempDir()) {
+		t.Fatalf("demo -keep does not say where it kept its files:\n%s", out)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	config := filepath.Join(dir, "demo.toml")
+	list, _, err := run(t, t.Context(), "cases", "list", "-config", config)
+	if err != nil || !strings.Contains(list, "KL-2026-0003") {
+		t.Errorf("cases list on the kept demo: %v\n%s", err, list)
+	}
+
+	raw, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "elders.db")
+	other := filepath.Join(dir, "other.toml")
+	if err := os.WriteFile(other, []byte(strings.ReplaceAll(string(raw), filepath.Join(dir, "complaintd.db"), missing)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"cases", "list"}, {"due"}, {"digest"}} {
+		_, _, err := run(t, t.Context(), append(cmd, "-config", other)...)
+		if err == nil || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("%s on a missing database: %v, want an error saying it does not exist", cmd[0], err)
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("a looking command created the missing database")
+	}
+}

@@ -90,6 +90,17 @@ func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 		if ref == "" {
 			ref = "-"
 		}
+		if d.Kind == workflow.DueDigest {
+			// Built here, not in DueAt: the daemon's scheduler lists what
+			// is due every minute and builds a digest only to send it.
+			v, err := wf.BuildDigest(ctx, *d.Manager, now)
+			if err != nil {
+				return err
+			}
+			if v.Empty() {
+				d.What += " (nothing to report: recorded, not sent)"
+			}
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.At.In(loc).Format("2006-01-02 15:04"), d.Kind, ref, d.What)
 	}
 	return tw.Flush()
@@ -129,7 +140,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		cfg.Managers = kept
 	}
 	clock := workflow.NewManualClock(now)
-	if *send && *at != "" && now.In(loc).Format(time.DateOnly) != time.Now().In(loc).Format(time.DateOnly) {
+	if *send && now.In(loc).Format(time.DateOnly) != time.Now().In(loc).Format(time.DateOnly) {
 		// A digest recorded for another day would block that day's real
 		// one, or wait in the outbox until its date.
 		return fmt.Errorf("%w: -send sends today's digests; -at is for looking only (drop -at, or drop -send)", errUsage)
@@ -161,11 +172,12 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 				if err != nil {
 					return err
 				}
-				switch state {
-				case "sent":
-					what = "sent"
-				default:
-					what = "queued, not yet accepted by the mail server (" + lastErr + "); the daemon keeps trying"
+				what = "sent"
+				if state != "sent" {
+					what = "queued, not yet accepted by the mail server; the daemon keeps trying"
+					if lastErr != "" {
+						what += " (" + lastErr + ")"
+					}
 				}
 			}
 			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, o.Manager.Name, o.Manager.Email, what)

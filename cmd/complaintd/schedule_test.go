@@ -420,8 +420,16 @@ func testDueAndDigestCommands(t *testing.T, url string) {
 			t.Errorf("due on 28 December lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "nothing to report") {
+		t.Errorf("due on 28 December calls a digest with a case 3 days before its deadline empty:\n%s", out)
+	}
 	if strings.Contains(out, "28 days") {
 		t.Errorf("due lists the 4-week reminder beside the 5-week one; only the latest is sent:\n%s", out)
+	}
+	// A quiet day: the digests are listed as recorded but not sent.
+	out, _, err = run(t, h.ctx, "due", "-config", config, "-at", "2026-11-25T09:00")
+	if err != nil || strings.Count(out, "(nothing to report: recorded, not sent)") != 2 {
+		t.Errorf("due on a quiet day: want both digests marked as nothing to report: %v\n%s", err, out)
 	}
 	// Past the deadline, the notice replaces the reminders.
 	out, _, err = run(t, h.ctx, "due", "-config", config, "-at", "2027-01-01T09:00")
