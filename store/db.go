@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -29,6 +30,12 @@ type Options struct {
 	QueryTimeout time.Duration
 	// MaxOpenConns caps the pool (default 10 for PostgreSQL, 4 for SQLite).
 	MaxOpenConns int
+	// Exclusive is for the daemon and whatever changes the schema: on SQLite
+	// it locks the file for as long as the handle is open (ErrInUse when
+	// another process holds it), before anything is read or migrated. The
+	// commands that only look open it shared, beside a running daemon.
+	// PostgreSQL is shared by design; the option changes nothing there.
+	Exclusive bool
 }
 
 // DB is one database, PostgreSQL or SQLite, behind one set of queries.
@@ -43,6 +50,13 @@ type DB struct {
 	locks map[string]bool
 	// stmts caches prepared statements by query text.
 	stmts map[string]*sqlx.Stmt
+	// path is the SQLite file ("" on PostgreSQL).
+	path string
+	// lock is the SQLite file lock of an Exclusive handle (nil otherwise).
+	lock *fileLock
+	// session and sessionConn: see Session.
+	session     int64
+	sessionConn *sql.Conn
 }
 
 // Open connects to url: "postgres://…" (or "postgresql://…") or "sqlite:PATH".
@@ -52,11 +66,27 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	var lock *fileLock
+	path, _ := sqlitePath(rawURL)
+	if dialect == SQLite {
+		// Lock first: of two daemons started together on a fresh file, the
+		// second stops here, before it could touch the schema.
+		if opts.Exclusive {
+			if lock, err = lockSQLiteFile(path); err != nil {
+				return nil, err
+			}
+		}
+		if err := prepareSQLiteFile(path, opts.Exclusive); err != nil {
+			lock.release()
+			return nil, err
+		}
+	}
 	x, err := sqlx.Open(driver, dsn)
 	if err != nil {
+		lock.release()
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
-	db := &DB{x: x, dialect: dialect, queryTimeout: opts.QueryTimeout, locks: map[string]bool{}, stmts: map[string]*sqlx.Stmt{}}
+	db := &DB{x: x, dialect: dialect, queryTimeout: opts.QueryTimeout, locks: map[string]bool{}, stmts: map[string]*sqlx.Stmt{}, path: path, lock: lock}
 	if db.queryTimeout <= 0 {
 		db.queryTimeout = 30 * time.Second
 	}
@@ -72,6 +102,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	x.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.Ping(ctx); err != nil {
 		x.Close()
+		lock.release()
 		return nil, err
 	}
 	return db, nil
@@ -83,7 +114,9 @@ func parseURL(rawURL string) (dialect, driver, dsn string, err error) {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		u, err := url.Parse(rawURL)
 		if err != nil {
-			return "", "", "", fmt.Errorf("store: database url: %w", err)
+			// The parser's error quotes the URL or the part it stumbled on,
+			// which may well be the password: it is not passed on.
+			return "", "", "", fmt.Errorf("store: database url %s is not a valid URL (a password with reserved characters such as %% # @ / ? must be percent-encoded)", RedactURL(rawURL))
 		}
 		q := u.Query()
 		// Raw messages are bytea; sending them in binary avoids a hex copy twice
@@ -114,17 +147,8 @@ func parseURL(rawURL string) (dialect, driver, dsn string, err error) {
 		v.Set("_txlock", "immediate")
 		return SQLite, "sqlite", "file:" + path + "?" + v.Encode(), nil
 	default:
-		return "", "", "", fmt.Errorf("store: database url %q: must start with postgres:// or sqlite: (e.g. sqlite:complaintd.db)", redactURL(rawURL))
+		return "", "", "", fmt.Errorf("store: database url %q: must start with postgres:// or sqlite: (e.g. sqlite:complaintd.db)", RedactURL(rawURL))
 	}
-}
-
-// redactURL hides a password in a URL so it can appear in an error message.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }
 
 // Dialect is Postgres or SQLite.
@@ -147,8 +171,14 @@ func (db *DB) Close() error {
 		st.Close()
 	}
 	db.stmts = map[string]*sqlx.Stmt{}
+	if db.sessionConn != nil {
+		db.sessionConn.Close() // ends the session's advisory lock with it
+		db.sessionConn = nil
+	}
 	db.mu.Unlock()
-	if err := db.x.Close(); err != nil {
+	err := db.x.Close()
+	db.lock.release() // after the pool: nobody else may open the file while we still write
+	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil

@@ -40,10 +40,29 @@ func (db *DB) provider() (*goose.Provider, error) {
 }
 
 // Migrate brings the schema up to date. It is safe to run on every start.
+//
+// On SQLite a handle opened shared (beside a running daemon) migrates only
+// under the file lock: an up-to-date schema needs nothing, and one that is
+// behind while a daemon holds the file is an ErrInUse error rather than a
+// schema changed under the daemon.
 func (db *DB) Migrate(ctx context.Context) error {
 	p, err := db.provider()
 	if err != nil {
 		return err
+	}
+	if db.dialect == SQLite && db.lock == nil {
+		pending, err := p.HasPending(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate %s: %w", db.dialect, err)
+		}
+		if !pending {
+			return nil
+		}
+		lock, err := lockSQLiteFile(db.path)
+		if err != nil {
+			return fmt.Errorf("store: the schema of %s needs migrating: %w", db.path, err)
+		}
+		defer lock.release()
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate %s: %w", db.dialect, err)
