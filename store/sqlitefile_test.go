@@ -145,10 +145,10 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 func TestRedactURLHidesEveryPassword(t *testing.T) {
 	for _, tc := range []struct{ in, secret string }{
 		{"postgres://complaintd:hunter2@db.example.nl/klachten", "hunter2"},
-		{"postgres://complaintd:p%zz@db.example.nl/klachten", "p%zz"},         // invalid escape: url.Parse fails
-		{"postgres://complaintd:pa#ss@db.example.nl/klachten", "pa#ss"},       // '#' starts a fragment
-		{"postgres://complaintd:p@ss@db.example.nl/klachten", "p@ss"},         // '@' in the password
-		{"postgres://complaintd:a/b?c@db.example.nl/klachten", "a/b?c"},       // '/' and '?' in it
+		{"postgres://complaintd:p%zz@db.example.nl/klachten", "p%zz"},   // invalid escape: url.Parse fails
+		{"postgres://complaintd:pa#ss@db.example.nl/klachten", "pa#ss"}, // '#' starts a fragment
+		{"postgres://complaintd:p@ss@db.example.nl/klachten", "p@ss"},   // '@' in the password
+		{"postgres://complaintd:a/b?c@db.example.nl/klachten", "a/b?c"}, // '/' and '?' in it
 		{"postgres://complaintd@db.example.nl/klachten?password=s3cr%23t&sslmode=verify-full", "s3cr%23t"},
 		{"postgresql://db.example.nl/klachten?sslmode=verify-full&PASSWORD=topsecret", "topsecret"},
 		{"postgres://db.example.nl/k?sslpassword=keypass", "keypass"},
