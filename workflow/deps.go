@@ -19,6 +19,11 @@ type Database interface {
 	Dialect() string
 	// TryLock takes a named lock shared by every daemon on the database.
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
+	// Session is the id this daemon records on what it claims; SessionGone
+	// is an SQL condition on a column holding such an id, true when its
+	// daemon is gone (its claims are free at once, not after a lease).
+	Session(ctx context.Context) (int64, error)
+	SessionGone(column string) string
 }
 
 // Mail is a parsed inbound message. *mailbox.Message is one.

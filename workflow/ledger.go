@@ -22,24 +22,41 @@ type ledgerEntry struct {
 	State    string `db:"state"`
 	Attempts int    `db:"attempts"`
 	Reason   string `db:"reason"`
+	// ReusedUID is the earlier entry that had this message's mailbox,
+	// UIDVALIDITY and UID with other bytes (0 if none): the server handed
+	// the UID out again, against RFC 3501 section 2.3.1.1.
+	ReusedUID int64 `db:"-"`
 }
 
 // recordArrival stores a fetched message (or finds it again) and counts this
 // attempt at it before anything else happens, so a message that crashes the
 // daemon is quarantined after a few tries instead of blocking the inbox.
+//
+// A message is known by its mailbox, UIDVALIDITY, UID and the digest of its
+// bytes. UIDs are never to be reused within one UIDVALIDITY, but servers do
+// after a restore from backup or a rebuilt uid list; the same key with other
+// bytes is then another message, never the one processed before.
 func recordArrival(ctx context.Context, db Database, d Delivery, sum string, now time.Time) (ledgerEntry, error) {
 	var e ledgerEntry
 	err := db.Get(ctx, &e, `INSERT INTO ledger (mailbox, uidvalidity, uid, internal_date, size, sha256, raw,
 		state, attempts, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-		ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET attempts = ledger.attempts + 1, updated_at = excluded.updated_at
+		ON CONFLICT (mailbox, uidvalidity, uid, sha256) DO UPDATE SET attempts = ledger.attempts + 1, updated_at = excluded.updated_at
 		WHERE ledger.state = 'pending'
 		RETURNING id, state, attempts, reason`,
 		d.Mailbox, int64(d.UIDValidity), int64(d.UID), d.InternalDate, len(d.Raw), sum, d.Raw, LedgerPending, now, now)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Settled before: processed, ignored or quarantined. Nothing to count.
 		err = db.Get(ctx, &e, `SELECT id, state, attempts, reason FROM ledger
-			WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`, d.Mailbox, int64(d.UIDValidity), int64(d.UID))
+			WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND sha256 = ?`, d.Mailbox, int64(d.UIDValidity), int64(d.UID), sum)
+	}
+	if err == nil && e.State == LedgerPending && e.Attempts == 1 {
+		var earlier []int64
+		err = db.Select(ctx, &earlier, `SELECT id FROM ledger WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND sha256 <> ?
+			ORDER BY id LIMIT 1`, d.Mailbox, int64(d.UIDValidity), int64(d.UID), sum)
+		if len(earlier) > 0 {
+			e.ReusedUID = earlier[0]
+		}
 	}
 	if err != nil {
 		return e, fmt.Errorf("workflow: ledger %s/%d/%d: %w", d.Mailbox, d.UIDValidity, d.UID, err)

@@ -13,15 +13,17 @@ import (
 // Outbox states.
 const (
 	OutboxQueued  = "queued"  // waiting for its (next) attempt
-	OutboxSending = "sending" // claimed by a daemon; back in play after claimed_until
+	OutboxSending = "sending" // claimed by a daemon; back in play when it is gone, or after claimed_until
 	OutboxSent    = "sent"
 	OutboxFailed  = "failed"  // refused for good, or out of attempts
 	OutboxHeld    = "held"    // held back by the loop breaker; never sent (last_error says why)
 	OutboxBounced = "bounced" // accepted by our server, later returned by the recipient's
 )
 
-// claimTTL is how long a claimed message is left to its daemon. A daemon that
-// dies mid-send leaves the row claimed; after this it is sent again (mail is
+// claimTTL is how long a claimed message is left to its daemon while that
+// daemon lives. A daemon that dies mid-send leaves the row claimed; its
+// claim is void as soon as its session is known to be gone (claimFree), and
+// after this lease in any case, e.g. for a daemon stuck in a send (mail is
 // delivered at least once, never lost).
 const claimTTL = 5 * time.Minute
 
@@ -96,8 +98,13 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
-// claim takes up to claimBatch due messages for this daemon.
+// claim takes up to claimBatch due messages for this daemon, recording its
+// session on each.
 func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
+	session, err := w.db.Session(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: outbox claim: %w", err)
+	}
 	now := w.clock.Now()
 	lock := ""
 	if w.db.Dialect() == "postgres" {
@@ -105,13 +112,13 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 	}
 	// One statement, so atomic without a transaction of its own.
 	var items []outboxItem
-	err := w.db.Select(ctx, &items, `UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?
+	err = w.db.Select(ctx, &items, `UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?, claimed_by = ?
 			WHERE id IN (SELECT id FROM outbox
-				WHERE (state = ? AND next_attempt_at <= ?) OR (state = ? AND claimed_until < ?)
+				WHERE (state = ? AND next_attempt_at <= ?) OR (state = ? AND `+w.claimFree()+`)
 				ORDER BY id LIMIT ?`+lock+`)
 			RETURNING id, case_id, kind, mail_from, rcpt_to, attempts,
 				CASE WHEN length(raw) <= ? THEN raw END AS raw`,
-		OutboxSending, now.Add(claimTTL), OutboxQueued, now, OutboxSending, now, claimBatch, inlineRaw)
+		OutboxSending, now.Add(claimTTL), session, OutboxQueued, now, OutboxSending, now, claimBatch, inlineRaw)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: outbox claim: %w", err)
 	}
@@ -124,10 +131,18 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 	return items, nil
 }
 
+// claimFree is the condition (one placeholder: now) under which a claimed
+// row may be claimed again: its daemon is gone — on SQLite, which one daemon
+// owns, any claim but ours is a dead daemon's; on PostgreSQL the claimant's
+// session lock is no longer held — or its lease ran out.
+func (w *Workflow) claimFree() string {
+	return `(claimed_until < ? OR ` + w.db.SessionGone("outbox.claimed_by") + `)`
+}
+
 // release puts claimed messages back without counting an attempt.
 func (w *Workflow) release(ctx context.Context, items []outboxItem) {
 	for _, it := range items {
-		_, _ = w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL
+		_, _ = w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL, claimed_by = NULL
 			WHERE id = ? AND state = ?`, OutboxQueued, it.ID, OutboxSending)
 	}
 }

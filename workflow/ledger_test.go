@@ -1,0 +1,57 @@
+package workflow_test
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/store"
+	"github.com/complaintd/complaintd/store/storetest"
+	"github.com/complaintd/complaintd/workflow"
+)
+
+// A server that hands out a UID again under the same UIDVALIDITY (a restore
+// from backup, a rebuilt uid list) gives us another message under a key we
+// processed: it is a new complaint, with a warning, not the old one again.
+func TestReusedUIDWithOtherBytesIsANewMessage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var logs bytes.Buffer
+		clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
+		w, err := workflow.New(workflow.Deps{DB: db, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
+			Clock: clock, Settings: testSettings(), Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := delivery(1, clock.Now())
+		if disp, err := w.Process(t.Context(), first); err != nil || disp != workflow.Done {
+			t.Fatalf("first message: %v %v", disp, err)
+		}
+		second := first
+		second.Raw = []byte("From: Peter Bakker <peter@example.nl>\r\nTo: klachten@vlinder.example\r\nSubject: Eten\r\n" +
+			"Message-ID: <other@example.nl>\r\n\r\nDe lunch was koud.\r\n")
+		for i := range 2 { // fetched again in the next round: still one case for it
+			if disp, err := w.Process(t.Context(), second); err != nil || disp != workflow.Done {
+				t.Fatalf("reused UID, round %d: %v %v", i, disp, err)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases`); n != 2 {
+			t.Fatalf("%d cases, want 2: the message under the reused UID was taken for the first", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases WHERE complainant_email = 'peter@example.nl'`); n != 1 {
+			t.Errorf("%d cases for the second complainant", n)
+		}
+		if !strings.Contains(logs.String(), "reused a UID") || strings.Count(logs.String(), "reused a UID") != 1 {
+			t.Errorf("want one warning about the reused UID, log:\n%s", logs.String())
+		}
+		// The first message seen again is still the first: nothing new.
+		if _, err := w.Process(t.Context(), first); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases`); n != 2 {
+			t.Errorf("%d cases after the first message came again", n)
+		}
+	})
+}
