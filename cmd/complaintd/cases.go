@@ -105,9 +105,11 @@ func printCaseList(w io.Writer, cases []workflow.Case, loc *time.Location, now t
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "REFERENCE\tSTATUS\tRECEIVED\tJUDGMENT DUE\tDAYS LEFT\tCOMPLAINANT\tSUBJECT\tFLAGS")
 	for _, c := range cases {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Reference, c.Status,
+		// Every stored field on one line: a newline or tab in a subject
+		// must not make a row or column of its own.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(c.Reference), oneLine(c.Status),
 			c.ReceivedAt.In(loc).Format("2006-01-02 15:04"), workflow.LastDay(c.DeadlineAt, loc).Format("2006-01-02"),
-			daysLeft(c, loc, now), c.ComplainantEmail, clip(c.Subject, 40), flags(c))
+			daysLeft(c, loc, now), oneLine(c.ComplainantEmail), oneLine(clip(c.Subject, 40)), oneLine(flags(c)))
 	}
 	tw.Flush()
 }
@@ -134,36 +136,38 @@ func flags(c workflow.Case) string {
 }
 
 func printTimeline(w io.Writer, c workflow.Case, tl []workflow.TimelineEntry, loc *time.Location, now time.Time) {
-	fmt.Fprintf(w, "%s  %s\n", c.Reference, c.Subject)
-	fmt.Fprintf(w, "  status:        %s\n", c.Status)
-	fmt.Fprintf(w, "  complainant:   %s %s\n", c.ComplainantName, "<"+c.ComplainantEmail+">")
+	fmt.Fprintf(w, "%s  %s\n", oneLine(c.Reference), oneLine(c.Subject))
+	fmt.Fprintf(w, "  status:        %s\n", oneLine(c.Status))
+	fmt.Fprintf(w, "  complainant:   %s %s\n", oneLine(c.ComplainantName), oneLine("<"+c.ComplainantEmail+">"))
 	if c.Kind == workflow.KindCommittee {
-		fmt.Fprintf(w, "  joint complaint of %s\n", c.Committee)
+		fmt.Fprintf(w, "  joint complaint of %s\n", oneLine(c.Committee))
 	}
 	if c.Location != "" {
-		fmt.Fprintf(w, "  location:      %s\n", c.Location)
+		fmt.Fprintf(w, "  location:      %s\n", oneLine(c.Location))
 	}
 	if c.Assignee != "" {
-		fmt.Fprintf(w, "  assigned to:   %s\n", c.Assignee)
+		fmt.Fprintf(w, "  assigned to:   %s\n", oneLine(c.Assignee))
 	}
 	fmt.Fprintf(w, "  received:      %s\n", c.ReceivedAt.In(loc).Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "  judgment due:  %s (%s days left)\n", workflow.LastDay(c.DeadlineAt, loc).Format("Monday 2 January 2006"), daysLeft(c, loc, now))
 	if f := flags(c); f != "" {
-		fmt.Fprintf(w, "  flags:         %s\n", f)
+		fmt.Fprintf(w, "  flags:         %s\n", oneLine(f))
 	}
 	fmt.Fprintln(w, "\ntimeline:")
 	for _, e := range tl {
-		line := fmt.Sprintf("  %s  %-16s %s", e.At.In(loc).Format("2006-01-02 15:04"), e.Kind, e.Detail)
+		line := fmt.Sprintf("  %s  %-16s %s", e.At.In(loc).Format("2006-01-02 15:04"), oneLine(e.Kind), oneLine(e.Detail))
 		if e.Delivery != "" {
-			line += "  [" + e.Delivery + "]"
+			line += "  [" + oneLine(e.Delivery) + "]"
 		}
 		if e.Actor != "" && e.Kind != workflow.DirIn && e.Kind != workflow.DirOut {
-			line += "  (" + e.Actor + ")"
+			line += "  (" + oneLine(e.Actor) + ")"
 		}
 		fmt.Fprintln(w, line)
 		if e.Text != "" {
+			// Each line of a message under its bar; a carriage return or
+			// escape in it is shown, never acted on.
 			for _, l := range strings.Split(strings.TrimRight(e.Text, "\n"), "\n") {
-				fmt.Fprintln(w, "        | "+l)
+				fmt.Fprintln(w, "        | "+printable(l))
 			}
 		}
 	}

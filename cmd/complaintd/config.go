@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/complaintd/complaintd/store"
 )
 
 // Config is the whole configuration file. Every key can be overridden by an
@@ -94,6 +96,9 @@ type LimitsConfig struct {
 
 type DatabaseConfig struct {
 	URL string `toml:"url" secret:"true"`
+	// AllowInsecure accepts a PostgreSQL server elsewhere than on this host
+	// without sslmode=verify-full, i.e. without checking its certificate.
+	AllowInsecure bool `toml:"allow_insecure"`
 }
 
 type IMAPConfig struct {
@@ -294,6 +299,8 @@ func (c *Config) validate() error {
 	if !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") &&
 		!strings.HasPrefix(c.Database.URL, "sqlite:") {
 		bad("database.url", "must start with postgres:// or sqlite:")
+	} else if problem := databaseTLSProblem(c.Database.URL); problem != "" && !c.Database.AllowInsecure {
+		bad("database.url", "%s; add sslmode=verify-full to the URL (with sslrootcert=FILE for a private CA), or set database.allow_insecure = true", problem)
 	}
 	checkServer := func(section, addr, tlsMode string, allowInsecure bool) {
 		host, port, err := net.SplitHostPort(addr)
@@ -455,7 +462,7 @@ func (c *Config) redacted() string {
 		v := f.Interface()
 		switch {
 		case secret && key == "url":
-			v = redactURL(f.String())
+			v = store.RedactURL(f.String())
 		case secret && f.String() != "":
 			v = "(set, hidden)"
 		}
@@ -468,19 +475,6 @@ func (c *Config) redacted() string {
 		fmt.Fprintf(&b, "[[handlers]] %s <%s> locations=%v\n", h.Name, h.Email, h.Locations)
 	}
 	return b.String()
-}
-
-// redactURL hides the password in a database URL.
-func redactURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		if at := strings.Index(s[i+3:], "@"); at >= 0 {
-			userinfo := s[i+3 : i+3+at]
-			if user, _, ok := strings.Cut(userinfo, ":"); ok {
-				return s[:i+3] + user + ":xxxxx" + s[i+3+at:]
-			}
-		}
-	}
-	return s
 }
 
 // parseClock reads a time of day written as 07:30.

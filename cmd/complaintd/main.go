@@ -39,7 +39,7 @@ func main() {
 	defer stop()
 	if err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "complaintd:", err)
+			fmt.Fprintln(os.Stderr, "complaintd:", printable(err.Error()))
 		}
 		os.Exit(exitCode(err))
 	}
@@ -55,8 +55,14 @@ func exitCode(err error) int {
 	return 1
 }
 
-// dispatch runs one subcommand.
+// dispatch runs one subcommand. What it prints passes through termSafe:
+// stored text from strangers' mail never reaches the terminal as control
+// sequences.
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
+	safeOut, safeErr := newTermSafe(stdout), newTermSafe(stderr)
+	defer safeOut.Flush()
+	defer safeErr.Flush()
+	stdout, stderr = safeOut, safeErr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: no command given", errUsage)

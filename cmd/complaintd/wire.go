@@ -30,9 +30,17 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openDB connects to the configured database and migrates it.
+// openDB connects to the configured database and migrates it. It is for
+// the commands that act (run, demo, migrate, digest -send): on SQLite it
+// holds the file for the handle's life, so a second daemon on the same file
+// is refused before it migrates or polls anything.
 func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.Database.URL, store.Options{})
+	return openDBWith(ctx, cfg, store.Options{Exclusive: true})
+}
+
+// openDBWith is openDB with the given options.
+func openDBWith(ctx context.Context, cfg *Config, opts store.Options) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Database.URL, opts)
 	if err != nil {
 		return nil, fmt.Errorf("database.url: %w", err)
 	}
@@ -44,8 +52,9 @@ func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
 }
 
 // openExistingDB is openDB for the commands that only look (cases, due,
-// digest): an SQLite file that does not exist is an error, not a new empty
-// database that would answer "nothing" to every question.
+// digest, quarantine): an SQLite file that does not exist is an error, not a
+// new empty database that would answer "nothing" to every question; and the
+// file is shared, so they work beside a running daemon.
 func openExistingDB(ctx context.Context, cfg *Config) (*store.DB, error) {
 	if path, ok := strings.CutPrefix(cfg.Database.URL, "sqlite:"); ok {
 		path, _, _ = strings.Cut(strings.TrimPrefix(path, "//"), "?")
@@ -53,7 +62,7 @@ func openExistingDB(ctx context.Context, cfg *Config) (*store.DB, error) {
 			return nil, fmt.Errorf("database.url: %s does not exist: check database.url (the daemon creates the database when it first runs)", path)
 		}
 	}
-	return openDB(ctx, cfg)
+	return openDBWith(ctx, cfg, store.Options{})
 }
 
 // settings maps the configuration onto the workflow's settings. stored is
