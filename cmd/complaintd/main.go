@@ -27,6 +27,9 @@ Commands:
   cases show REF show the whole timeline of one case, e.g. KL-2026-0001
   due            list the scheduled work due at a moment (-at), without doing it
   digest         print the managers' digests as they would be at a moment (-at), or -send them
+  quarantine list|show ID|release ID
+                 the messages set aside: list them, show one (reason, headers, where it is),
+                 or release one to be processed again in the daemon's next round
   help           show this help
 
 Every command takes -config FILE (or COMPLAINTD_CONFIG); "complaintd <command> -help"
@@ -86,6 +89,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return cmdDue(ctx, rest, stdout, stderr, env)
 	case "digest":
 		return cmdDigest(ctx, rest, stdout, stderr, env)
+	case "quarantine":
+		return cmdQuarantine(ctx, rest, stdout, stderr, env)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)

@@ -42,6 +42,13 @@ func (c *components) runLoops(ctx context.Context, scheduler bool) {
 		}
 	})
 	wg.Go(func() { c.pollExclusively(ctx) })
+	// Messages an operator released from quarantine (complaintd quarantine
+	// release) are processed again from the ledger, once per poll interval.
+	wg.Go(func() {
+		if err := c.wf.RunReleased(ctx, c.cfg.IMAP.PollInterval); err != nil {
+			c.log.Error("released messages stopped", "err", err)
+		}
+	})
 	if scheduler {
 		wg.Go(func() {
 			if err := c.wf.RunScheduler(ctx); err != nil {
