@@ -115,6 +115,7 @@ func TestRunStopsWhenAskedTo(t *testing.T) {
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	config := writeHarnessConfig(t, h.cfg)
 	h.deliver(complaintFromSanne())
+	h.c.close() // the harness's daemon gives the SQLite file to run's
 	ctx, stop := context.WithCancel(h.ctx)
 	var wg sync.WaitGroup
 	var runErr error

@@ -116,7 +116,7 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 
 func TestRedactedConfigHidesSecrets(t *testing.T) {
 	cfg, err := loadConfig(writeConfig(t, goodConfig), envMap(map[string]string{
-		"COMPLAINTD_DATABASE_URL": "postgres://complaintd:db-secret@db.example/complaintd",
+		"COMPLAINTD_DATABASE_URL": "postgres://complaintd:db-secret@db.example/complaintd?sslmode=verify-full",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
 )
@@ -147,6 +148,12 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	}
 	if *send {
 		c, err := build(ctx, cfg, newLogger(cfg, stderr), options{clock: clock})
+		// On SQLite a running daemon holds the file: queue the digests
+		// beside it and leave the sending to it (its claims are its own).
+		daemonSends := errors.Is(err, store.ErrInUse)
+		if daemonSends {
+			c, err = build(ctx, cfg, newLogger(cfg, stderr), options{clock: clock, shared: true})
+		}
 		if err != nil {
 			return err
 		}
@@ -155,7 +162,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		if err != nil {
 			return err
 		}
-		for {
+		for !daemonSends {
 			tried, err := c.wf.DeliverDue(ctx)
 			if err != nil {
 				return err
@@ -173,7 +180,10 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 					return err
 				}
 				what = "sent"
-				if state != "sent" {
+				switch {
+				case daemonSends && state == "queued":
+					what = "queued; the running daemon sends it (within a minute)"
+				case state != "sent":
 					what = "queued, not yet accepted by the mail server; the daemon keeps trying"
 					if lastErr != "" {
 						what += " (" + lastErr + ")"

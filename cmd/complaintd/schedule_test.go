@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
 	"github.com/complaintd/complaintd/workflow"
 )
@@ -83,14 +85,23 @@ func TestOneCaseThroughSixWeeks(t *testing.T) {
 			t.Fatalf("deadline notice on the last day itself")
 		}
 		// Two schedulers on one database at the moment it passes: once.
+		// (An SQLite file takes one daemon: the second is refused.)
+		schedulers := []*workflow.Workflow{h.c.wf}
 		other, err := build(h.ctx, h.cfg, testLog(t), options{clock: h.clock})
-		if err != nil {
+		switch {
+		case h.c.db.Dialect() == store.SQLite && errors.Is(err, store.ErrInUse):
+		case err != nil:
 			t.Fatal(err)
+		default:
+			defer other.close()
+			schedulers = append(schedulers, other.wf)
 		}
-		defer other.close()
+		if h.c.db.Dialect() == store.SQLite && len(schedulers) > 1 {
+			t.Fatal("a second daemon opened the SQLite file")
+		}
 		h.clock.Set(time.Date(2027, 1, 1, 0, 0, 0, 0, amsterdam))
 		var wg sync.WaitGroup
-		for _, wf := range []*workflow.Workflow{h.c.wf, other.wf} {
+		for _, wf := range schedulers {
 			wg.Go(func() {
 				if _, err := wf.RunDue(h.ctx); err != nil {
 					t.Error(err)
@@ -459,8 +470,16 @@ func testDueAndDigestCommands(t *testing.T, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(h.sent()) - before; got != 2 || !strings.Contains(out, "Ilse Kramer <ilse.kramer@vlinder.example>: sent") {
-		t.Errorf("digest -send sent %d mails, want 2:\n%s", got, out)
+	// On SQLite the harness's daemon holds the file: -send queues the
+	// digests beside it and that daemon sends them.
+	result := "sent"
+	if h.c.db.Dialect() == store.SQLite {
+		result = "queued; the running daemon sends it"
+		h.clock.Set(time.Now()) // queued at the command's time, due from then
+		h.flush()
+	}
+	if got := len(h.sent()) - before; got != 2 || !strings.Contains(out, "Ilse Kramer <ilse.kramer@vlinder.example>: "+result) {
+		t.Errorf("digest -send sent %d mails, want 2 (%s):\n%s", got, result, out)
 	}
 	out, _, _ = run(t, h.ctx, "digest", "-config", config, "-send")
 	if got := len(h.sent()) - before; got != 2 || !strings.Contains(out, "already done today") {

@@ -198,7 +198,10 @@ type components struct {
 
 // options adjust how components are built; tests and the demo use them.
 type options struct {
-	clock   workflow.Clock
+	clock workflow.Clock
+	// shared opens an SQLite database beside the daemon that holds it (for
+	// digest -send, which then leaves the sending to that daemon).
+	shared  bool
 	imapCAs *x509.CertPool // used instead of imap.ca_file when set
 	smtpCAs *x509.CertPool
 }
@@ -225,7 +228,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openDBWith(ctx, cfg, store.Options{Exclusive: !o.shared})
 	if err != nil {
 		return nil, err
 	}
