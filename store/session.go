@@ -14,25 +14,36 @@ import (
 //
 // On PostgreSQL the id is the key of a session advisory lock held on a
 // connection of its own for as long as the handle is open: the server drops
-// it the moment the daemon's process or connection dies. On SQLite, which
+// it the moment the daemon's process or connection dies. Each call checks
+// that connection, so a session lost to a broken connection is replaced. On SQLite, which
 // one daemon owns (Options.Exclusive), the id is random and only needs to
 // differ from the ids of the daemons before it.
 func (db *DB) Session(ctx context.Context) (int64, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if db.session != 0 {
+	if db.dialect == SQLite {
+		if db.session == 0 {
+			db.session = randomID()
+		}
 		return db.session, nil
 	}
-	if db.dialect == SQLite {
-		db.session = randomID()
-		return db.session, nil
+	qctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
+	defer cancel()
+	if db.sessionConn != nil {
+		// While its connection lives, the lock is held. Once it broke (the
+		// server restarted, the network dropped) the lock is gone and the
+		// other daemons may take over what this id claimed; later claims
+		// go under a new session.
+		if _, err := db.sessionConn.ExecContext(qctx, `SELECT 1`); err == nil {
+			return db.session, nil
+		}
+		db.sessionConn.Close()
+		db.session, db.sessionConn = 0, nil
 	}
 	conn, err := db.x.Conn(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: session: %w", err)
 	}
-	qctx, cancel := context.WithTimeout(ctx, db.queryTimeout)
-	defer cancel()
 	for range 3 { // a clash of random 63-bit ids is not going to happen; still, never share one
 		id := randomID()
 		var got bool
