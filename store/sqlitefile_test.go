@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/complaintd/complaintd/store"
+	"github.com/complaintd/complaintd/store/storetest"
 )
 
 // Two daemons started together on a fresh file: one gets it, the other is
@@ -169,4 +170,46 @@ func TestRedactURLHidesEveryPassword(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "p%zz") {
 		t.Errorf("open error %v shows the password", err)
 	}
+}
+
+// Racing start-ups: on SQLite one daemon gets the file, the other is
+// refused; PostgreSQL is shared by design, so both start and the schema is
+// migrated once (goose's session lock).
+func TestRacingDaemonsPerDialect(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		errs := make([]error, 2)
+		dbs := make([]*store.DB, 2)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				db, err := store.Open(ctx, url, store.Options{Exclusive: true})
+				if err == nil {
+					dbs[i] = db
+					err = db.Migrate(ctx)
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		refused := 0
+		for i, err := range errs {
+			if dbs[i] != nil {
+				defer dbs[i].Close()
+			}
+			switch {
+			case errors.Is(err, store.ErrInUse):
+				refused++
+			case err != nil:
+				t.Fatalf("daemon %d: %v", i, err)
+			}
+		}
+		want := 0
+		if strings.HasPrefix(url, "sqlite:") {
+			want = 1
+		}
+		if refused != want {
+			t.Fatalf("%d of two racing daemons refused, want %d", refused, want)
+		}
+	})
 }

@@ -116,39 +116,42 @@ func TestClaimsOfAGoneDaemonAreFreeAtOnce(t *testing.T) {
 }
 
 // A live daemon's claims stay its own: another daemon on the same
-// PostgreSQL database does not send them again.
+// PostgreSQL database, or a command beside the daemon on SQLite (digest
+// -send opens the file shared), does not send them again.
 func TestClaimsOfALiveDaemonAreLeftAlone(t *testing.T) {
-	if len(storetest.Dialects(t)) < 2 {
-		t.Skip("PostgreSQL only: SQLite has one daemon per file (TEST_DATABASE_URL is not set)")
-	}
-	url := storetest.URL(t, store.Postgres)
-	ctx := t.Context()
-	clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
-	dbA := openDaemonDB(t, url)
-	defer dbA.Close()
-	stuck := &stuckTransport{entered: make(chan struct{}), release: make(chan struct{})}
-	wA, err := workflow.New(workflow.Deps{DB: dbA, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
-		Transport: stuck, Clock: clock, Settings: testSettings()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wA.Process(ctx, delivery(1, clock.Now())); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() { _, _ = wA.DeliverDue(ctx) })
-	<-stuck.entered
-	defer func() { close(stuck.release); wg.Wait() }()
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
+		dbA := openDaemonDB(t, url)
+		defer dbA.Close()
+		stuck := &stuckTransport{entered: make(chan struct{}), release: make(chan struct{})}
+		wA, err := workflow.New(workflow.Deps{DB: dbA, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
+			Transport: stuck, Clock: clock, Settings: testSettings()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wA.Process(ctx, delivery(1, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { _, _ = wA.DeliverDue(ctx) })
+		<-stuck.entered
+		defer func() { close(stuck.release); wg.Wait() }()
 
-	dbB := openDaemonDB(t, url)
-	defer dbB.Close()
-	sent := &recordingTransport{}
-	wB, err := workflow.New(workflow.Deps{DB: dbB, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
-		Transport: sent, Clock: clock, Settings: testSettings()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := wB.DeliverDue(ctx); err != nil || n != 0 || sent.count() != 0 {
-		t.Fatalf("second daemon tried %d and sent %d of the live daemon's claims (%v)", n, sent.count(), err)
-	}
+		// Another daemon (PostgreSQL) or a command sharing the file (SQLite).
+		dbB, err := store.Open(ctx, url, store.Options{Exclusive: dbA.Dialect() == store.Postgres})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dbB.Close()
+		sent := &recordingTransport{}
+		wB, err := workflow.New(workflow.Deps{DB: dbB, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
+			Transport: sent, Clock: clock, Settings: testSettings()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := wB.DeliverDue(ctx); err != nil || n != 0 || sent.count() != 0 {
+			t.Fatalf("tried %d and sent %d of the live daemon's claims (%v)", n, sent.count(), err)
+		}
+	})
 }

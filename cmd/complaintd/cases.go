@@ -71,30 +71,36 @@ func cmdCases(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 // openWorkflow opens what reading cases needs: the database and settings;
 // it talks to no mail server.
 func openWorkflow(ctx context.Context, config string, env func(string) string) (*workflow.Workflow, func(), error) {
+	wf, _, closeFn, err := openWorkflowConfig(ctx, config, env)
+	return wf, closeFn, err
+}
+
+// openWorkflowConfig is openWorkflow that also returns the configuration.
+func openWorkflowConfig(ctx context.Context, config string, env func(string) string) (*workflow.Workflow, *Config, func(), error) {
 	cfg, err := loadConfig(config, env)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	tpl, err := templates.New(cfg.Templates.Dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	db, err := openExistingDB(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	set, err := workflowSettings(ctx, cfg, db)
 	if err != nil {
 		db.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose,
 		Log: slog.New(slog.DiscardHandler), Settings: set})
 	if err != nil {
 		db.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return wf, func() { db.Close() }, nil
+	return wf, cfg, func() { db.Close() }, nil
 }
 
 func printCaseList(w io.Writer, cases []workflow.Case, loc *time.Location, now time.Time) {

@@ -57,7 +57,7 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 		if err != nil {
 			return err
 		}
-		wf, closeFn, err := openWorkflow(ctx, *config, env)
+		wf, cfg, closeFn, err := openWorkflowConfig(ctx, *config, env)
 		if err != nil {
 			return err
 		}
@@ -69,8 +69,7 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 		if err != nil {
 			return err
 		}
-		cfg, _ := loadConfig(*config, env) // loaded once already by openWorkflow
-		printQuarantined(stdout, e, wf.Settings(), cfg.IMAP.QuarantineMailbox)
+		printQuarantined(stdout, e, wf.Settings(), cfg.IMAP)
 		if *rawFile != "" {
 			raw, err := wf.RawMessage(ctx, id)
 			if err != nil {
@@ -150,7 +149,7 @@ func stateLabel(e workflow.LedgerEntry) string {
 	return "released" // released, or pending again after its release
 }
 
-func printQuarantined(w io.Writer, e workflow.LedgerEntry, set workflow.Settings, folder string) {
+func printQuarantined(w io.Writer, e workflow.LedgerEntry, set workflow.Settings, imapCfg IMAPConfig) {
 	loc := set.Organisation.Location
 	fmt.Fprintf(w, "message #%d  %s\n", e.ID, stateLabel(e))
 	if e.State != workflow.LedgerQuarantined && e.ReleasedAt.Valid {
@@ -163,7 +162,11 @@ func printQuarantined(w io.Writer, e workflow.LedgerEntry, set workflow.Settings
 	fmt.Fprintf(w, "  received:      %s\n", e.InternalDate.In(loc).Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "  size:          %d bytes, sha256 %s\n", e.Size, e.SHA256)
 	fmt.Fprintf(w, "  fetched from:  %s, UIDVALIDITY %d, UID %d\n", oneLine(e.Mailbox), e.UIDValidity, e.UID)
-	fmt.Fprintf(w, "  where it is:   the IMAP folder %q (moved there when it was quarantined), and byte for byte\n", folder)
+	folder := fmt.Sprintf("the IMAP folder %q (moved there when it was quarantined)", imapCfg.QuarantineMailbox)
+	if !e.ReleasedAt.Valid && e.State != workflow.LedgerQuarantined {
+		folder = fmt.Sprintf("the IMAP folder %q, once handled", imapCfg.ProcessedMailbox)
+	}
+	fmt.Fprintf(w, "  where it is:   %s, and byte for byte\n", folder)
 	fmt.Fprintf(w, "                 in the database's ledger as entry #%d (show -raw FILE writes it out)\n", e.ID)
 	fmt.Fprintln(w, "\nheaders:")
 	head, _, _ := bytes.Cut(e.Head, []byte("\r\n\r\n"))
