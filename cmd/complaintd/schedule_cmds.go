@@ -102,7 +102,7 @@ func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 				d.What += " (nothing to report: recorded, not sent)"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.At.In(loc).Format("2006-01-02 15:04"), d.Kind, ref, d.What)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.At.In(loc).Format("2006-01-02 15:04"), d.Kind, oneLine(ref), oneLine(d.What))
 	}
 	return tw.Flush()
 }
