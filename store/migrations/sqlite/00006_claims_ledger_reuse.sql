@@ -41,4 +41,8 @@ CREATE INDEX ledger_sha256 ON ledger (sha256);
 CREATE INDEX ledger_state ON ledger (state, id);
 
 -- +goose Down
+-- The ledger keeps its wider key and released_at: narrowing the key again
+-- would fail as soon as a reused UID was recorded, and the older code does
+-- not read the extra column.
+DROP INDEX ledger_state;
 ALTER TABLE outbox DROP COLUMN claimed_by;
