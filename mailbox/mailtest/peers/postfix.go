@@ -286,7 +286,8 @@ func (p *Postfix) Log() string {
 }
 
 // Messages returns the delivered copies so far (one per recipient), in
-// delivery order.
+// delivery order, which need not be the order they were sent in: Postfix
+// delivers in parallel.
 func (p *Postfix) Messages() []Msg {
 	p.t.Helper()
 	msgs, err := p.read()
