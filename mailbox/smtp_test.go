@@ -424,7 +424,7 @@ func TestSMTPRefusalFault(t *testing.T) {
 	t.Run("authentication refused", func(t *testing.T) {
 		authSrv := startSMTP(t, mailtest.SMTPOptions{Username: "daemon", Password: "s3cret"})
 		for _, cfg := range []mailbox.SMTPConfig{
-			{Addr: authSrv.Addr(), TLS: "none"},                                         // 530 at MAIL FROM
+			{Addr: authSrv.Addr(), TLS: "none"},                                        // 530 at MAIL FROM
 			{Addr: authSrv.Addr(), TLS: "none", Username: "daemon", Password: "wrong"}, // 535 at AUTH
 		} {
 			err := newSender(t, cfg).Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(1))
