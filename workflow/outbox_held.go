@@ -80,9 +80,9 @@ func (w *Workflow) RetryHeldOnConfigChange(ctx context.Context) (int64, error) {
 	if w.transportConfig == "" {
 		return 0, nil
 	}
-	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, held_config = ''
+	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, held_config = ''
 		WHERE state = ? AND held_config <> '' AND held_config <> ?`,
-		OutboxQueued, w.clock.Now(), OutboxHeld, w.transportConfig)
+		OutboxQueued, OutboxHeld, w.transportConfig)
 	if err != nil {
 		return 0, fmt.Errorf("workflow: retry held mail: %w", err)
 	}
@@ -142,13 +142,17 @@ func (w *Workflow) Outbox(ctx context.Context, state string) ([]OutboxEntry, err
 	return out, nil
 }
 
+// Retried mail keeps its next_attempt_at, which lies in the past (it was
+// due when it was last tried, or when the loop breaker held it back): it is
+// due at once, whatever the clock of the process that asks.
+
 // RetryOutbox puts one held or failed message back in the queue with a fresh
 // set of attempts; a running daemon sends it once, within a minute. Mail held
 // back by the loop breaker can be released this way too: the operator
 // decided.
 func (w *Workflow) RetryOutbox(ctx context.Context, id int64) error {
-	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, held_config = ''
-		WHERE id = ? AND state IN (?, ?)`, OutboxQueued, w.clock.Now(), id, OutboxHeld, OutboxFailed)
+	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, held_config = ''
+		WHERE id = ? AND state IN (?, ?)`, OutboxQueued, id, OutboxHeld, OutboxFailed)
 	if err != nil {
 		return fmt.Errorf("workflow: retry outbox %d: %w", id, err)
 	}
@@ -171,8 +175,8 @@ func (w *Workflow) RetryOutbox(ctx context.Context, id int64) error {
 // queue, and reports how many. Mail the loop breaker held back stays held:
 // releasing a loop in bulk would restart it.
 func (w *Workflow) RetryAllHeld(ctx context.Context) (int64, error) {
-	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, held_config = ''
-		WHERE state = ? AND held_config <> ''`, OutboxQueued, w.clock.Now(), OutboxHeld)
+	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, held_config = ''
+		WHERE state = ? AND held_config <> ''`, OutboxQueued, OutboxHeld)
 	if err != nil {
 		return 0, fmt.Errorf("workflow: retry held mail: %w", err)
 	}
