@@ -330,3 +330,39 @@ func TestRealSMTPRefusalOfOurMailHoldsIt(t *testing.T) {
 		}
 	})
 }
+
+// Mailpit wants AUTH: a daemon configured without its account gets "530
+// 5.7.0 Authentication required" at MAIL FROM. That is our configuration:
+// held, and sent exactly once when the daemon restarts with the account.
+func TestRealSMTPAuthRequiredHoldsUntilConfigured(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		mp := peers.StartMailpit(t)
+		h := newPeerHarness(t, url, mp, func(c *Config) { c.SMTP.Username, c.SMTP.Password = "", "" })
+		h.deliver(complaintFromSanne())
+		h.poll()
+		h.flush()
+		rows := h.outbox()
+		for _, r := range rows {
+			if r.State != workflow.OutboxHeld || !strings.HasPrefix(r.LastError, "held: server refused: MAIL FROM: 530 5.7.0") {
+				t.Errorf("%s to %s: %s (%s), want held with the server's answer", r.Kind, r.Rcpt, r.State, r.LastError)
+			}
+		}
+		if c := h.cases()[0]; c.Unreachable {
+			t.Error("parent flagged for our missing account")
+		}
+		h.cfg.SMTP.Username, h.cfg.SMTP.Password = mp.Username(), mp.Password()
+		h.restartLogged()
+		h.flush()
+		h.clock.Advance(time.Hour)
+		h.flush()
+		msgs := mp.Wait(len(rows))
+		if len(msgs) != len(rows) {
+			t.Errorf("%d messages arrived, want %d", len(msgs), len(rows))
+		}
+		for _, r := range h.outbox() {
+			if n := copiesOf(msgs, r.MessageID, r.Rcpt); r.State != workflow.OutboxSent || n != 1 {
+				t.Errorf("%s to %s: %s, arrived %d times; want sent once", r.Kind, r.Rcpt, r.State, n)
+			}
+		}
+	})
+}
