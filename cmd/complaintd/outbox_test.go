@@ -177,3 +177,23 @@ func TestOutboxListAndRetryAllHeld(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// digest -send says when our server refused the digest, and what to do: it
+// used to say "the daemon keeps trying", which held mail it does not.
+func TestDigestSendReportsAHeldDigest(t *testing.T) {
+	h := newHarness(t, storetest.URL(t, "sqlite"))
+	config := writeHarnessConfig(t, h.cfg)
+	h.clock.Set(time.Now())
+	h.deliver(complaintFromSanne())
+	h.poll()
+	h.flush()
+	h.smtp.Refuse(10, 554, "5.7.1 Sending denied by policy")
+	out, _, err := run(t, h.ctx, "digest", "-config", config, "-send")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "held: server refused: DATA: 554 5.7.1 Sending denied by policy") ||
+		!strings.Contains(out, "complaintd outbox retry -all-held") || strings.Contains(out, "keeps trying") {
+		t.Errorf("digest -send with a refusing server:\n%s", out)
+	}
+}
