@@ -143,7 +143,7 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 }
 
 func checkEnvelope(from string, to []string, raw []byte) error {
-	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n<> \t") }
+	bad := func(a string) bool { return !pathable(a) }
 	switch {
 	case from == "":
 		// MAIL FROM:<> is for delivery status notifications only (RFC 5321
@@ -165,6 +165,22 @@ func checkEnvelope(from string, to []string, raw []byte) error {
 		}
 	}
 	return nil
+}
+
+// pathable reports whether addr can be written as an RFC 5321 path between
+// angle brackets: no line breaks or brackets (they would end the command or
+// the path), and blanks only inside a quoted local part ("jan de
+// vries"@example.nl, RFC 5321 4.1.2 Quoted-string).
+func pathable(addr string) bool {
+	if strings.ContainsAny(addr, "\r\n<>") {
+		return false
+	}
+	local, domain := addr, ""
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		local, domain = addr[:i], addr[i+1:]
+	}
+	quoted := len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"'
+	return !strings.ContainsAny(domain, " \t") && (quoted || !strings.ContainsAny(local, " \t"))
 }
 
 // smtpPath writes an address as the Reverse-path or Forward-path of RFC 5321

@@ -104,6 +104,9 @@ func enhancedCode(code int, text string) (subject, detail int, ok bool) {
 // local, 552 storage, 553 mailbox name not allowed), unless the text says
 // it is about relaying, authentication or the sender.
 func refusesRecipient(code int, text string) bool {
+	if code < 400 || code > 599 {
+		return false
+	}
 	// X.0.0 ("other undefined status", what go-smtp sends by default) says
 	// nothing: the basic code decides.
 	if subject, detail, ok := enhancedCode(code, text); ok && subject != 0 {
