@@ -67,7 +67,8 @@ func (e *SMTPError) Temporary() bool { return e.temporary }
 // server's own state (X.3.x, X.4.x, 451, 452, 554).
 func (e *SMTPError) RecipientFault() bool { return e.recipientFault }
 
-// Answer is the server's reply and the command it answered ("RCPT TO
+// Answer is the command and the server's reply to it ("MAIL FROM: 530 5.7.0
+// Authentication required", "RCPT TO: 1 of 1 recipient(s) refused:
 // <a@b.example>: 550 5.1.1 ..."), or what went wrong when there was no reply.
 // It never contains credentials: AUTH replies carry none.
 func (e *SMTPError) Answer() string {
