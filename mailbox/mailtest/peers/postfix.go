@@ -149,10 +149,10 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 	t.Cleanup(func() {
 		p.proc.stop(t)
 		if t.Failed() {
-			t.Logf("postfix log (last lines):\n%s", p.Log())
+			t.Logf("postfix log (last lines):\n%s", p.logTail())
 		}
 	})
-	waitSMTP(t, p.proc, p.addr, p.Log)
+	waitSMTP(t, p.proc, p.addr, p.logTail)
 	return p
 }
 
@@ -305,6 +305,10 @@ func (p *Postfix) Log() string {
 	b, _ := os.ReadFile(filepath.Join(p.dir, "maillog"))
 	out, _ := os.ReadFile(filepath.Join(p.dir, "master.out"))
 	return string(out) + string(b)
+}
+
+func (p *Postfix) logTail() string {
+	return tail(filepath.Join(p.dir, "master.out"), 10) + "\n" + tail(filepath.Join(p.dir, "maillog"), 60)
 }
 
 // Messages returns the delivered copies so far (one per recipient), in
