@@ -143,8 +143,12 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 }
 
 func checkEnvelope(from string, to []string, raw []byte) error {
-	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n<>") }
+	bad := func(a string) bool { return !pathable(a) }
 	switch {
+	case from == "":
+		// MAIL FROM:<> is for delivery status notifications only (RFC 5321
+		// 4.5.5); our mail always names a sender that can receive bounces.
+		return smtpPermanent("send", errors.New("empty sender: our mail never uses the null reverse-path"))
 	case bad(from):
 		return smtpPermanent("send", fmt.Errorf("invalid sender %q", from))
 	case len(to) == 0:
@@ -154,11 +158,37 @@ func checkEnvelope(from string, to []string, raw []byte) error {
 	}
 	for _, r := range to {
 		if r == "" || bad(r) {
-			return smtpPermanent("send", fmt.Errorf("invalid recipient %q", r))
+			// The address itself is unusable: no server will ever take it.
+			e := smtpPermanent("send", fmt.Errorf("invalid recipient %q", r))
+			e.recipientFault = true
+			return e
 		}
 	}
 	return nil
 }
+
+// pathable reports whether addr can be written as an RFC 5321 path between
+// angle brackets: no line breaks or brackets (they would end the command or
+// the path), and blanks only inside a quoted local part ("jan de
+// vries"@example.nl, RFC 5321 4.1.2 Quoted-string).
+func pathable(addr string) bool {
+	if strings.ContainsAny(addr, "\r\n<>") {
+		return false
+	}
+	local, domain := addr, ""
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		local, domain = addr[:i], addr[i+1:]
+	}
+	quoted := len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"'
+	return !strings.ContainsAny(domain, " \t") && (quoted || !strings.ContainsAny(local, " \t"))
+}
+
+// smtpPath writes an address as the Reverse-path or Forward-path of RFC 5321
+// 4.1.2: in angle brackets. go-mail's low-level client writes its argument
+// verbatim ("MAIL FROM:%s"), and strict servers (Postfix with
+// strict_rfc821_envelopes, Mailpit, Gmail) refuse a bare address with 501.
+// checkEnvelope has already refused addresses containing brackets.
+func smtpPath(addr string) string { return "<" + addr + ">" }
 
 // ready returns a connection in a fresh transaction state: the kept one
 // (checked with NOOP when it sat idle), or a new one. A kept connection is
@@ -188,12 +218,12 @@ func (s *SMTPSender) ready(ctx context.Context) (*smtp.Client, error) {
 
 // transaction runs MAIL, RCPT for each recipient, and DATA (RFC 5321 3.3).
 func (s *SMTPSender) transaction(c *smtp.Client, from string, to []string, raw []byte) error {
-	if err := c.Mail(from); err != nil {
+	if err := c.Mail(smtpPath(from)); err != nil {
 		return smtpFailure("MAIL FROM", err)
 	}
 	var refused []rcptRefusal
 	for _, r := range to {
-		err := c.Rcpt(r)
+		err := c.Rcpt(smtpPath(r))
 		var tp *textproto.Error
 		switch {
 		case err == nil:
@@ -217,9 +247,23 @@ func (s *SMTPSender) transaction(c *smtp.Client, from string, to []string, raw [
 	// The reply to the final dot is the server taking responsibility for
 	// the message (RFC 5321 4.1.1.4), or refusing it.
 	if err := w.Close(); err != nil {
-		return smtpFailure("DATA", err)
+		return dataRefusal(err, len(to))
 	}
 	return nil
+}
+
+// dataRefusal classifies a refusal of the message at its final dot. That is
+// a refusal of our transaction (content, size, policy), except that a server
+// which checks mailboxes late may refuse a one-recipient message with the
+// recipient's mailbox status (550 5.1.1, 552 5.2.2), which is theirs.
+func dataRefusal(err error, rcpts int) *SMTPError {
+	e := smtpFailure("DATA", err)
+	if rcpts == 1 && e.Code != 0 {
+		if subject, detail, ok := enhancedCode(e.Code, e.Text); ok {
+			e.recipientFault = subject == 2 || (subject == 1 && detail != 0 && detail != 7 && detail != 8)
+		}
+	}
+	return e
 }
 
 // recover leaves the kept connection usable after a failed transaction: a
@@ -343,53 +387,6 @@ func (s *SMTPSender) auth(c *smtp.Client) error {
 		return smtpFailure("AUTH", err)
 	}
 	return nil
-}
-
-// Check connects, secures, greets and authenticates on a connection of its
-// own, then says QUIT. Used by `complaintd check`.
-func (s *SMTPSender) Check(ctx context.Context) (string, error) {
-	var cur atomic.Pointer[deadlineConn]
-	stop := context.AfterFunc(ctx, func() {
-		if c := cur.Load(); c != nil {
-			_ = c.Close()
-		}
-	})
-	defer stop()
-	c, err := s.dial(ctx, cur.Store)
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = c.Close() }()
-
-	transport := "no TLS (plaintext)"
-	if st, err := c.GetTLSConnectionState(); err == nil {
-		mode := "STARTTLS"
-		if s.cfg.TLS == TLSImplicit {
-			mode = "implicit TLS"
-		}
-		transport = describeTLS(mode, *st, s.host)
-	}
-	var exts []string
-	for _, name := range []string{"8BITMIME", "SMTPUTF8", "PIPELINING", "SIZE", "DSN", "CHUNKING", "ENHANCEDSTATUSCODES", "AUTH"} {
-		if ok, param := c.Extension(name); ok {
-			exts = append(exts, strings.TrimSpace(name+" "+param))
-		}
-	}
-	if err := c.Quit(); err != nil {
-		return "", smtpFailure("QUIT", err)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "SMTP %s over %s; EHLO %s accepted", s.cfg.Addr, transport, s.cfg.HELO)
-	if len(exts) > 0 {
-		fmt.Fprintf(&b, "; extensions: %s", strings.Join(exts, ", "))
-	}
-	if s.cfg.Username != "" {
-		fmt.Fprintf(&b, "; authenticated as %s", s.cfg.Username)
-	} else {
-		b.WriteString("; no authentication configured")
-	}
-	b.WriteString(".")
-	return b.String(), nil
 }
 
 // Close says QUIT on the kept connection and makes further Sends fail.

@@ -30,6 +30,8 @@ Commands:
   quarantine list|show ID|release ID
                  the messages set aside: list them, show one (reason, headers, where it is),
                  or release one to be processed again in the daemon's next round
+  outbox list    list outgoing mail and its state (-state held, failed, ...)
+  outbox retry   send held or failed mail again: outbox retry ID | -all-held
   help           show this help
 
 Every command takes -config FILE (or COMPLAINTD_CONFIG); "complaintd <command> -help"
@@ -91,6 +93,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return cmdDigest(ctx, rest, stdout, stderr, env)
 	case "quarantine":
 		return cmdQuarantine(ctx, rest, stdout, stderr, env)
+	case "outbox":
+		return cmdOutbox(ctx, rest, stdout, stderr, env)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)

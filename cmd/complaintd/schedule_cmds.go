@@ -181,6 +181,11 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 				}
 				what = "sent"
 				switch {
+				case state == workflow.OutboxHeld && strings.HasPrefix(lastErr, workflow.HeldByServerPrefix):
+					// Not retried by the daemon until the operator acts.
+					what = lastErr + "; fix the SMTP settings or the server, then restart the daemon or run: complaintd outbox retry -all-held"
+				case state == workflow.OutboxHeld || state == workflow.OutboxFailed:
+					what = state + ", not sent: " + lastErr
 				case daemonSends && state == "queued":
 					what = "queued; the running daemon sends it (within a minute)"
 				case state != "sent":
