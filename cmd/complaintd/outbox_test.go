@@ -188,6 +188,9 @@ func TestDigestSendReportsAHeldDigest(t *testing.T) {
 	h.poll()
 	h.flush()
 	h.smtp.Refuse(10, 554, "5.7.1 Sending denied by policy")
+	// The daemon stops, so that digest -send holds the SQLite file and
+	// sends itself (beside a running daemon it only queues).
+	h.c.close()
 	out, _, err := run(t, h.ctx, "digest", "-config", config, "-send")
 	if err != nil {
 		t.Fatal(err)
