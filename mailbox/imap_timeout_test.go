@@ -45,11 +45,14 @@ func TestLargeMessageOverSlowLinkIsNotCutOff(t *testing.T) {
 	if _, err := srv.Deliver("INBOX", big, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	proxy := startProxy(t, srv.Addr(), 16<<10, 5*time.Millisecond) // ~3 MB/s: about 0.4s for 1.2 MB
+	// ~0.8 MB/s: about 1.5 s for 1.2 MB, three times the command timeout.
+	// The timeout is far above the 10 ms pause, so a busy machine (or -race)
+	// that delays a chunk does not look like a silent server.
+	proxy := startProxy(t, srv.Addr(), 8<<10, 10*time.Millisecond)
 	rec := newRecorder(nil)
 	cfg := imapConfig(srv, "none")
 	cfg.Addr = proxy.addr
-	cfg.CommandTimeout = 100 * time.Millisecond
+	cfg.CommandTimeout = 500 * time.Millisecond
 	start := time.Now()
 	if err := newPoller(t, cfg, rec.handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("PollOnce: %v", err)
