@@ -1,0 +1,88 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/complaintd/complaintd/store/storetest"
+	"github.com/complaintd/complaintd/workflow"
+)
+
+// Tests of issue 9: hostile mail to the public complaints address changes
+// nothing it may not.
+
+// annaLatestNote is the newest notification Anna got: what she replies to.
+func annaLatestNote(t *testing.T, h *harness) sentMail {
+	t.Helper()
+	got := h.sentTo("anna.devries@vlinder.example")
+	if len(got) == 0 {
+		t.Fatal("Anna has no notification")
+	}
+	return got[len(got)-1]
+}
+
+// Issue 9 item 3: a DMARC pass smuggled into our own server's header inside
+// a quoted envelope address applies nothing.
+func TestForgedDMARCPassInsideQuotesChangesNothing(t *testing.T) {
+	for name, ar := range map[string]string{
+		"the issue's string":  `mx.vlinder.example; spf=pass smtp.mailfrom="x;dmarc=pass header.from=vlinder.example"@evil.example; dmarc=fail header.from=vlinder.example`,
+		"closed by a ';' too": `mx.vlinder.example; spf=pass smtp.mailfrom="x;dmarc=pass header.from=vlinder.example;"@evil.example; dmarc=fail header.from=vlinder.example`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			storetest.EachURL(t, func(t *testing.T, url string) {
+				h := newHarness(t, url)
+				confirmationOf(t, h)
+				h.deliver(rawMail(mailOpts{
+					from: anna, subject: "Over [KL-2026-0001]", id: "forged-ar@evil.example",
+					extra: []string{"Authentication-Results: " + ar},
+					body:  "#locatie BSO De Springplank",
+				}))
+				h.poll()
+				h.flush()
+				if c := h.caseByRef("KL-2026-0001"); c.Location != "" {
+					t.Errorf("location %q: the forged command was applied", c.Location)
+				}
+				if !hasEntry(h.timeline("KL-2026-0001"), workflow.EventSuspectedSpoof, "dmarc=fail") {
+					t.Errorf("not flagged as suspected spoofing")
+				}
+			})
+		})
+	}
+}
+
+// Issue 9 item 4: a second From header (or a second address in From) makes
+// a reply with Anna's genuine token unverified: DKIM and DMARC may have
+// judged the other From.
+func TestTwoFromHeadersAreNeverAHandler(t *testing.T) {
+	for name, extra := range map[string][]string{
+		"two From headers":        {"From: Mallory <mallory@attacker.example>"},
+		"two addresses in a From": nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			storetest.EachURL(t, func(t *testing.T, url string) {
+				h := newHarness(t, url)
+				confirmationOf(t, h)
+				note := annaLatestNote(t, h)
+				from := anna
+				if extra == nil {
+					from = anna + ", Mallory <mallory@attacker.example>"
+				}
+				h.deliver(rawMail(mailOpts{
+					from: from, subject: "RE: " + note.msg.Subject(), inReplyTo: note.msg.MessageID(), extra: extra,
+					body: "#locatie BSO De Springplank",
+				}))
+				h.poll()
+				h.flush()
+				if c := h.caseByRef("KL-2026-0001"); c.Location != "" {
+					t.Errorf("location %q: a message with two senders acted as Anna", c.Location)
+				}
+				if !hasEntry(h.timeline("KL-2026-0001"), workflow.EventSuspectedSpoof, "From") {
+					t.Errorf("not flagged: %+v", h.timeline("KL-2026-0001"))
+				}
+				if alert := annaLatestNote(t, h); !strings.Contains(alert.msg.Subject(), "niet te controleren") {
+					t.Errorf("Anna was not alerted: %q", alert.msg.Subject())
+				}
+			})
+		})
+	}
+}
