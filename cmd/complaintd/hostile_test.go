@@ -86,3 +86,33 @@ func TestTwoFromHeadersAreNeverAHandler(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9 item 2: command lines disguised by invisible characters, a
+// full-width sign, Outlook's bold or a form feed are read as commands; a
+// first line that looks like a command but names none is refused. None of
+// it reaches the parent.
+func TestDisguisedCommandsNeverReachTheParent(t *testing.T) {
+	for name, c := range map[string]struct{ text, answer string }{
+		"zero-width space":   {"\u200b#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"bidi control":       {"\u202b#intern\u202c\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"full-width sign":    {"＃intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"Outlook bold":       {"*#intern*\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"form feed":          {"\f#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"em space":           {"\u2003#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"the fuzzer's \\f#0": {"\f#0\n\nDe invalkracht kende het protocol niet.", "Niet uitgevoerd"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			storetest.EachURL(t, func(t *testing.T, url string) {
+				h := newHarness(t, url)
+				confirmationOf(t, h)
+				annaAnswers(t, h, c.text)
+				for _, m := range h.sentTo("sanne.jansen@example.nl")[1:] {
+					t.Errorf("the parent got %q:\n%s", m.msg.Subject(), m.text)
+				}
+				if res := annaLatestNote(t, h); !strings.Contains(res.msg.Subject(), c.answer) {
+					t.Errorf("Anna got %q, want %q", res.msg.Subject(), c.answer)
+				}
+			})
+		})
+	}
+}

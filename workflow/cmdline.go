@@ -1,0 +1,68 @@
+package workflow
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// isLineBreak reports the characters that end a line of a handler's text:
+// LF, CR, and the vertical tab, form feed, NEL and Unicode line and
+// paragraph separators a mail client may leave in it.
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
+}
+
+// splitLines splits text into lines at every line break (isLineBreak); a
+// CR LF pair is one break.
+func splitLines(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	var lines []string
+	for {
+		i := strings.IndexFunc(text, isLineBreak)
+		if i < 0 {
+			return append(lines, text)
+		}
+		lines = append(lines, text[:i])
+		_, size := utf8.DecodeRuneInString(text[i:])
+		text = text[i+size:]
+	}
+}
+
+// maxCommandLine bounds the part of a line read as a command: a command
+// and its argument are short, and normalising a huge line costs time.
+const maxCommandLine = 4096
+
+// commandLine is a line as read for commands: normalised to NFKC (so the
+// full-width '＃' and letters, and the no-break and other Unicode spaces
+// become their plain forms), without format characters (zero-width spaces
+// and joiners, bidi controls, the BOM, soft hyphens) or control
+// characters, with every kind of white space a plain space, trimmed, and
+// without the '*' or '_' around a line that Outlook writes for bold or
+// italic text (*#oordeel*).
+func commandLine(line string) string {
+	if len(line) > maxCommandLine {
+		line = strings.ToValidUTF8(line[:maxCommandLine], "")
+	}
+	line = norm.NFKC.String(line)
+	line = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.Is(unicode.Cf, r), unicode.IsControl(r), r == utf8.RuneError:
+			return -1
+		}
+		return r
+	}, line)
+	line = strings.TrimSpace(line)
+	if rest := strings.TrimLeft(line, "*_ "); rest != line && strings.HasPrefix(rest, "#") {
+		line = strings.TrimSpace(strings.TrimRight(rest, "*_ "))
+	}
+	return line
+}
