@@ -93,13 +93,13 @@ func TestTwoFromHeadersAreNeverAHandler(t *testing.T) {
 // it reaches the parent.
 func TestDisguisedCommandsNeverReachTheParent(t *testing.T) {
 	for name, c := range map[string]struct{ text, answer string }{
-		"zero-width space":   {"\u200b#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
-		"bidi control":       {"\u202b#intern\u202c\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
-		"full-width sign":    {"＃intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
-		"Outlook bold":       {"*#intern*\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
-		"form feed":          {"\f#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
-		"em space":           {"\u2003#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
-		"the fuzzer's \\f#0": {"\f#0\n\nDe invalkracht kende het protocol niet.", "Niet uitgevoerd"},
+		"zero-width space":          {"\u200b#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"bidi control":              {"\u202b#intern\u202c\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"full-width sign":           {"＃intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"Outlook bold":              {"*#intern*\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"form feed":                 {"\f#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"em space":                  {"\u2003#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
+		"the fuzzer form feed zero": {"\f#0\n\nDe invalkracht kende het protocol niet.", "Niet uitgevoerd"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {
