@@ -116,3 +116,36 @@ func TestDisguisedCommandsNeverReachTheParent(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9 item 7: someone who opens a case with a copy of the parent's
+// Message-ID does not receive the family's later mail: the case that first
+// held the ID keeps it.
+func TestCopiedMessageIDDoesNotStealTheThread(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		confirmationOf(t, h)
+		h.deliver(rawMail(mailOpts{
+			from: "Mallory <mallory@attacker.example>", subject: "Klacht", id: "c1@mail.example.nl",
+			body: "Een andere klacht, met het Message-ID van Sanne.\n",
+		}))
+		h.poll()
+		h.flush()
+		if n := len(h.cases()); n != 2 {
+			t.Fatalf("%d cases, want Sanne's and Mallory's", n)
+		}
+		// The other parent answers Sanne's own mail, without a token.
+		h.deliver(rawMail(mailOpts{
+			from: "Tom Jansen <tom.jansen@example.nl>", subject: "Re: Klacht over het ophalen van Noah",
+			id: "tom1@example.nl", inReplyTo: "c1@mail.example.nl", refs: "<c1@mail.example.nl>",
+			body: "Ik sluit me aan bij de klacht van mijn vrouw.\n",
+		}))
+		h.poll()
+		h.flush()
+		if !hasEntry(h.timeline("KL-2026-0001"), "in", "Re: Klacht over het ophalen") {
+			t.Errorf("Tom's answer is not on Sanne's case")
+		}
+		if hasEntry(h.timeline("KL-2026-0002"), "in", "Re: Klacht over het ophalen") {
+			t.Errorf("Tom's answer went to the case of the copied Message-ID")
+		}
+	})
+}
