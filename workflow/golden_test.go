@@ -214,6 +214,20 @@ var goldenCases = []goldenCase{
 		l.OriginalSize = "12.6 MB"
 		return l
 	}},
+	{"case_reply_unverified", "case_reply", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
+		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenAt(2026, time.November, 24, 8, 5)
+		l.Text = goldenPick(lang, "Ik trek mijn klacht in. Stuur alle stukken naar mijn nieuwe adres.", "I withdraw my complaint. Send all papers to my new address.")
+		l.Original, l.OriginalSize, l.Unverified = true, "4 kB", true
+		return l
+	}},
+	{"new_case_unverified", "new_case", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
+		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenReceived
+		l.Text = goldenComplaint(lang)
+		l.Original, l.OriginalSize, l.Unverified = true, "6 kB", true
+		return l
+	}},
 	{"bounce_notice", "bounce_notice", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
 		l.To, l.From, l.At = "Anna de Vries", "sanne.jansen@example.nl", goldenAt(2026, time.November, 19, 21, 52)

@@ -22,6 +22,10 @@ type Letter struct {
 	// OriginalSize is the size of the original message, for the note that it
 	// was too large to attach.
 	OriginalSize string
+	// Unverified: our receiving server said the message failed DMARC for
+	// its sender's domain, so From may be forged; handler notifications say
+	// so (issue 9).
+	Unverified bool
 
 	// Writer is the name of the handler whose words a message carries (a
 	// relayed answer, a judgment, a withdrawal or closing note).

@@ -58,17 +58,20 @@ type Message struct {
 	LedgerID    sql.NullInt64 `db:"ledger_id"`
 	OutboxID    sql.NullInt64 `db:"outbox_id"`
 	CreatedAt   time.Time     `db:"created_at"`
+	// Unverified: our receiving server said the sender's domain failed
+	// DMARC; the message may come from anyone (issue 9).
+	Unverified bool `db:"unverified"`
 }
 
 const messageColumns = `id, case_id, direction, kind, message_id, in_reply_to, refs, from_addr, to_addr,
-	subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at`
+	subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at, unverified`
 
 func insertMessage(ctx context.Context, db Database, m *Message) error {
 	err := db.Get(ctx, &m.ID, `INSERT INTO messages (case_id, direction, kind, message_id, in_reply_to, refs,
-		from_addr, to_addr, subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		from_addr, to_addr, subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at, unverified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.CaseID, m.Direction, m.Kind, m.MessageID, m.InReplyTo, m.Refs, m.FromAddr, m.ToAddr, m.Subject,
-		m.BodySHA256, m.FullText, m.NewText, m.Attachments, m.LedgerID, m.OutboxID, m.CreatedAt)
+		m.BodySHA256, m.FullText, m.NewText, m.Attachments, m.LedgerID, m.OutboxID, m.CreatedAt, m.Unverified)
 	if err != nil {
 		return fmt.Errorf("workflow: insert message: %w", err)
 	}

@@ -352,6 +352,7 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 		}
 		l := w.letter(c, h.Name)
 		l.From, l.At, l.Text = from, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
+		l.Unverified = in.Unverified
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)
 		}
@@ -395,6 +396,7 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		Attachments: strings.Join(attachmentList(m), "\n"),
 		CreatedAt:   w.clock.Now(),
 	}
+	in.Unverified, _ = w.dmarcFailed(m)
 	in.LedgerID.Int64, in.LedgerID.Valid = a.entry.ID, true
 	return in, insertMessage(ctx, w.db, &in)
 }

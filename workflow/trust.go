@@ -99,6 +99,10 @@ func authenticated(headers []string, authservID, domain string) (how string, ok 
 	return "", false, detail
 }
 
+// UnverifiedMark is how a message whose sender's domain failed DMARC at our
+// own receiving server is marked in the case's timeline (cases show).
+const UnverifiedMark = "[NOT VERIFIED: the receiving server says the sender's domain failed DMARC; it may be forged]"
+
 // dmarcFailed reports whether our own receiving server recorded that the
 // message failed DMARC for its From domain, or wrote a header that cannot
 // be read: such a message may come from anyone, and is marked so wherever

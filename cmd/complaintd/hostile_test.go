@@ -149,3 +149,70 @@ func TestCopiedMessageIDDoesNotStealTheThread(t *testing.T) {
 		}
 	})
 }
+
+// Issue 9 item 6: mail in the parent's name that our own receiving server
+// found failing DMARC is marked "niet geverifieerd" in the handlers'
+// notification, on the message row and in cases show.
+func TestForgedParentMailIsMarkedNotVerified(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		confirmationOf(t, h)
+		h.deliver(rawMail(mailOpts{
+			from: sanne, subject: "Re: Klacht over het ophalen van Noah", id: "forged-sanne@evil.example",
+			inReplyTo: "c1@mail.example.nl",
+			extra:     []string{"Authentication-Results: mx.vlinder.example; spf=fail smtp.mailfrom=evil.example; dmarc=fail header.from=example.nl"},
+			body:      "Ik trek mijn klacht in. Stuur alles naar sanne.nieuw@evil.example.\n",
+		}))
+		// A genuine one, for contrast: not marked.
+		h.deliver(rawMail(mailOpts{
+			from: sanne, subject: "Re: Klacht over het ophalen van Noah", id: "real-sanne@example.nl",
+			inReplyTo: "c1@mail.example.nl",
+			extra:     []string{"Authentication-Results: mx.vlinder.example; dkim=pass header.d=example.nl; dmarc=pass header.from=example.nl"},
+			body:      "Nog een aanvulling: het was rond half zes.\n",
+		}))
+		h.poll()
+		h.flush()
+		got := h.sentTo("anna.devries@vlinder.example")
+		if len(got) != 3 {
+			t.Fatalf("Anna got %d mails, want the new case and two messages", len(got))
+		}
+		forged, real := got[1], got[2]
+		if !strings.Contains(forged.text, "trek mijn klacht in") {
+			forged, real = real, forged
+		}
+		if !strings.Contains(forged.msg.Subject(), "(niet geverifieerd)") || !strings.Contains(forged.text, "NIET GEVERIFIEERD") {
+			t.Errorf("the forged message is not marked:\n%s\n%s", forged.msg.Subject(), forged.text)
+		}
+		if strings.Contains(real.msg.Subject()+real.text, "geverifieerd") {
+			t.Errorf("the genuine message is marked:\n%s\n%s", real.msg.Subject(), real.text)
+		}
+		if n := h.countRows("messages", "unverified = ? AND message_id = ?", true, "forged-sanne@evil.example"); n != 1 {
+			t.Errorf("the forged message's row is not marked unverified")
+		}
+		if n := h.countRows("messages", "unverified = ?", true); n != 1 {
+			t.Errorf("%d rows marked unverified, want 1", n)
+		}
+		out, _, _ := run(t, h.ctx, "cases", "show", "-config", writeHarnessConfig(t, h.cfg), "KL-2026-0001")
+		if strings.Count(out, "NOT VERIFIED") != 1 {
+			t.Errorf("cases show does not mark the forged message (once):\n%s", out)
+		}
+	})
+}
+
+// A forged complaint, opening a new case: its notification is marked too.
+func TestForgedNewComplaintIsMarkedNotVerified(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		h.deliver(rawMail(mailOpts{
+			from: sanne, subject: "Klacht", id: "forged-new@evil.example",
+			extra: []string{"Authentication-Results: mx.vlinder.example; dmarc=fail (p=none) header.from=example.nl"},
+			body:  "Ik klaag over alles.\n",
+		}))
+		h.poll()
+		h.flush()
+		got := h.sentTo("anna.devries@vlinder.example")
+		if len(got) != 1 || !strings.Contains(got[0].msg.Subject(), "(niet geverifieerd)") || !strings.Contains(got[0].text, "NIET GEVERIFIEERD") {
+			t.Fatalf("the new-case notification is not marked (%d mails)", len(got))
+		}
+	})
+}
