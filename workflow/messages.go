@@ -37,6 +37,7 @@ const (
 	MsgMeasureDue          = "measure_due"           // to the handlers: a measure's date has come
 	MsgMeasureDelayed      = "measure_delayed"       // to the complainant: a measure gets a later date
 	MsgDigest              = "digest"                // a manager's overview
+	MsgFloodNotice         = "flood_notice"          // to the handlers: a sender's new complaints are over the limit
 )
 
 // Message is one message of a case, in either direction.

@@ -15,6 +15,7 @@ type Settings struct {
 	Handlers     []Handler
 	Tokens       TokenSettings
 	Breaker      Breaker
+	Flood        Flood
 	Trust        Trust
 	// Committees are parent committees (oudercommissies) whose address
 	// files joint complaints.
@@ -246,6 +247,12 @@ func (s *Settings) Validate() error {
 	}
 	if s.Breaker.Window == 0 {
 		s.Breaker.Window = 24 * time.Hour
+	}
+	if s.Flood.NewCasesPerSender == 0 {
+		s.Flood.NewCasesPerSender = 5
+	}
+	if s.Flood.NewCasesWindow == 0 {
+		s.Flood.NewCasesWindow = 24 * time.Hour
 	}
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = 3
