@@ -60,6 +60,8 @@ func commandLine(line string) string {
 		}
 		return r
 	}, line)
+	// A combining mark has nothing to combine with at the start of a line.
+	line = strings.TrimLeftFunc(line, func(r rune) bool { return r == ' ' || unicode.In(r, unicode.Mn, unicode.Me) })
 	line = strings.TrimSpace(line)
 	if rest := strings.TrimLeft(line, "*_ "); rest != line && strings.HasPrefix(rest, "#") {
 		line = strings.TrimSpace(strings.TrimRight(rest, "*_ "))
