@@ -68,7 +68,7 @@ type TokenSettings struct {
 
 // Trust says what proves a message comes from a handler.
 type Trust struct {
-	Policy     string // TrustToken, TrustDMARC or TrustTokenOrDMARC (default)
+	Policy     string // TrustToken (default), TrustDMARC or TrustTokenOrDMARC
 	AuthservID string // the authserv-id of our own receiving server's Authentication-Results
 }
 
@@ -189,7 +189,7 @@ func (s *Settings) Validate() error {
 	}
 	switch s.Trust.Policy {
 	case "":
-		s.Trust.Policy = TrustTokenOrDMARC
+		s.Trust.Policy = TrustToken
 	case TrustToken, TrustTokenOrDMARC:
 	case TrustDMARC:
 		if s.Trust.AuthservID == "" {

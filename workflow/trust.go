@@ -10,9 +10,9 @@ import (
 // Trust policies: what proves a message comes from a handler. A From header
 // alone proves nothing; anyone can write any address there.
 const (
-	TrustToken        = "token"          // the handler's own signed reply token
+	TrustToken        = "token"          // the handler's own signed reply token (the default)
 	TrustDMARC        = "dmarc"          // the receiving server's Authentication-Results
-	TrustTokenOrDMARC = "token_or_dmarc" // either (the default)
+	TrustTokenOrDMARC = "token_or_dmarc" // either
 )
 
 // verdict is what verifying a message in a handler's name came to.

@@ -170,8 +170,10 @@ func defaults() Config {
 			NewCasesPerSender: 5, NewCasesWindow: 24 * time.Hour},
 		// Tokens outlive a case (six weeks, measures, a Geschillencommissie
 		// procedure within a year) but not forever (issue 9).
-		Tokens:   TokensConfig{MaxAgeDays: 400},
-		Trust:    TrustConfig{Policy: "token_or_dmarc"},
+		Tokens: TokensConfig{MaxAgeDays: 400},
+		// DMARC proves a domain, not a person: handlers are recognised by
+		// their reply tokens unless the operator opts into DMARC (issue 9).
+		Trust:    TrustConfig{Policy: "token"},
 		Schedule: ScheduleConfig{ReminderDays: []int{28, 35}, Interval: time.Minute},
 		Digest:   DigestConfig{Time: "07:30", WarningDays: 14},
 		Log:      LogConfig{Level: "info", Format: "text"},

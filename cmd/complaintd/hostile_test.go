@@ -405,3 +405,29 @@ func TestTokensExpireByDefault(t *testing.T) {
 		t.Errorf("an explicit 0 became %d", cfg.Tokens.MaxAgeDays)
 	}
 }
+
+// Issue 9 "trust policy default": DMARC proves a domain, not a person. By
+// default only a handler's reply token verifies them; a DMARC pass from our
+// own server (trust.authserv_id set, for the "not verified" marks) does not,
+// unless trust.policy says token_or_dmarc.
+func TestDefaultTrustPolicyIsTokenOnly(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarnessWith(t, url, func(c *Config) { c.Trust.Policy = defaults().Trust.Policy })
+		confirmationOf(t, h)
+		h.deliver(rawMail(mailOpts{
+			from: anna, subject: "Over [KL-2026-0001]", id: "anna-phone@vlinder.example",
+			extra: []string{"Authentication-Results: mx.vlinder.example; dkim=pass header.d=vlinder.example; dmarc=pass header.from=vlinder.example"},
+			body:  "#locatie BSO De Springplank",
+		}))
+		h.poll()
+		h.flush()
+		if c := h.caseByRef("KL-2026-0001"); c.Location != "" {
+			t.Errorf("location %q: a DMARC pass verified a handler under the default policy", c.Location)
+		}
+		// Her reply to the notification (her token) is hers.
+		annaAnswers(t, h, "#locatie BSO De Springplank")
+		if c := h.caseByRef("KL-2026-0001"); c.Location != "BSO De Springplank" {
+			t.Errorf("location %q: Anna's own reply was not applied", c.Location)
+		}
+	})
+}
