@@ -222,7 +222,11 @@ func parseResInfo(g []arToken) (authResult, error) {
 	r.result = strings.ToLower(g[2].text)
 	for i := 3; i < len(g); {
 		if !keyword(i) || !punct(i+1, '=') || !word(i+2) {
-			return r, fmt.Errorf("%w: a property of %s is not name=value", errAuthResSyntax, r.method)
+			// Text that is no name=value (an unquoted reason with spaces,
+			// as some servers write it) is skipped: it cannot make a
+			// result, which only ever starts after a ';'.
+			i++
+			continue
 		}
 		k, v := strings.ToLower(g[i].text), g[i+2].text
 		for i += 3; i < len(g) && !g[i].spaced; i++ {

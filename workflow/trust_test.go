@@ -43,6 +43,8 @@ func TestAuthenticationResults(t *testing.T) {
 		{"a quoted method is no method", []string{`mx.vlinder.example; "dmarc"=pass header.from=vlinder.example`}, false, ""},
 		{"Gmail's layout", []string{"mx.vlinder.example;\r\n       dkim=pass header.i=@vlinder.example header.s=20230601 header.b=\"Wx3/aB+c\";\r\n       spf=pass (mx.vlinder.example: domain of anna@vlinder.example designates 2a00:1450::1 as permitted sender) smtp.mailfrom=anna@vlinder.example;\r\n       dmarc=pass (p=QUARANTINE sp=QUARANTINE dis=NONE) header.from=vlinder.example"}, true, "dmarc"},
 		{"no results", []string{"mx.vlinder.example; none"}, false, ""},
+		{"an unquoted reason with spaces", []string{"mx.vlinder.example; spf=pass reason=sender is allowed smtp.mailfrom=a@vlinder.example; dmarc=pass header.from=vlinder.example"}, true, "dmarc"},
+		{"a stray dmarc=pass inside a result is a property, not a result", []string{"mx.vlinder.example; spf=pass smtp.mailfrom=x dmarc=pass header.from=vlinder.example; dmarc=fail header.from=vlinder.example"}, false, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
