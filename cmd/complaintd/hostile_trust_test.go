@@ -216,4 +216,3 @@ func TestForgedNewComplaintIsMarkedNotVerified(t *testing.T) {
 		}
 	})
 }
-
