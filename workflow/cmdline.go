@@ -39,18 +39,18 @@ func splitLines(text string) []string {
 // and its argument are short, and normalising a huge line costs time.
 const maxCommandLine = 4096
 
-// commandLine is a line as read for commands: normalised to NFKC (so the
-// full-width '＃' and letters, and the no-break and other Unicode spaces
-// become their plain forms), without format characters (zero-width spaces
-// and joiners, bidi controls, the BOM, soft hyphens) or control
-// characters, with every kind of white space a plain space, trimmed, and
-// without the '*' or '_' around a line that Outlook writes for bold or
-// italic text (*#oordeel*).
+// commandLine is a line as read for commands: without format characters
+// (zero-width spaces and joiners, bidi controls, the BOM, soft hyphens) or
+// control characters, every kind of white space (the no-break space, em
+// and ideographic spaces, a form feed) a plain space, trimmed; its first
+// word normalised to NFKC, so a full-width '＃' or full-width letters are
+// the plain ones; and without the '*' or '_' around a line that Outlook
+// writes for bold or italic text (*#oordeel*). The rest of the line, a
+// measure's description say, keeps the handler's characters.
 func commandLine(line string) string {
 	if len(line) > maxCommandLine {
 		line = strings.ToValidUTF8(line[:maxCommandLine], "")
 	}
-	line = norm.NFKC.String(line)
 	line = strings.Map(func(r rune) rune {
 		switch {
 		case unicode.IsSpace(r):
@@ -63,8 +63,18 @@ func commandLine(line string) string {
 	// A combining mark has nothing to combine with at the start of a line.
 	line = strings.TrimLeftFunc(line, func(r rune) bool { return r == ' ' || unicode.In(r, unicode.Mn, unicode.Me) })
 	line = strings.TrimSpace(line)
-	if rest := strings.TrimLeft(line, "*_ "); rest != line && strings.HasPrefix(rest, "#") {
-		line = strings.TrimSpace(strings.TrimRight(rest, "*_ "))
+	rest := strings.TrimLeft(line, "*_ ")
+	marked := rest != line
+	head, tail, spaced := strings.Cut(rest, " ")
+	rest = norm.NFKC.String(head)
+	if spaced {
+		rest += " " + tail
 	}
-	return line
+	if !strings.HasPrefix(rest, "#") {
+		return line // not a command: only its being empty or not matters
+	}
+	if marked {
+		rest = strings.TrimRight(rest, "*_ ")
+	}
+	return strings.TrimSpace(rest)
 }

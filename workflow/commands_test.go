@@ -184,3 +184,16 @@ func TestUnknownFirstLineIsRefusedNotRelayed(t *testing.T) {
 		t.Fatalf("refused %+v, want the line #0", p.refused)
 	}
 }
+
+func TestCommandArgumentKeepsTheHandlersCharacters(t *testing.T) {
+	cmds, _ := parseCommands("＃maatregel 2027-01-15 Noah krijgt ½ uur extra ﬁetstijd")
+	if len(cmds) != 1 || cmds[0].name != cmdMeasure || cmds[0].arg != "2027-01-15 Noah krijgt ½ uur extra ﬁetstijd" {
+		t.Fatalf("read %+v", cmds)
+	}
+}
+
+func TestBoldMarkerBeforeAFullWidthSign(t *testing.T) {
+	if cmds, _ := parseCommands("* ＃intern*\n\nnotitie"); len(cmds) != 1 || cmds[0].name != cmdInternal || cmds[0].line != "#intern" {
+		t.Fatalf("read %+v", cmds)
+	}
+}
