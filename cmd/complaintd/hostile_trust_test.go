@@ -55,8 +55,9 @@ func TestForgedDMARCPassInsideQuotesChangesNothing(t *testing.T) {
 // judged the other From.
 func TestTwoFromHeadersAreNeverAHandler(t *testing.T) {
 	for name, extra := range map[string][]string{
-		"two From headers":        {"From: Mallory <mallory@attacker.example>"},
-		"two addresses in a From": nil,
+		"two From headers":          {"From: Mallory <mallory@attacker.example>"},
+		"a second, lower-case from": {"from : Mallory <mallory@attacker.example>"},
+		"two addresses in a From":   nil,
 	} {
 		t.Run(name, func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {
