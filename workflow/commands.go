@@ -55,18 +55,23 @@ type command struct {
 // are allowed (Outlook writes a paragraph per line). The first other line
 // ends the commands: a '#' further down is text, and quoted history was
 // already removed, so commands in it are never seen.
+//
+// Lines are read as normalised by commandLine, so a command hidden behind
+// invisible characters, written with a full-width '＃' or made bold by
+// Outlook is still a command; one that names no command is refused, never
+// passed on to the parent as text.
 func parseCommands(text string) (cmds []command, body string) {
-	lines := strings.Split(text, "\n")
+	lines := splitLines(text)
 	i := 0
 	for ; i < len(lines); i++ {
-		l := strings.Trim(lines[i], " \t\r\u00a0\ufeff")
+		l := commandLine(lines[i])
 		if l == "" {
 			continue
 		}
-		if !strings.HasPrefix(l, "#") || len(l) < 2 {
+		if !strings.HasPrefix(l, "#") {
 			break
 		}
-		word, arg, _ := strings.Cut(l[1:], " ")
+		word, arg, _ := strings.Cut(strings.TrimLeft(l[1:], " "), " ")
 		name, _ := commandName(word)
 		cmds = append(cmds, command{line: l, name: name, arg: strings.TrimSpace(arg)})
 	}

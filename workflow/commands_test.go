@@ -129,3 +129,71 @@ func TestPlanMovesAMeasure(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9 item 2: a command line disguised by what mail clients and
+// attackers put in front of or inside it is still read as a command, and a
+// first line that looks like a command but names none is refused, never
+// passed on to the parent.
+func TestParseCommandsSeesThroughDisguises(t *testing.T) {
+	cases := []struct {
+		name, text, want string // want: the command name, "" for an unknown command
+	}{
+		{"zero-width space in front", "\u200b#intern\n\nnotitie", cmdInternal},
+		{"zero-width joiner inside", "#in\u200dtern\n\nnotitie", cmdInternal},
+		{"bidi override in front", "\u202e#intern\n\nnotitie", cmdInternal},
+		{"bidi isolate around", "\u2066#intern\u2069\n\nnotitie", cmdInternal},
+		{"byte order mark", "\ufeff#intern\n\nnotitie", cmdInternal},
+		{"full-width number sign", "＃intern\n\nnotitie", cmdInternal},
+		{"small number sign", "\ufe5fintern\n\nnotitie", cmdInternal},
+		{"full-width letters", "＃ｏｏｒｄｅｅｌ\n#geen-maatregelen\n\ntekst", cmdJudgment},
+		{"Outlook bold", "*#oordeel*\n*#geen-maatregelen*\n\ntekst", cmdJudgment},
+		{"Outlook italic", "_#intern_\n\nnotitie", cmdInternal},
+		{"form feed in front", "\f#intern\n\nnotitie", cmdInternal},
+		{"em space in front", "\u2003#intern\n\nnotitie", cmdInternal},
+		{"ideographic space in front", "\u3000#intern\n\nnotitie", cmdInternal},
+		{"no-break space after the sign", "#\u00a0intern\n\nnotitie", cmdInternal},
+		{"tab between command and argument", "#locatie\tKDV De Rups", cmdLocation},
+		{"the fuzzer's form feed", "\f#0", ""},
+		{"a lone sign", "#\n\nBeste ouder,", ""},
+		{"a sign and a space", "# \n\nBeste ouder,", ""},
+		{"CR line ends", "#intern\r\rnotitie", cmdInternal},
+		{"line separator", "#intern\u2028notitie", cmdInternal},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmds, body := parseCommands(c.text)
+			if len(cmds) == 0 {
+				t.Fatalf("no command read; body %q would go to the parent", body)
+			}
+			if cmds[0].name != c.want {
+				t.Errorf("command %q read as %q, want %q", cmds[0].line, cmds[0].name, c.want)
+			}
+			if strings.ContainsAny(cmds[0].line, "\u200b\u200d\u202e\u2066\u2069\ufeff\f\u00a0\u3000") {
+				t.Errorf("the line shown back %q keeps invisible characters", cmds[0].line)
+			}
+		})
+	}
+}
+
+func TestUnknownFirstLineIsRefusedNotRelayed(t *testing.T) {
+	w := &Workflow{set: Settings{Organisation: Organisation{Language: "en"}}}
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	cmds, body := parseCommands("\f#0\n\nBeste ouder, zie hieronder.")
+	p := w.planCommands(&Case{Status: StatusAcknowledged}, nil, cmds, body, time.Date(2026, 11, 19, 0, 0, 0, 0, ams))
+	if len(p.refused) != 1 || p.refused[0].Line != "#0" {
+		t.Fatalf("refused %+v, want the line #0", p.refused)
+	}
+}
+
+func TestCommandArgumentKeepsTheHandlersCharacters(t *testing.T) {
+	cmds, _ := parseCommands("＃maatregel 2027-01-15 Noah krijgt ½ uur extra ﬁetstijd")
+	if len(cmds) != 1 || cmds[0].name != cmdMeasure || cmds[0].arg != "2027-01-15 Noah krijgt ½ uur extra ﬁetstijd" {
+		t.Fatalf("read %+v", cmds)
+	}
+}
+
+func TestBoldMarkerBeforeAFullWidthSign(t *testing.T) {
+	if cmds, _ := parseCommands("* ＃intern*\n\nnotitie"); len(cmds) != 1 || cmds[0].name != cmdInternal || cmds[0].line != "#intern" {
+		t.Fatalf("read %+v", cmds)
+	}
+}

@@ -23,6 +23,7 @@ const (
 	EventSuspectedSpoof   = "suspected_spoofing"
 	EventScheduled        = "scheduled"
 	EventDeadlineExceeded = "deadline_exceeded"
+	EventWithheld         = "withheld" // the confirmation did not repeat the complaint (issue 9)
 )
 
 // Event is one entry of a case's audit trail.

@@ -214,6 +214,20 @@ var goldenCases = []goldenCase{
 		l.OriginalSize = "12.6 MB"
 		return l
 	}},
+	{"case_reply_unverified", "case_reply", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
+		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenAt(2026, time.November, 24, 8, 5)
+		l.Text = goldenPick(lang, "Ik trek mijn klacht in. Stuur alle stukken naar mijn nieuwe adres.", "I withdraw my complaint. Send all papers to my new address.")
+		l.Original, l.OriginalSize, l.Unverified = true, "4 kB", true
+		return l
+	}},
+	{"new_case_unverified", "new_case", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
+		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenReceived
+		l.Text = goldenComplaint(lang)
+		l.Original, l.OriginalSize, l.Unverified = true, "6 kB", true
+		return l
+	}},
 	{"bounce_notice", "bounce_notice", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
 		l.To, l.From, l.At = "Anna de Vries", "sanne.jansen@example.nl", goldenAt(2026, time.November, 19, 21, 52)
@@ -366,6 +380,31 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Subject: goldenPick(lang, "Betaalgegevens gewijzigd", "Payment details changed"),
 			Why:     "no reply token of anna.devries@vlinder.example; dmarc=fail",
 		}
+		return l
+	}},
+	{"spoof_alert_suppressed", "spoof_alert", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 26, 4, 30))
+		l.To = "Anna de Vries"
+		l.Spoof = &workflow.SpoofView{
+			Claimed:    "anna.devries@vlinder.example",
+			At:         goldenAt(2026, time.November, 26, 4, 30),
+			Subject:    "Re: [" + goldenRef + "] " + l.Case.Subject,
+			Why:        "no reply token of anna.devries@vlinder.example; dmarc=fail",
+			Suppressed: 99, Previous: goldenAt(2026, time.November, 26, 3, 17),
+		}
+		return l
+	}},
+	{"flood_notice", "flood_notice", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, "", goldenAt(2026, time.November, 26, 3, 17))
+		l.Case = workflow.CaseView{}
+		l.To = "Anna de Vries"
+		l.Flood = &workflow.FloodView{Sender: "flood@attacker.example", Limit: 5, Window: goldenPick(lang, "24 uur", "24 hours"),
+			Until: goldenAt(2026, time.November, 27, 3, 17)}
+		return l
+	}},
+	{"confirmation_withheld", "confirmation", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusReceived, goldenReceived)
+		l.To, l.Withheld = "", true
 		return l
 	}},
 	{"reminder", "reminder", func(lang string) workflow.Letter {
@@ -677,7 +716,7 @@ func legalContent(name, lang string) []required {
 		return out
 	}
 	switch name {
-	case "confirmation", "confirmation_joint":
+	case "confirmation", "confirmation_joint", "confirmation_withheld":
 		return append(escalation,
 			required{"date and time of receipt", "19 november 2026 om 21:48", "19 November 2026 at 21:48"},
 			reqDeadlineDay,
@@ -797,7 +836,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 	// Messages that do not repeat the words of a message.
 	noText := map[string]bool{
 		"spoof_alert": true, "command_result": true, "reminder": true, "progress": true, "deadline_passed": true,
-		"deadline_passed_staff": true, "measure_due": true, "digest": true,
+		"deadline_passed_staff": true, "measure_due": true, "digest": true, "flood_notice": true,
 	}
 	for _, lang := range goldenLangs {
 		for _, name := range goldenTemplateNames(t) {
@@ -809,6 +848,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 			l.Commands = &workflow.CommandsView{Refused: []workflow.Refusal{{Line: "#oordeel <script>alert(1)</script> {{.Org.Name}}", Why: "<script>alert(1)</script>"}}}
 			l.Spoof = &workflow.SpoofView{Claimed: "anna.devries@vlinder.example", At: goldenJudged, Subject: evilSubject, Why: "<script>alert(1)</script>"}
 			l.Case.Handler = "<b>Anna</b>"
+			l.Flood = &workflow.FloodView{Sender: "<script>alert(1)</script>@x.example", Limit: 5, Window: "24 uur", Until: goldenJudged}
 			l.Measure = &workflow.MeasureView{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}
 			l.Moved = []workflow.MeasureView{{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue2, MovedFrom: goldenDue1}}
 			evilRow := workflow.DigestRow{Reference: goldenRef, Subject: evilSubject, Location: "<script>alert(1)</script>", Handler: "<b>Anna</b>",

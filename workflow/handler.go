@@ -293,7 +293,7 @@ func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Ha
 	now := w.clock.Now()
 	w.log.Warn("unverified message in a handler's name", "handler", h.Email, "why", why)
 	l := Letter{Org: w.set.Organisation, To: h.Name}
-	res := result{ignored: "an unverified message in the name of handler " + h.Email + " (" + why + "); the handler was told"}
+	res := result{ignored: "an unverified message in the name of handler " + h.Email + " (" + why + ")"}
 	if cm.c != nil {
 		l = w.letter(cm.c, h.Name)
 		res = result{caseID: cm.c.ID}
@@ -317,6 +317,24 @@ func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Ha
 		}
 		alert.partID = ids[h.Email]
 	}
+	// A flood of forgeries must not become a flood of alerts (issue 9): one
+	// per handler per hour, the next one counting those held back.
+	due, suppressed, previous, err := w.spoofAlertDue(ctx, h.Email, a.entry.ID)
+	if err != nil {
+		return result{}, err
+	}
+	if !due {
+		w.log.Warn("spoof alert held back: one went to the handler less than an hour ago", "handler", h.Email)
+		if res.ignored != "" {
+			res.ignored += "; the alert was held back (one per hour) and is counted in the next"
+		}
+		return res, nil
+	}
+	if res.ignored != "" {
+		res.ignored += "; the handler was told"
+	}
+	l.Spoof.Suppressed, l.Spoof.Previous = suppressed, previous.In(w.set.Organisation.Location)
+	alert.letter = l
 	return res, w.queue(ctx, alert)
 }
 

@@ -22,6 +22,13 @@ type Letter struct {
 	// OriginalSize is the size of the original message, for the note that it
 	// was too large to attach.
 	OriginalSize string
+	// Withheld: the confirmation does not repeat the complaint's words
+	// (Reply-To named another address, or the sender failed DMARC).
+	Withheld bool
+	// Unverified: our receiving server said the message failed DMARC for
+	// its sender's domain, so From may be forged; handler notifications say
+	// so (issue 9).
+	Unverified bool
 
 	// Writer is the name of the handler whose words a message carries (a
 	// relayed answer, a judgment, a withdrawal or closing note).
@@ -35,6 +42,8 @@ type Letter struct {
 	// Spoof describes a message that claimed to come from a handler but
 	// could not be verified, for the alert to that handler.
 	Spoof *SpoofView
+	// Flood is the notice that a sender's new complaints are over the limit.
+	Flood *FloodView
 	// Measure is the measure a measure-due reminder is about.
 	Measure *MeasureView
 	// Moved are the measures that got a later date, for the message that
@@ -126,6 +135,19 @@ type SpoofView struct {
 	Subject string
 	Why     string // why it failed verification, e.g. "no reply token of yours and Authentication-Results dmarc=fail"
 	Applied bool   // always false: nothing it asked for was done; kept for the template's wording
+	// Suppressed counts the messages in the handler's name that failed
+	// verification since Previous, the last alert, without an alert of
+	// their own (at most one alert per hour is sent).
+	Suppressed int
+	Previous   time.Time
+}
+
+// FloodView describes a sender whose new complaints went over the limit.
+type FloodView struct {
+	Sender string    // the From address
+	Limit  int       // new cases one sender may open per window
+	Window string    // the window, in words: "24 uur", "1 hour"
+	Until  time.Time // when new complaints from the sender open cases again, at the latest
 }
 
 // EscalationView is Escalation with the filing window worked out for a case.

@@ -37,6 +37,7 @@ const (
 	MsgMeasureDue          = "measure_due"           // to the handlers: a measure's date has come
 	MsgMeasureDelayed      = "measure_delayed"       // to the complainant: a measure gets a later date
 	MsgDigest              = "digest"                // a manager's overview
+	MsgFloodNotice         = "flood_notice"          // to the handlers: a sender's new complaints are over the limit
 )
 
 // Message is one message of a case, in either direction.
@@ -58,17 +59,20 @@ type Message struct {
 	LedgerID    sql.NullInt64 `db:"ledger_id"`
 	OutboxID    sql.NullInt64 `db:"outbox_id"`
 	CreatedAt   time.Time     `db:"created_at"`
+	// Unverified: our receiving server said the sender's domain failed
+	// DMARC; the message may come from anyone (issue 9).
+	Unverified bool `db:"unverified"`
 }
 
 const messageColumns = `id, case_id, direction, kind, message_id, in_reply_to, refs, from_addr, to_addr,
-	subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at`
+	subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at, unverified`
 
 func insertMessage(ctx context.Context, db Database, m *Message) error {
 	err := db.Get(ctx, &m.ID, `INSERT INTO messages (case_id, direction, kind, message_id, in_reply_to, refs,
-		from_addr, to_addr, subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		from_addr, to_addr, subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at, unverified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.CaseID, m.Direction, m.Kind, m.MessageID, m.InReplyTo, m.Refs, m.FromAddr, m.ToAddr, m.Subject,
-		m.BodySHA256, m.FullText, m.NewText, m.Attachments, m.LedgerID, m.OutboxID, m.CreatedAt)
+		m.BodySHA256, m.FullText, m.NewText, m.Attachments, m.LedgerID, m.OutboxID, m.CreatedAt, m.Unverified)
 	if err != nil {
 		return fmt.Errorf("workflow: insert message: %w", err)
 	}
@@ -90,8 +94,11 @@ func insertMessages(ctx context.Context, db Database, ms []Message) error {
 	return nil
 }
 
-// caseOfMessageIDs finds the case a message with any of ids belongs to; the
-// most recent match wins.
+// caseOfMessageIDs finds the case a message following ids (newest first,
+// as threadIDs gives them) belongs to. Anyone can copy a Message-ID, so an
+// ID is never taken over: the case that first recorded it keeps it, and a
+// message of ours (sent by us, so not copied) wins over one that came in.
+// Among the IDs, the newest one that any case holds decides.
 func caseOfMessageIDs(ctx context.Context, db Database, ids []string) (int64, bool, error) {
 	if len(ids) == 0 {
 		return 0, false, nil
@@ -100,16 +107,29 @@ func caseOfMessageIDs(ctx context.Context, db Database, ids []string) (int64, bo
 	for i, id := range ids {
 		args[i] = id
 	}
-	var caseID int64
-	err := db.Get(ctx, &caseID, `SELECT case_id FROM messages WHERE message_id IN (`+placeholders(len(ids))+`)
-		ORDER BY id DESC LIMIT 1`, args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+	// The first holder of each ID in each direction.
+	var holders []struct {
+		MessageID string `db:"message_id"`
+		Direction string `db:"direction"`
+		CaseID    int64  `db:"case_id"`
 	}
+	err := db.Select(ctx, &holders, `SELECT message_id, direction, case_id FROM messages WHERE id IN (
+		SELECT MIN(id) FROM messages WHERE message_id IN (`+placeholders(len(ids))+`) GROUP BY message_id, direction)`, args...)
 	if err != nil {
 		return 0, false, fmt.Errorf("workflow: thread lookup: %w", err)
 	}
-	return caseID, true, nil
+	first := map[[2]string]int64{}
+	for _, h := range holders {
+		first[[2]string{h.Direction, h.MessageID}] = h.CaseID
+	}
+	for _, dir := range []string{DirOut, DirIn} {
+		for _, id := range ids {
+			if c, ok := first[[2]string{dir, id}]; ok {
+				return c, true, nil
+			}
+		}
+	}
+	return 0, false, nil
 }
 
 // lastMessage returns the newest message of a case with one of kinds going

@@ -169,16 +169,20 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	case ClassBounce:
 		return w.onBounce(ctx, a, cls)
 	}
-	sender := firstAddress(m.ReplyTo(), m.From())
+	// The sender is who wrote (From), never whoever Reply-To names: that
+	// may be anyone, a handler included (issue 9). Only a message without a
+	// usable From falls back to its Reply-To, and never to ours or a
+	// handler's.
+	sender := firstAddress(m.From())
+	if r := firstAddress(m.ReplyTo()); sender == nil && r != nil && !w.ours(r.Address) && !w.isHandler(r.Address) {
+		sender = r
+	}
 	if sender == nil && cls.Class != ClassAutoReply {
 		return result{}, quarantined{"no sender address: nobody to answer"}
 	}
 	from := ""
 	if sender != nil {
 		from = strings.ToLower(sender.Address)
-	}
-	if a := firstAddress(m.From()); a != nil {
-		from = strings.ToLower(a.Address)
 	}
 	if cls.Class == ClassAutoReply {
 		return w.onAutomatic(ctx, a, cls, from)
@@ -203,6 +207,12 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 			return result{}, err
 		}
 		return result{caseID: cm.c.ID}, w.addReply(ctx, cm.c, a)
+	}
+	if over, err := w.overCaseLimit(ctx, a, from); err != nil {
+		return result{}, err
+	} else if over {
+		return result{ignored: fmt.Sprintf("a new complaint from %s over the limit of %d new cases per sender per %s: kept here, no case opened (throttled)",
+			from, w.set.Flood.NewCasesPerSender, w.set.Flood.NewCasesWindow)}, nil
 	}
 	c, err := w.openCase(ctx, a, sender)
 	if err != nil {
@@ -258,9 +268,6 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 		subject = map[string]string{"nl": "(geen onderwerp)", "en": "(no subject)"}[org.Language]
 	}
 	name := sender.Name
-	if from := firstAddress(m.From()); name == "" && from != nil {
-		name = from.Name
-	}
 	c := &Case{
 		Reference: pendingReference(a.entry.ID), Status: StatusReceived, Kind: KindParent,
 		ComplainantName: name, ComplainantEmail: strings.ToLower(sender.Address),
@@ -268,7 +275,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 		ReceivedAt: received, DeadlineAt: deadlineAt(received, org.Location),
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if cmt, ok := w.committee(sender, firstAddress(m.From())); ok {
+	if cmt, ok := w.committee(sender); ok {
 		// A joint complaint of a parent committee (Wko 1.60; the
 		// organisation's procedure accepts them as complaints).
 		c.Kind, c.Committee, c.Location = KindCommittee, cmt.Name, cmt.Location
@@ -311,13 +318,24 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 
 	confirm := w.letter(c, c.ComplainantName)
 	confirm.Text = excerpt(in.NewText)
+	// The confirmation repeats the complaint: sent to someone other than
+	// its writer, it would carry a stranger's words under our name. When
+	// Reply-To names another address, or our server says the From is
+	// forged, it goes to the From address and repeats nothing.
+	if why := w.withholdWhy(m, in, c.ComplainantEmail); why != "" {
+		confirm.Text, confirm.To, confirm.Withheld = "", "", true
+		if err := addEvent(ctx, w.db, c.ID, now, EventWithheld, c.ComplainantEmail,
+			"the confirmation went to "+c.ComplainantEmail+" without the complaint's words: "+why); err != nil {
+			return nil, err
+		}
+	}
 	notes, err := w.handlerNotes(ctx, c, MsgNewCase, a, in, "", ids)
 	if err != nil {
 		return nil, err
 	}
 	return c, w.queue(ctx, append([]draft{{
 		c: c, partID: ids[c.ComplainantEmail], kind: MsgConfirmation, template: "confirmation", lang: c.Language,
-		to: &mail.Address{Name: name, Address: c.ComplainantEmail}, letter: confirm,
+		to: &mail.Address{Name: confirm.To, Address: c.ComplainantEmail}, letter: confirm,
 		inReplyTo: in.MessageID, refs: m.References(), auto: autoReplied,
 	}}, notes...)...)
 }
@@ -360,6 +378,7 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 		}
 		l := w.letter(c, h.Name)
 		l.From, l.At, l.Text = from, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
+		l.Unverified = in.Unverified
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)
 		}
@@ -403,6 +422,7 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		Attachments: strings.Join(attachmentList(m), "\n"),
 		CreatedAt:   w.clock.Now(),
 	}
+	in.Unverified, _ = w.dmarcFailed(m)
 	in.LedgerID.Int64, in.LedgerID.Valid = a.entry.ID, true
 	return in, insertMessage(ctx, w.db, &in)
 }

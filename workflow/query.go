@@ -64,7 +64,7 @@ func (w *Workflow) Timeline(ctx context.Context, ref string) (Case, []TimelineEn
 	}
 	if err := w.db.Select(ctx, &msgs, `SELECT m.id, m.case_id, m.direction, m.kind, m.message_id, m.in_reply_to,
 		m.refs, m.from_addr, m.to_addr, m.subject, m.body_sha256, m.full_text, m.new_text, m.attachments,
-		m.ledger_id, m.outbox_id, m.created_at, o.state, o.sent_at, o.last_error, o.attempts
+		m.ledger_id, m.outbox_id, m.created_at, m.unverified, o.state, o.sent_at, o.last_error, o.attempts
 		FROM messages m LEFT JOIN outbox o ON o.id = m.outbox_id WHERE m.case_id = ? ORDER BY m.id`, c.ID); err != nil {
 		return c, nil, fmt.Errorf("workflow: timeline %s: %w", ref, err)
 	}
@@ -92,6 +92,9 @@ func (w *Workflow) Timeline(ctx context.Context, ref string) (Case, []TimelineEn
 		if m.Direction == DirIn {
 			t.Actor = m.FromAddr
 			t.Detail = fmt.Sprintf("%s: %s", m.Kind, m.Subject)
+			if m.Unverified {
+				t.Detail += " " + UnverifiedMark
+			}
 		} else {
 			t.Actor = m.ToAddr
 			t.Detail = fmt.Sprintf("%s to %s: %s", m.Kind, m.ToAddr, m.Subject)

@@ -15,6 +15,7 @@ type Settings struct {
 	Handlers     []Handler
 	Tokens       TokenSettings
 	Breaker      Breaker
+	Flood        Flood
 	Trust        Trust
 	// Committees are parent committees (oudercommissies) whose address
 	// files joint complaints.
@@ -67,7 +68,7 @@ type TokenSettings struct {
 
 // Trust says what proves a message comes from a handler.
 type Trust struct {
-	Policy     string // TrustToken, TrustDMARC or TrustTokenOrDMARC (default)
+	Policy     string // TrustToken (default), TrustDMARC or TrustTokenOrDMARC
 	AuthservID string // the authserv-id of our own receiving server's Authentication-Results
 }
 
@@ -188,7 +189,7 @@ func (s *Settings) Validate() error {
 	}
 	switch s.Trust.Policy {
 	case "":
-		s.Trust.Policy = TrustTokenOrDMARC
+		s.Trust.Policy = TrustToken
 	case TrustToken, TrustTokenOrDMARC:
 	case TrustDMARC:
 		if s.Trust.AuthservID == "" {
@@ -246,6 +247,12 @@ func (s *Settings) Validate() error {
 	}
 	if s.Breaker.Window == 0 {
 		s.Breaker.Window = 24 * time.Hour
+	}
+	if s.Flood.NewCasesPerSender == 0 {
+		s.Flood.NewCasesPerSender = 5
+	}
+	if s.Flood.NewCasesWindow == 0 {
+		s.Flood.NewCasesWindow = 24 * time.Hour
 	}
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = 3

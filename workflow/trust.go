@@ -10,9 +10,9 @@ import (
 // Trust policies: what proves a message comes from a handler. A From header
 // alone proves nothing; anyone can write any address there.
 const (
-	TrustToken        = "token"          // the handler's own signed reply token
+	TrustToken        = "token"          // the handler's own signed reply token (the default)
 	TrustDMARC        = "dmarc"          // the receiving server's Authentication-Results
-	TrustTokenOrDMARC = "token_or_dmarc" // either (the default)
+	TrustTokenOrDMARC = "token_or_dmarc" // either
 )
 
 // verdict is what verifying a message in a handler's name came to.
@@ -29,6 +29,10 @@ type verdict struct {
 // (RFC 8601, RFC 7489).
 func (w *Workflow) verifyHandler(ctx context.Context, m Mail, h Handler, cm caseMatch) (verdict, error) {
 	v := verdict{handler: h}
+	if why := singleFrom(m); why != "" {
+		v.how = why
+		return v, nil
+	}
 	policy := w.set.Trust.Policy
 	var why []string
 	if policy == TrustToken || policy == TrustTokenOrDMARC {
@@ -61,97 +65,80 @@ func (w *Workflow) verifyHandler(ctx context.Context, m Mail, h Handler, cm case
 }
 
 // authenticated reads the Authentication-Results header our own receiving
-// server added (the topmost one carrying its authserv-id: a sender can add
-// headers further down, and RFC 8601 section 5 has the server remove any
-// claiming its id) and reports whether it shows DMARC pass for domain, or
-// DKIM pass with a signing domain aligned with it.
+// server added (see ourAuthResults) and reports whether it shows, for
+// domain, DMARC pass or, when the domain publishes no DMARC policy (no
+// DMARC result, or dmarc=none), an aligned DKIM pass (RFC 7489 section 3.1).
+// Only the first DMARC result counts: a later one may come from a
+// misbehaving filter or from text a sender smuggled in. The DMARC result
+// must name domain in header.from; any other verdict, an ambiguous result or
+// a header that cannot be read verifies nothing.
 func authenticated(headers []string, authservID, domain string) (how string, ok bool, detail string) {
-	for _, h := range headers {
-		id, results := parseAuthResults(h)
-		if !strings.EqualFold(id, authservID) {
-			continue
+	ar, found, err := ourAuthResults(headers, authservID)
+	switch {
+	case !found:
+		return "", false, "no Authentication-Results from " + authservID
+	case err != nil:
+		return "", false, "the Authentication-Results of " + authservID + " cannot be read"
+	}
+	detail = "Authentication-Results of " + authservID + ": " + ar.summary()
+	if d, ok := ar.first("dmarc"); ok && d.result != "none" {
+		from := d.props["header.from"]
+		switch {
+		case d.result != "pass" || d.ambiguous:
+			return "", false, detail
+		case !sameDomain(from, domain):
+			return "", false, detail + " (DMARC pass for " + strings.ToValidUTF8(from, "?") + ", not " + domain + ")"
 		}
-		var seen []string
-		dkim := false
-		for _, r := range results {
-			seen = append(seen, r.method+"="+r.result)
-			switch {
-			case r.method == "dmarc" && r.result == "pass" && (r.props["header.from"] == "" || strings.EqualFold(r.props["header.from"], domain)):
-				return "dmarc", true, ""
-			case r.method == "dkim" && r.result == "pass" && aligned(r.props["header.d"], domain):
-				dkim = true
-			}
-		}
-		if dkim {
+		return "dmarc", true, ""
+	}
+	for _, r := range ar.results {
+		if r.method == "dkim" && r.result == "pass" && !r.ambiguous && aligned(r.props["header.d"], domain) {
 			return "dkim", true, ""
 		}
-		return "", false, fmt.Sprintf("Authentication-Results of %s: %s", id, strings.Join(seen, ", "))
 	}
-	return "", false, "no Authentication-Results from " + authservID
+	return "", false, detail
 }
 
-// authResult is one method's result in an Authentication-Results header.
-type authResult struct {
-	method, result string
-	props          map[string]string
+// UnverifiedMark is how a message whose sender's domain failed DMARC at our
+// own receiving server is marked in the case's timeline (cases show).
+const UnverifiedMark = "[NOT VERIFIED: the receiving server says the sender's domain failed DMARC; it may be forged]"
+
+// dmarcFailed reports whether our own receiving server recorded that the
+// message failed DMARC for its From domain, or wrote a header that cannot
+// be read: such a message may come from anyone, and is marked so wherever
+// it is shown. Without trust.authserv_id nothing is known and nothing is
+// marked.
+func (w *Workflow) dmarcFailed(m Mail) (bool, string) {
+	id := w.set.Trust.AuthservID
+	if id == "" {
+		return false, ""
+	}
+	ar, found, err := ourAuthResults(m.Header().Values("Authentication-Results"), id)
+	switch {
+	case !found:
+		return false, ""
+	case err != nil:
+		return true, "the Authentication-Results of " + id + " cannot be read"
+	}
+	if d, ok := ar.first("dmarc"); ok && (d.result == "fail" || d.ambiguous) {
+		return true, id + " recorded dmarc=" + d.result + " for the sender's domain"
+	}
+	return false, ""
 }
 
-// parseAuthResults splits an Authentication-Results value (RFC 8601 section
-// 2.2): authserv-id [version] ; method=result prop=value … ; …. An Exchange
-// header without an authserv-id starts with a method and gives id "".
-func parseAuthResults(v string) (id string, results []authResult) {
-	parts := strings.Split(stripComments(v), ";")
-	first := strings.Fields(parts[0])
-	if len(first) == 0 || strings.Contains(first[0], "=") {
-		return "", nil
+// singleFrom reports why a message's From cannot name one sender: more than
+// one From header, or more than one address in it. The daemon reads the
+// first From; DKIM signers and DMARC checkers may judge another one (RFC
+// 5322 section 3.6 allows exactly one From field, RFC 7489 section 6.6.1 one
+// author domain), so such a message is never verified as a handler's.
+func singleFrom(m Mail) string {
+	if n := len(m.Header().Values("From")); n != 1 {
+		return fmt.Sprintf("it has %d From headers", n)
 	}
-	id = first[0]
-	for _, p := range parts[1:] {
-		fields := strings.Fields(p)
-		if len(fields) == 0 {
-			continue
-		}
-		method, result, ok := strings.Cut(fields[0], "=")
-		if !ok {
-			continue
-		}
-		method, _, _ = strings.Cut(method, "/") // method/version
-		r := authResult{method: strings.ToLower(method), result: strings.ToLower(result), props: map[string]string{}}
-		for _, f := range fields[1:] {
-			if k, val, ok := strings.Cut(f, "="); ok {
-				r.props[strings.ToLower(k)] = strings.Trim(val, `"`)
-			}
-		}
-		results = append(results, r)
+	if n := len(m.From()); n != 1 {
+		return fmt.Sprintf("its From holds %d addresses", n)
 	}
-	return id, results
-}
-
-// stripComments removes (comments), which may nest (RFC 5322 section 3.2.2).
-func stripComments(s string) string {
-	var b strings.Builder
-	depth := 0
-	quoted := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && i+1 < len(s):
-			if depth == 0 {
-				b.WriteByte(s[i+1])
-			}
-			i++
-		case c == '"' && depth == 0:
-			quoted = !quoted
-			b.WriteByte(c)
-		case c == '(' && !quoted:
-			depth++
-		case c == ')' && !quoted && depth > 0:
-			depth--
-		case depth == 0:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return ""
 }
 
 // aligned reports relaxed DMARC alignment of a DKIM signing domain with the

@@ -89,9 +89,12 @@ type TokensConfig struct {
 }
 
 type LimitsConfig struct {
-	PerRecipient int           `toml:"per_recipient"`
-	PerCase      int           `toml:"per_case"`
-	Window       time.Duration `toml:"window"`
+	PerRecipient int `toml:"per_recipient"`
+	PerCase      int `toml:"per_case"`
+	// New cases one sender may open per NewCasesWindow (issue 9).
+	NewCasesPerSender int           `toml:"new_cases_per_sender"`
+	NewCasesWindow    time.Duration `toml:"new_cases_window"`
+	Window            time.Duration `toml:"window"`
 }
 
 type DatabaseConfig struct {
@@ -168,11 +171,17 @@ func defaults() Config {
 		SMTP:       SMTPConfig{TLS: "starttls", Timeout: time.Minute},
 		Escalation: EscalationConfig{WindowMonths: 12},
 		Processing: ProcessingConfig{MaxAttempts: 3, SendAttempts: 12, AttachLimitMB: 10},
-		Limits:     LimitsConfig{PerRecipient: 10, PerCase: 50, Window: 24 * time.Hour},
-		Trust:      TrustConfig{Policy: "token_or_dmarc"},
-		Schedule:   ScheduleConfig{ReminderDays: []int{28, 35}, Interval: time.Minute},
-		Digest:     DigestConfig{Time: "07:30", WarningDays: 14},
-		Log:        LogConfig{Level: "info", Format: "text"},
+		Limits: LimitsConfig{PerRecipient: 10, PerCase: 50, Window: 24 * time.Hour,
+			NewCasesPerSender: 5, NewCasesWindow: 24 * time.Hour},
+		// Tokens outlive a case (six weeks, measures, a Geschillencommissie
+		// procedure within a year) but not forever (issue 9).
+		Tokens: TokensConfig{MaxAgeDays: 400},
+		// DMARC proves a domain, not a person: handlers are recognised by
+		// their reply tokens unless the operator opts into DMARC (issue 9).
+		Trust:    TrustConfig{Policy: "token"},
+		Schedule: ScheduleConfig{ReminderDays: []int{28, 35}, Interval: time.Minute},
+		Digest:   DigestConfig{Time: "07:30", WarningDays: 14},
+		Log:      LogConfig{Level: "info", Format: "text"},
 	}
 }
 
@@ -417,6 +426,12 @@ func (c *Config) validate() error {
 	}
 	if c.Limits.PerRecipient < 1 || c.Limits.PerCase < 1 {
 		bad("limits.per_recipient", "per_recipient and per_case must be at least 1")
+	}
+	if c.Limits.NewCasesPerSender < 1 {
+		bad("limits.new_cases_per_sender", "must be at least 1")
+	}
+	if c.Limits.NewCasesWindow < time.Minute {
+		bad("limits.new_cases_window", "%s is too short (at least 1m)", c.Limits.NewCasesWindow)
 	}
 	if c.Limits.Window < time.Minute {
 		bad("limits.window", "%s is too short (at least 1m)", c.Limits.Window)

@@ -83,6 +83,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 		Breaker: workflow.Breaker{
 			PerRecipient: cfg.Limits.PerRecipient, PerCase: cfg.Limits.PerCase, Window: cfg.Limits.Window,
 		},
+		Flood: workflow.Flood{NewCasesPerSender: cfg.Limits.NewCasesPerSender, NewCasesWindow: cfg.Limits.NewCasesWindow},
 		Escalation: workflow.Escalation{
 			Klachtenloket: cfg.Escalation.Klachtenloket, Geschillencommissie: cfg.Escalation.Geschillencommissie,
 			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths,
