@@ -5,13 +5,24 @@ import (
 	"unicode"
 )
 
-// newText returns the words the sender wrote in this message: the text
+// newText returns the words a person wrote in this message (replyText). If
+// nothing would be left (a parent's message that is all quote or all
+// forward) it returns the full text, trimmed, so nothing a parent sends is
+// lost. Never use it for a handler's message: that would relay the quoted
+// notification, with colleagues' internal notes, to the parent.
+func newText(text string) string {
+	if out := replyText(text); out != "" {
+		return out
+	}
+	return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "\ufeff"))
+}
+
+// replyText returns the words the sender wrote in this message: the text
 // without quoted history, forwarded messages and signatures. Greetings,
 // sign-offs and signatures without a "-- " delimiter (Outlook's) stay, and
-// so do answers written between quoted lines. If nothing would be left (a
-// message that is all quote or all forward) it returns the full text,
-// trimmed.
-func newText(text string) string {
+// so do answers written between quoted lines. It is "" for a message that
+// is all quote or all forward.
+func replyText(text string) string {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	lines := strings.Split(text, "\n")
 	var kept []string
@@ -45,10 +56,7 @@ scan:
 		}
 	}
 	kept = dropTrailingSignature(kept)
-	if out := strings.TrimRightFunc(strings.Join(trimBlankStart(kept), "\n"), unicode.IsSpace); out != "" {
-		return out
-	}
-	return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "\ufeff"))
+	return strings.TrimRightFunc(strings.Join(trimBlankStart(kept), "\n"), unicode.IsSpace)
 }
 
 // isBlank reports whether a line holds nothing but white space, counting

@@ -123,6 +123,9 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		// parent; text under other commands stays inside, said so in the
 		// confirmation, so staff chatter never reaches a parent by accident.
 		view.NoteKept = !p.internal
+		if view.NoteKept {
+			view.Applied = append(view.Applied, w.phrase("applied.note_kept"))
+		}
 		if err := addEvent(ctx, w.db, c.ID, now, EventNote, h.Email, p.body); err != nil {
 			return nil, err
 		}
@@ -187,7 +190,13 @@ func (w *Workflow) closeCase(ctx context.Context, c *Case, status, actor string,
 func (w *Workflow) relay(ctx context.Context, c *Case, a *arrival, h Handler, in Message, body string) error {
 	now := w.clock.Now()
 	if body == "" {
-		return addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email, "an empty answer (only quoted text) was not relayed")
+		// Nothing above the quote: an empty reply, or one written below the
+		// quoted notification, which is never relayed. The handler is told.
+		if err := addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email,
+			"not relayed: the answer held no new text above the quoted message; the handler was told"); err != nil {
+			return err
+		}
+		return w.commandResult(ctx, c, h, in, &CommandsView{EmptyAnswer: true})
 	}
 	if err := w.toComplainant(ctx, c, h, MsgRelay, body, false); err != nil {
 		return err
