@@ -259,7 +259,7 @@ func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves 
 }
 
 // complainantDraft drafts a message to the complainant of c: in their
-// thread, with their reply token.
+// thread (answering our last message to them), with their reply token.
 func (w *Workflow) complainantDraft(ctx context.Context, c *Case, kind string) (draft, error) {
 	now := w.clock.Now()
 	partID, err := addParticipant(ctx, w.db, c.ID, RoleComplainant, c.ComplainantEmail, c.ComplainantName, now)
@@ -272,9 +272,16 @@ func (w *Workflow) complainantDraft(ctx context.Context, c *Case, kind string) (
 		c: c, partID: partID, kind: kind, template: kind, lang: c.Language,
 		to: &mail.Address{Name: c.ComplainantName, Address: c.ComplainantEmail}, letter: l,
 	}
-	if last, ok, err := lastInThread(ctx, w.db, c.ID, c.ComplainantEmail); err != nil {
+	// Our last message to them, never their own last message: that can be
+	// an out-of-office reply, which their client may not even show.
+	last, ok, err := lastSentTo(ctx, w.db, c.ID, c.ComplainantEmail)
+	if err == nil && !ok {
+		last, ok, err = lastInThread(ctx, w.db, c.ID, c.ComplainantEmail)
+	}
+	if err != nil {
 		return d, err
-	} else if ok {
+	}
+	if ok {
 		d.inReplyTo, d.refs = last.MessageID, strings.Fields(last.Refs)
 	}
 	return d, nil

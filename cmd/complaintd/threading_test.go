@@ -1,0 +1,92 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/complaintd/complaintd/store/storetest"
+	"github.com/complaintd/complaintd/workflow"
+)
+
+// Mail to the parent answers our last message to them, never their
+// out-of-office reply (issue 8 item 6).
+func TestMailToTheParentAnswersOurLastMessageNotHerOutOfOffice(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		conf := confirmationOf(t, h)
+		h.deliver(rawMail(mailOpts{
+			from: sanne, subject: "Automatisch antwoord: " + conf.msg.Subject(), id: "ooo-1@mail.example.nl",
+			inReplyTo: conf.msg.MessageID(), extra: []string{"Auto-Submitted: auto-replied"},
+			body: "Ik ben tot 1 december afwezig.",
+		}))
+		h.poll()
+		h.flush()
+		annaAnswers(t, h, "Beste Sanne,\n\nIk bel je na je vakantie.\n\nAnna")
+		got := h.sentTo("sanne.jansen@example.nl")
+		if len(got) != 2 {
+			t.Fatalf("the parent got %d mails, want the confirmation and the answer", len(got))
+		}
+		answer := got[1]
+		if v := answer.header("In-Reply-To"); v != "<"+conf.msg.MessageID()+">" {
+			t.Errorf("In-Reply-To %q, want our confirmation <%s>", v, conf.msg.MessageID())
+		}
+		if refs := answer.header("References"); strings.Contains(refs, "ooo-1@") || !strings.Contains(refs, conf.msg.MessageID()) {
+			t.Errorf("References %q: want our confirmation, not the out-of-office", refs)
+		}
+
+		// And the next one answers that answer.
+		annaAnswers(t, h, "Beste Sanne,\n\nNog een vraag: wie haalde Noah op?\n\nAnna")
+		got = h.sentTo("sanne.jansen@example.nl")
+		if v := got[2].header("In-Reply-To"); v != "<"+answer.msg.MessageID()+">" {
+			t.Errorf("second answer In-Reply-To %q, want our first answer <%s>", v, answer.msg.MessageID())
+		}
+	})
+}
+
+// Notices to staff about a case (reminders, deadline notices, bounce
+// notices) answer the case's first notification to that handler.
+func TestStaffNoticesAnswerTheCasesFirstNotification(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		conf := confirmationOf(t, h)
+		first := map[string]sentMail{}
+		for _, handler := range []string{"anna.devries@vlinder.example", "marco.bos@vlinder.example"} {
+			first[handler] = h.sentTo(handler)[0]
+		}
+		// A parent's reply adds a second notification to each thread.
+		h.deliver(rawMail(mailOpts{from: sanne, subject: "Re: " + conf.msg.Subject(), id: "r1@mail.example.nl",
+			inReplyTo: conf.msg.MessageID(), body: "Nog een aanvulling."}))
+		h.poll()
+		h.flush()
+
+		// The bounce of mail to the parent.
+		h.deliver(dsnFor(conf, "sanne.jansen@example.nl"))
+		h.poll()
+		h.flush()
+		// The four-week reminder and the deadline notice.
+		h.at(received.AddDate(0, 0, 28).Add(time.Minute))
+		h.at(received.AddDate(0, 0, 43))
+
+		for handler, root := range first {
+			kinds := map[string]bool{}
+			for _, m := range h.sentTo(handler)[1:] {
+				kinds[m.msg.Subject()] = true
+				if v := m.header("In-Reply-To"); v != "<"+root.msg.MessageID()+">" && !strings.Contains(m.msg.Subject(), "Nieuw bericht") {
+					t.Errorf("%s: %q answers %q, want the first notification <%s>", handler, m.msg.Subject(), v, root.msg.MessageID())
+				}
+				if refs := m.header("References"); !strings.Contains(refs, root.msg.MessageID()) {
+					t.Errorf("%s: %q References %q lack the first notification", handler, m.msg.Subject(), refs)
+				}
+			}
+			if len(kinds) < 4 {
+				t.Errorf("%s got %d different notices, want reply notice, bounce notice, reminder, deadline notice: %v", handler, len(kinds), kinds)
+			}
+		}
+		for _, k := range []string{workflow.MsgBounceNotice, workflow.MsgReminder, workflow.MsgDeadlinePassedStaff} {
+			if h.kinds(k) == 0 {
+				t.Errorf("no %s was sent", k)
+			}
+		}
+	})
+}
