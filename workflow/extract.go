@@ -42,7 +42,20 @@ scan:
 			removed = true
 		case historyStarts(lines, i):
 			break scan
+		case dashedAttribution(lines[i]):
+			// "---- John Smith wrote ----" (Android), "------On …, X
+			// wrote-----": everything below is history.
+			break scan
 		default:
+			if before, ok := sharedAttribution(lines, i); ok {
+				// "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com
+				// wrote:" above a quote: the words before it are new.
+				if strings.TrimSpace(before) != "" {
+					keep(before)
+				}
+				removed = true
+				continue
+			}
 			if end, ok := attribution(lines, i); ok {
 				if !quoteFollows(lines, end+1) {
 					// "--- On …, X wrote:" over an unquoted original
@@ -91,8 +104,7 @@ func historyStarts(lines []string, i int) bool {
 	switch {
 	case isSeparatorMarker(lower):
 		return true
-	case lower == "begin forwarded message:", lower == "begin doorgestuurd bericht:", // Apple Mail
-		lower == "anfang der weitergeleiteten nachricht:", lower == "début du message réexpédié :":
+	case appleForwardMarkers[lower]:
 		return true
 	case strings.TrimRightFunc(lines[i], unicode.IsSpace) == "--":
 		// The signature delimiter "-- " (RFC 3676 section 4.3), also
@@ -109,25 +121,6 @@ func historyStarts(lines []string, i int) bool {
 		return true
 	}
 	return headerBlock(lines, i)
-}
-
-// isSeparatorMarker recognises the dashed lines that mail clients put
-// above a quoted or forwarded message: "-----Original Message-----"
-// (Outlook), "----- Original Message -----" (Yahoo, AOL), "----------
-// Forwarded message ---------" and "---------- Doorgestuurd bericht
-// ---------" (Gmail), "-------- Forwarded Message --------" (Thunderbird).
-func isSeparatorMarker(lower string) bool {
-	if !strings.HasPrefix(lower, "--") {
-		return false
-	}
-	inner := strings.TrimSpace(strings.Trim(lower, "- "))
-	switch inner {
-	case "original message", "oorspronkelijk bericht", "origineel bericht", "forwarded message",
-		"doorgestuurd bericht", "doorgestuurd bericht van", "ursprüngliche nachricht", "weitergeleitete nachricht",
-		"message d'origine", "message transféré", "mensaje original", "mensaje reenviado":
-		return true
-	}
-	return false
 }
 
 // isDashName reports whether l is "-Name" or "-First Last".
@@ -147,47 +140,6 @@ func isDashName(l string) bool {
 	return true
 }
 
-// headerBlock reports whether line i opens the header block Outlook (and
-// Gmail in a forward) writes above the original: "Van:/From:" followed by
-// at least two of "Verzonden:/Sent:/Date:", "Aan:/To:", "Onderwerp:/
-// Subject:", "Cc:". Outlook on the web and converted HTML set the names in
-// bold ("*From:*").
-func headerBlock(lines []string, i int) bool {
-	if key, ok := headerKey(lines[i]); !ok || !fromKey(key) {
-		return false
-	}
-	n := 0
-	for j := i + 1; j < len(lines) && j <= i+5; j++ {
-		if _, ok := headerKey(lines[j]); !ok {
-			break
-		}
-		n++
-	}
-	return n >= 2
-}
-
-// headerKey returns the lower-case field name of a line like "Subject: …"
-// or "*Subject:* …" when the name is one mail clients show.
-func headerKey(l string) (string, bool) {
-	l = strings.TrimLeft(strings.TrimSpace(strings.TrimLeft(l, "\ufeff")), "*")
-	name, _, ok := strings.Cut(l, ":")
-	if !ok || len(name) > 20 {
-		return "", false
-	}
-	key := strings.ToLower(strings.TrimSpace(strings.TrimRight(name, "* ")))
-	switch key {
-	case "from", "van", "von", "de", "sent", "verzonden", "gesendet", "envoyé", "enviado", "date", "datum",
-		"to", "aan", "an", "à", "para", "subject", "onderwerp", "betreff", "objet", "asunto", "cc", "bcc",
-		"reply-to", "antwoord aan":
-		return key, true
-	}
-	return "", false
-}
-
-func fromKey(key string) bool {
-	return key == "from" || key == "van" || key == "von" || key == "de"
-}
-
 // attribution recognises the line a client writes above a quote, wrapped
 // over up to three lines: "On Mon, 2 Apr 2012 at 18:26, Megan <m@x> wrote:"
 // (Gmail, Apple Mail, Thunderbird), "Op do 19 nov 2026 om 21:48 schreef X
@@ -200,7 +152,17 @@ func fromKey(key string) bool {
 func attribution(lines []string, i int) (int, bool) {
 	first := strings.ToLower(strings.TrimLeft(strings.TrimSpace(lines[i]), "-\ufeff "))
 	if !opensAttribution(first) {
+		// "Sent from Samsung MobileName <a@b> wrote:" or any line that
+		// ends in the verb and a colon, right above a quote.
+		if endsWithVerb(first) && quoteFollows(lines, i+1) {
+			return i, true
+		}
 		return 0, false
+	}
+	if first[0] >= '0' && first[0] <= '9' && !strings.HasSuffix(first, ":") && strings.Contains(first, "@") &&
+		strings.Contains(first, "<") && quoteFollows(lines, i+1) {
+		// "2011/4/7 Nathan <support@example.com>" (old Gmail) above a quote.
+		return i, true
 	}
 	joined := ""
 	for j := i; j < len(lines) && j < i+3; j++ {
@@ -214,11 +176,7 @@ func attribution(lines []string, i int) (int, bool) {
 		if len(joined) > 400 {
 			return 0, false
 		}
-		verb := false
-		for _, v := range []string{"wrote", "schreef", "geschreven", "schrieb", "écrit", "escribió", "escreveu",
-			"scritto", "написал", "napisał", "skrev", "kirjoitti"} {
-			verb = verb || strings.Contains(joined, v)
-		}
+		verb := hasAttributionVerb(joined)
 		hasAddrOrTime := strings.Contains(joined, "@") || hasClockTime(joined)
 		if verb && (hasAddrOrTime || quoteFollows(lines, j+1)) || hasAddrOrTime && quoteFollows(lines, j+1) {
 			return j, true
@@ -226,20 +184,6 @@ func attribution(lines []string, i int) (int, bool) {
 		return 0, false
 	}
 	return 0, false
-}
-
-// opensAttribution reports whether a line opens like an attribution: "On",
-// "Op", "Am", "Le", "El", "Em", "Il", "W dniu", or a date.
-func opensAttribution(lower string) bool {
-	if lower != "" && lower[0] >= '0' && lower[0] <= '9' {
-		return true
-	}
-	for _, p := range []string{"on ", "op ", "am ", "le ", "el ", "em ", "il ", "w dniu "} {
-		if strings.HasPrefix(lower, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // hasClockTime reports whether s holds a time such as 4:19 or 21:48.
