@@ -144,29 +144,33 @@ func isDashName(l string) bool {
 // over up to three lines: "On Mon, 2 Apr 2012 at 18:26, Megan <m@x> wrote:"
 // (Gmail, Apple Mail, Thunderbird), "Op do 19 nov 2026 om 21:48 schreef X
 // <" + "x@y>:" (Gmail in Dutch), "Op 16 nov. 2026 om 16:40 heeft X het
-// volgende geschreven:" (iOS in Dutch), "Am … schrieb X:", "Le … a écrit :".
-// It returns the index of its last line. The text must open like an
-// attribution (a preposition or a date), end with a colon, and either name
-// the verb or (followed by a quote) carry an address or a time; so "On your
-// remote host you can run:" is not one.
+// volgende geschreven:" (iOS in Dutch), "Am … schrieb X:", "Le … a écrit :",
+// "tir. 18. apr. 2017 kl. 13:09 skrev X <x@y>:" (Gmail in Norwegian),
+// "2014-03-20 8:48 GMT+01:00 X <x@y>:" (older Gmail), "X <x@y> schrieb:".
+// It returns the index of its last line. The text must end with a colon and
+// carry enough of an attribution's parts (an opening preposition or date, the
+// verb, an address, a time, a quote below) that prose does not pass: "On
+// your remote host you can run:" and "Op maandag schreef ik u al het
+// volgende:" are not attributions.
 func attribution(lines []string, i int) (int, bool) {
 	first := strings.ToLower(strings.TrimLeft(strings.TrimSpace(lines[i]), "-\ufeff "))
-	if !opensAttribution(first) {
-		// "Sent from Samsung MobileName <a@b> wrote:" or any line that
-		// ends in the verb and a colon, right above a quote.
-		if endsWithVerb(first) && quoteFollows(lines, i+1) {
-			return i, true
-		}
-		return 0, false
-	}
-	if first[0] >= '0' && first[0] <= '9' && !strings.HasSuffix(first, ":") && strings.Contains(first, "@") &&
+	opens := opensAttribution(first)
+	if opens && first[0] >= '0' && first[0] <= '9' && !strings.HasSuffix(first, ":") && strings.Contains(first, "@") &&
 		strings.Contains(first, "<") && quoteFollows(lines, i+1) {
 		// "2011/4/7 Nathan <support@example.com>" (old Gmail) above a quote.
 		return i, true
 	}
+	if !opens && !hasClockTime(first) && !hasAttributionVerb(first) {
+		// An attribution that opens otherwise starts with its date or
+		// names its verb on its first line; else the lines above it would
+		// be taken along.
+		return 0, false
+	}
 	joined := ""
 	for j := i; j < len(lines) && j < i+3; j++ {
-		if isBlank(lines[j]) || isQuoted(lines[j]) {
+		// ">:" closing an address wrapped after "<" is no quote.
+		closes := j > i && strings.Count(joined, "<") > strings.Count(joined, ">") && strings.HasPrefix(strings.TrimSpace(lines[j]), ">:")
+		if isBlank(lines[j]) || isQuoted(lines[j]) && !closes {
 			return 0, false
 		}
 		joined += " " + strings.ToLower(strings.TrimSpace(lines[j]))
@@ -176,9 +180,14 @@ func attribution(lines []string, i int) (int, bool) {
 		if len(joined) > 400 {
 			return 0, false
 		}
-		verb := hasAttributionVerb(joined)
-		hasAddrOrTime := strings.Contains(joined, "@") || hasClockTime(joined)
-		if verb && (hasAddrOrTime || quoteFollows(lines, j+1)) || hasAddrOrTime && quoteFollows(lines, j+1) {
+		verb, addr, clock := hasAttributionVerb(joined), strings.Contains(joined, "@"), hasClockTime(joined)
+		quote := quoteFollows(lines, j+1)
+		switch {
+		case opens && verb && (addr || clock || quote),
+			opens && (addr || clock) && quote,
+			endsWithVerb(joined) && (addr || quote),
+			verb && clock && addr,
+			opens && clock && addr && strings.HasSuffix(joined, ">:"):
 			return j, true
 		}
 		return 0, false

@@ -125,7 +125,7 @@ func headerBlock(lines []string, i int) bool {
 // Android clients write.
 var attributionVerbs = []string{
 	"wrote", "schreef", "geschreven", "schrieb", "geschrieben", "écrit", "escribió", "escreveu", "scritto", "ha scritto",
-	"написал", "napisał", "napisała", "skrev", "kirjoitti", "napsal", "yazdı", "viết", "كتب",
+	"написал", "napisał", "napisała", "skrev", "kirjoitti", "napsal", "pisze", "escrit", "yazdı", "viết", "كتب",
 }
 
 func hasAttributionVerb(lower string) bool {

@@ -140,6 +140,56 @@ func TestNewText(t *testing.T) {
 			want: "Dank u.",
 		},
 		{
+			name: "French Outlook block",
+			text: "Merci.\n\nDe : Klachten <klachten@vlinder.example>\nEnvoyé : vendredi 20 novembre 2026 16:05\nÀ : Samira\nObjet : Réponse\n\nBonjour\n",
+			want: "Merci.",
+		},
+		{
+			name: "Spanish Outlook block",
+			text: "Gracias.\n\nDe: Klachten <klachten@vlinder.example>\nEnviado: viernes, 20 de noviembre de 2026 16:05\nPara: Samira\nAsunto: Respuesta\n\nHola\n",
+			want: "Gracias.",
+		},
+		{
+			name: "Polish Outlook block",
+			text: "Dziękuję.\n\nOd: Klachten <klachten@vlinder.example>\nWysłano: piątek, 20 listopada 2026 16:05\nDo: Samira\nTemat: Odpowiedź\n\nDzień dobry\n",
+			want: "Dziękuję.",
+		},
+		{
+			name: "Turkish Outlook block",
+			text: "Teşekkürler.\n\nKimden: Klachten <klachten@vlinder.example>\nGönderildi: 20 Kasım 2026 Cuma 16:05\nKime: Samira\nKonu: Yanıt\n\nMerhaba\n",
+			want: "Teşekkürler.",
+		},
+		{
+			name: "Arabic Outlook block",
+			text: "شكرا.\n\nمن: Klachten <klachten@vlinder.example>\nتم الإرسال: الجمعة، 20 نوفمبر 2026 16:05\nإلى: Samira\nالموضوع: رد\n\nمرحبا\n",
+			want: "شكرا.",
+		},
+		{
+			name: "Outlook bold block whose From line wraps",
+			text: "Akkoord.\n\n*Van:* Kinderopvang De Vlinder - Klachten [mailto:\nklachten@vlinder.example]\n*Verzonden:* vrijdag 20 november 2026 16:05\n*Aan:* Samira\n*Onderwerp:* Reactie\n\nBeste mevrouw,\n",
+			want: "Akkoord.",
+		},
+		{
+			name: "Oorspronkelijk bericht translations",
+			text: "Tak.\n\n-----Oprindelig meddelelse-----\nFra: Anna\n\nHej",
+			want: "Tak.",
+		},
+		{
+			name: "On … you wrote: above an unquoted original",
+			text: "Dat klopt niet.\n\nOn Thu, Nov 19, 2026 at 9:48 PM, you wrote:\n\nBeste Sanne, wij hebben uw klacht ontvangen.\n",
+			want: "Dat klopt niet.",
+		},
+		{
+			name: "Android's dashed attribution",
+			text: "Prima.\n\n---- Klachten wrote ----\n\nBeste Sanne,\n",
+			want: "Prima.",
+		},
+		{
+			name: "a date and a recipient in prose are no header block",
+			text: "Datum: 3 november\nLocatie: De Rups\n\nNiemand belde.\n",
+			want: "Datum: 3 november\nLocatie: De Rups\n\nNiemand belde.",
+		},
+		{
 			name: "empty",
 			text: " \n\n",
 			want: "",
