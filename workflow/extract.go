@@ -187,7 +187,8 @@ func attribution(lines []string, i int) (int, bool) {
 			opens && (addr || clock) && quote,
 			endsWithVerb(joined) && (addr || quote),
 			verb && clock && addr,
-			opens && clock && addr && strings.HasSuffix(joined, ">:"):
+			opens && clock && addr && strings.HasSuffix(joined, ">:"),
+			clock && addr && quote && strings.HasSuffix(joined, ">:"):
 			return j, true
 		}
 		return 0, false

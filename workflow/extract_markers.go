@@ -48,7 +48,7 @@ var appleForwardMarkers = map[string]bool{
 // Header-block field names, by what they mean, as Outlook (desktop, Mac,
 // web), Gmail's forward and Exchange write them in Dutch, English, German,
 // French, Spanish, Portuguese, Italian, Danish, Norwegian, Swedish, Finnish,
-// Polish, Czech, Turkish and Arabic.
+// Polish, Czech, Russian, Turkish and Arabic.
 const (
 	fieldFrom = iota + 1
 	fieldDate
@@ -59,16 +59,16 @@ const (
 
 var headerFields = map[string]int{
 	"from": fieldFrom, "van": fieldFrom, "von": fieldFrom, "de": fieldFrom, "da": fieldFrom, "fra": fieldFrom,
-	"från": fieldFrom, "od": fieldFrom, "kimden": fieldFrom, "lähettäjä": fieldFrom, "من": fieldFrom, "المرسل": fieldFrom,
-	"sent": fieldDate, "date": fieldDate, "datum": fieldDate, "verzonden": fieldDate, "verstuurd": fieldDate,
+	"från": fieldFrom, "od": fieldFrom, "от": fieldFrom, "kimden": fieldFrom, "lähettäjä": fieldFrom, "من": fieldFrom, "المرسل": fieldFrom,
+	"sent": fieldDate, "date": fieldDate, "отправлено": fieldDate, "дата": fieldDate, "datum": fieldDate, "verzonden": fieldDate, "verstuurd": fieldDate,
 	"gesendet": fieldDate, "envoyé": fieldDate, "date d'envoi": fieldDate, "enviado": fieldDate, "enviada": fieldDate,
 	"enviado el": fieldDate, "fecha": fieldDate, "data": fieldDate, "inviato": fieldDate, "sendt": fieldDate,
 	"skickat": fieldDate, "lähetetty": fieldDate, "päivämäärä": fieldDate, "wysłano": fieldDate, "wysłane": fieldDate,
 	"odesláno": fieldDate, "gönderildi": fieldDate, "gönderilen": fieldDate, "tarih": fieldDate,
 	"التاريخ": fieldDate, "تاريخ": fieldDate, "تم الإرسال": fieldDate, "أرسل": fieldDate, "مرسل": fieldDate,
-	"to": fieldTo, "aan": fieldTo, "an": fieldTo, "à": fieldTo, "a": fieldTo, "para": fieldTo, "til": fieldTo,
+	"to": fieldTo, "кому": fieldTo, "aan": fieldTo, "an": fieldTo, "à": fieldTo, "a": fieldTo, "para": fieldTo, "til": fieldTo,
 	"till": fieldTo, "do": fieldTo, "komu": fieldTo, "kime": fieldTo, "vastaanottaja": fieldTo, "إلى": fieldTo,
-	"subject": fieldSubject, "onderwerp": fieldSubject, "betreff": fieldSubject, "objet": fieldSubject,
+	"subject": fieldSubject, "тема": fieldSubject, "onderwerp": fieldSubject, "betreff": fieldSubject, "objet": fieldSubject,
 	"asunto": fieldSubject, "assunto": fieldSubject, "oggetto": fieldSubject, "emne": fieldSubject, "ämne": fieldSubject,
 	"aihe": fieldSubject, "temat": fieldSubject, "předmět": fieldSubject, "konu": fieldSubject, "الموضوع": fieldSubject,
 	"cc": fieldCc, "bcc": fieldCc, "kopie": fieldCc, "kopia": fieldCc, "kopio": fieldCc, "bilgi": fieldCc, "نسخة": fieldCc,
