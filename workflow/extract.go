@@ -85,14 +85,20 @@ func isQuoted(l string) bool {
 }
 
 // quoteFollows reports whether the first non-blank line from i on is quoted.
+// It looks a bounded number of lines ahead, so that a hostile text of many
+// attribution-like lines over many empty ones costs linear time.
 func quoteFollows(lines []string, i int) bool {
-	for ; i < len(lines); i++ {
+	for end := min(len(lines), i+maxBlankRun); i < end; i++ {
 		if !isBlank(lines[i]) {
 			return isQuoted(lines[i])
 		}
 	}
 	return false
 }
+
+// maxBlankRun is how many empty lines may stand between an attribution and
+// its quote.
+const maxBlankRun = 20
 
 // historyStarts reports whether line i starts what the sender did not
 // write, so that it and everything after it goes: a forwarded or original

@@ -1,6 +1,10 @@
 package workflow
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
 
 func TestNewText(t *testing.T) {
 	for _, tc := range []struct{ name, text, want string }{
@@ -200,5 +204,48 @@ func TestNewText(t *testing.T) {
 				t.Errorf("newText(%q)\n got %q\nwant %q", tc.text, got, tc.want)
 			}
 		})
+	}
+}
+
+// FuzzReplyText: the extractor never panics, never invents a line, and
+// never returns nothing for a person's text (newText).
+func FuzzReplyText(f *testing.F) {
+	for _, s := range []string{
+		"Dank u.\n\nOp do 19 nov 2026 om 21:48 schreef K <\nk@v.example>:\n> Hallo\n",
+		"reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi",
+		"Hi\n\n  *From:* bob@example.com [mailto:\n  bob@example.com]\n  *Sent:* Wednesday\n  *To:* t@example.com\n",
+		"---- John wrote ----\n", "tir. 18. apr. 2017 kl. 13:09 skrev T <t@e.com\n>:\n\n> ok", "\f#0", ">\n>:\n--\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := replyText(s)
+		lines := map[string]bool{}
+		for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+			lines[strings.TrimRightFunc(l, unicode.IsSpace)] = true
+		}
+		for _, l := range strings.Split(got, "\n") {
+			if !lines[strings.TrimRightFunc(l, unicode.IsSpace)] && strings.TrimSpace(l) != "" {
+				// sharedAttribution keeps the start of a line.
+				found := false
+				for in := range lines {
+					found = found || strings.HasPrefix(in, strings.TrimRightFunc(l, unicode.IsSpace))
+				}
+				if !found {
+					t.Fatalf("invented line %q from %q", l, s)
+				}
+			}
+		}
+		if strings.TrimSpace(s) != "" && strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(s), "\ufeff")) != "" && newText(s) == "" {
+			t.Fatalf("nothing extracted from %q", s)
+		}
+	})
+}
+
+// A hostile text of attribution-like lines over empty lines is linear.
+func BenchmarkReplyTextHostile(b *testing.B) {
+	text := strings.Repeat("x On Wed, 4 Apr 2012 at 3:59, a@b.example wrote:\n", 20000) + strings.Repeat("\n", 100000) + "> q\n"
+	for b.Loop() {
+		replyText(text)
 	}
 }
