@@ -93,6 +93,9 @@ func headerField(l string) int {
 // recipient. A line between them that is no field continues the one above
 // (Outlook wraps "From: Name [mailto:" over two lines), at most twice.
 func headerBlock(lines []string, i int) bool {
+	if unknownHeaderBlock(lines, i) {
+		return true
+	}
 	first := headerField(lines[i])
 	if first == 0 || first == fieldSubject || first == fieldCc {
 		return false
@@ -200,4 +203,34 @@ func sharedAttribution(lines []string, i int) (string, bool) {
 		return "", false
 	}
 	return strings.TrimRightFunc(before, func(r rune) bool { return unicode.IsSpace(r) || r == '-' }), true
+}
+
+// unknownHeaderBlock recognises a header block in a language not in
+// headerFields (Hungarian "Feladó:/Elküldve:/Címzett:/Tárgy:", say): three
+// or more consecutive "Field: value" lines whose first names an address.
+// That is how every client's block starts, and prose seldom does.
+func unknownHeaderBlock(lines []string, i int) bool {
+	name, value, ok := strings.Cut(lines[i], ":")
+	if !ok || !strings.Contains(value, "@") || !isFieldName(name) {
+		return false
+	}
+	n := 1
+	for j := i + 1; j < len(lines) && j < i+6; j++ {
+		name, value, ok := strings.Cut(lines[j], ":")
+		if !ok || strings.TrimSpace(value) == "" || !isFieldName(name) {
+			break
+		}
+		n++
+	}
+	return n >= 3
+}
+
+// isFieldName reports whether s is the name of a header-block line: one or
+// two words, no digits, not long.
+func isFieldName(s string) bool {
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "*"))
+	if s == "" || len(s) > 24 || len(strings.Fields(s)) > 2 {
+		return false
+	}
+	return !strings.ContainsAny(s, "0123456789<>@/")
 }

@@ -37,6 +37,13 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 		return err
 	}
 	cmds, body := parseCommands(in.NewText)
+	body, cut, err := w.cutOurQuote(ctx, c, h.Email, body)
+	if err != nil {
+		return err
+	}
+	if cut {
+		w.log.Warn("a handler's message quoted our mail in a shape not recognised; the quote was left out", "case", c.Reference, "handler", h.Email)
+	}
 	if len(cmds) == 0 {
 		return w.relay(ctx, c, a, h, in, body)
 	}

@@ -87,3 +87,81 @@ func TestHandlerReplyWithoutNewTextIsNotRelayed(t *testing.T) {
 		})
 	}
 }
+
+// A handler's client that quotes our notification in a shape the extractor
+// does not know (here Outlook in Hungarian) still sends the parent only her
+// words: the run of our own lines and everything below is left out.
+func TestUnknownQuoteShapeOfOurMailIsNotRelayed(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		confirmationOf(t, h)
+		marco := h.sentTo("marco.bos@vlinder.example")[0]
+		h.deliver(rawMail(mailOpts{
+			from: "Marco Bos <marco.bos@vlinder.example>", subject: "RE: " + marco.msg.Subject(), id: "m2@vlinder.example",
+			inReplyTo: marco.msg.MessageID(), body: "#intern\n\nDe moeder van Sanne belde boos; dit blijft binnen het team.",
+		}))
+		h.poll()
+		h.flush()
+		notes := h.sentTo("anna.devries@vlinder.example")
+		note := notes[len(notes)-1]
+		h.deliver(rawMail(mailOpts{from: anna, subject: "VS: " + note.msg.Subject(), id: "hu1@vlinder.example", inReplyTo: note.msg.MessageID(),
+			body: "Beste Sanne,\n\nIk bel je morgen.\n\nAnna\n\nFeladó: Kinderopvang De Vlinder <klachten@vlinder.example>\nElküldve: 2026. november 19. 21:49\nCímzett: Anna de Vries\nTárgy: " +
+				note.msg.Subject() + "\n\n" + note.text}))
+		h.poll()
+		h.flush()
+		got := h.sentTo("sanne.jansen@example.nl")
+		if len(got) != 2 {
+			t.Fatalf("the parent got %d mails, want the confirmation and the answer", len(got))
+		}
+		if !strings.Contains(got[1].text, "Ik bel je morgen.") {
+			t.Errorf("the answer lacks Anna's words:\n%s", got[1].text)
+		}
+		for _, leak := range []string{"binnen het team", "Feladó", "Dossier"} {
+			if strings.Contains(got[1].text, leak) {
+				t.Errorf("the parent sees %q:\n%s", leak, got[1].text)
+			}
+		}
+	})
+}
+
+// With no header or attribution at all above the quoted notification (a
+// client that pastes it plainly), the lines of our own mail still end what
+// goes to the parent; the parent's own words may be quoted back to her.
+func TestOurMailPastedWithoutMarkerIsNotRelayed(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		confirmationOf(t, h)
+		marco := h.sentTo("marco.bos@vlinder.example")[0]
+		h.deliver(rawMail(mailOpts{
+			from: "Marco Bos <marco.bos@vlinder.example>", subject: "RE: " + marco.msg.Subject(), id: "m3@vlinder.example",
+			inReplyTo: marco.msg.MessageID(), body: "#intern\n\nDe moeder van Sanne belde boos; dit blijft binnen het team.",
+		}))
+		h.poll()
+		h.flush()
+		notes := h.sentTo("anna.devries@vlinder.example")
+		note := notes[len(notes)-1]
+		// Without its first line, which the extractor reads as an
+		// attribution ("Marco Bos <…> schreef op … over klacht …:").
+		var pasted []string
+		for _, l := range strings.Split(note.text, "\n")[1:] {
+			if strings.HasPrefix(strings.TrimSpace(l), "--") || strings.HasPrefix(strings.TrimSpace(l), "__") {
+				continue // no rule the extractor would stop at
+			}
+			pasted = append(pasted, l)
+		}
+		h.deliver(rawMail(mailOpts{from: anna, subject: "RE: " + note.msg.Subject(), id: "p1@vlinder.example", inReplyTo: note.msg.MessageID(),
+			body: "Beste Sanne,\n\nIk bel je morgen.\n\nAnna\n\n" + strings.Join(pasted, "\n")}))
+		h.poll()
+		h.flush()
+		got := h.sentTo("sanne.jansen@example.nl")
+		if len(got) != 2 {
+			t.Fatalf("the parent got %d mails, want the confirmation and the answer", len(got))
+		}
+		if !strings.Contains(got[1].text, "Ik bel je morgen.") {
+			t.Errorf("the answer lacks Anna's words:\n%s", got[1].text)
+		}
+		if strings.Contains(got[1].text, "binnen het team") || strings.Contains(got[1].text, "KL-2026-0001\n") {
+			t.Errorf("the parent sees the pasted notification:\n%s", got[1].text)
+		}
+	})
+}
