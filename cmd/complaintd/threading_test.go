@@ -90,3 +90,27 @@ func TestStaffNoticesAnswerTheCasesFirstNotification(t *testing.T) {
 		}
 	})
 }
+
+// A spoof alert about a case answers the case's first notification to the
+// handler whose name was used.
+func TestSpoofAlertAnswersTheFirstNotification(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		conf := confirmationOf(t, h)
+		first := h.sentTo("anna.devries@vlinder.example")[0]
+		// In Anna's name, in the parent's thread: no token of Anna's, no
+		// Authentication-Results.
+		h.deliver(rawMail(mailOpts{from: anna, subject: "Re: " + conf.msg.Subject(), id: "spoof1@evil.example",
+			inReplyTo: conf.msg.MessageID(), body: "#ingetrokken"}))
+		h.poll()
+		h.flush()
+		got := h.sentTo("anna.devries@vlinder.example")
+		alert := got[len(got)-1]
+		if h.kinds(workflow.MsgSpoofAlert) != 1 {
+			t.Fatalf("%d spoof alerts", h.kinds(workflow.MsgSpoofAlert))
+		}
+		if v := alert.header("In-Reply-To"); v != "<"+first.msg.MessageID()+">" {
+			t.Errorf("spoof alert answers %q, want the first notification <%s>", v, first.msg.MessageID())
+		}
+	})
+}
