@@ -102,10 +102,14 @@ func headerBlock(lines []string, i int) bool {
 	}
 	seen := map[int]bool{first: true}
 	continued := 0
+	// A mail client's block names an address or a time of day; the head
+	// of a formal letter ("Aan: …", "Van: …", "Datum: 3 november") does not.
+	mailish := looksMailish(lines[i])
 	for j := i + 1; j < len(lines) && j <= i+8; j++ {
 		if isBlank(lines[j]) {
 			break
 		}
+		mailish = mailish || looksMailish(lines[j])
 		f := headerField(lines[j])
 		if f == 0 {
 			if continued++; continued > 2 {
@@ -115,7 +119,7 @@ func headerBlock(lines []string, i int) bool {
 		}
 		seen[f] = true
 	}
-	if len(seen) < 2 {
+	if len(seen) < 2 || !mailish {
 		return false
 	}
 	// A date and a recipient alone ("Date: …" / "To: …") need a third
@@ -207,22 +211,24 @@ func sharedAttribution(lines []string, i int) (string, bool) {
 
 // unknownHeaderBlock recognises a header block in a language not in
 // headerFields (Hungarian "Feladó:/Elküldve:/Címzett:/Tárgy:", say): three
-// or more consecutive "Field: value" lines whose first names an address.
-// That is how every client's block starts, and prose seldom does.
+// or more consecutive "Field: value" lines whose first names an address and
+// one of the others a time of day. That is how every client's block looks;
+// a parent's contact details ("E-mail: …", "Telefoon: …") have no time.
 func unknownHeaderBlock(lines []string, i int) bool {
 	name, value, ok := strings.Cut(lines[i], ":")
 	if !ok || !strings.Contains(value, "@") || !isFieldName(name) {
 		return false
 	}
-	n := 1
+	n, dated := 1, false
 	for j := i + 1; j < len(lines) && j < i+6; j++ {
 		name, value, ok := strings.Cut(lines[j], ":")
 		if !ok || strings.TrimSpace(value) == "" || !isFieldName(name) {
 			break
 		}
 		n++
+		dated = dated || hasClockTime(value)
 	}
-	return n >= 3
+	return n >= 3 && dated
 }
 
 // isFieldName reports whether s is the name of a header-block line: one or
@@ -233,4 +239,11 @@ func isFieldName(s string) bool {
 		return false
 	}
 	return !strings.ContainsAny(s, "0123456789<>@/")
+}
+
+// looksMailish reports whether a header line names an address or a time of
+// day (Windows Mail puts direction marks between the digits of the time).
+func looksMailish(l string) bool {
+	l = strings.NewReplacer("\u200e", "", "\u200f", "").Replace(l)
+	return strings.Contains(l, "@") || hasClockTime(l)
 }

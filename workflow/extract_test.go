@@ -194,6 +194,21 @@ func TestNewText(t *testing.T) {
 			want: "Datum: 3 november\nLocatie: De Rups\n\nNiemand belde.",
 		},
 		{
+			name: "a header block in an unknown language (Hungarian Outlook)",
+			text: "Köszönöm.\n\nFeladó: Klachten <klachten@vlinder.example>\nElküldve: 2026. november 19. 21:49\nCímzett: Anna\nTárgy: Reactie\n\nBeste Anna,\n",
+			want: "Köszönöm.",
+		},
+		{
+			name: "contact details at the top of a complaint stay",
+			text: "Naam: Sanne Jansen\nE-mail: sanne.jansen@example.nl\nTelefoon: 06-12345678\nKind: Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.\n",
+			want: "Naam: Sanne Jansen\nE-mail: sanne.jansen@example.nl\nTelefoon: 06-12345678\nKind: Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.",
+		},
+		{
+			name: "the head of a formal letter stays",
+			text: "Hierbij mijn klacht.\n\nAan: Kinderopvang De Vlinder\nVan: Sanne Jansen\nDatum: 3 november 2026\nBetreft: ophalen van Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.\n",
+			want: "Hierbij mijn klacht.\n\nAan: Kinderopvang De Vlinder\nVan: Sanne Jansen\nDatum: 3 november 2026\nBetreft: ophalen van Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.",
+		},
+		{
 			name: "empty",
 			text: " \n\n",
 			want: "",
