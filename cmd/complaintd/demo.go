@@ -185,7 +185,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// Then she answers the parent in a reply without command lines: only
 	// her new words are relayed to the parent, in the parent's thread.
 	answer, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0001",
-		"Beste Sanne,\r\n\r\nDank je voor je aanvulling. Ik spreek morgen met de leidster van de Rupsen en bel je daarna.\r\n\r\nHartelijke groet,\r\nAnna de Vries")
+		"Beste Sanne,\r\n\r\nDank je voor je aanvulling. Ik spreek morgen met de leidster van de Rupsen en bel je daarna.\r\n\r\nHartelijke groet,")
 	if err != nil {
 		return err
 	}
