@@ -114,3 +114,39 @@ func TestSpoofAlertAnswersTheFirstNotification(t *testing.T) {
 		}
 	})
 }
+
+// The reminder that a measure's date has come answers the case's first
+// notification; the parent's letter about a new date answers our last
+// message to her (the judgment), not her out-of-office.
+func TestMeasureMailThreads(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		confirmationOf(t, h)
+		first := h.sentTo("anna.devries@vlinder.example")[0]
+		annaAnswers(t, h, "#oordeel\n#maatregel 2026-12-01 Het ophaalprotocol wordt opnieuw doorgenomen.\n\nGegrond.")
+		parent := h.sentTo("sanne.jansen@example.nl")
+		judgment := parent[len(parent)-1]
+		h.deliver(rawMail(mailOpts{from: sanne, subject: "Afwezig: " + judgment.msg.Subject(), id: "ooo-2@mail.example.nl",
+			inReplyTo: judgment.msg.MessageID(), extra: []string{"Auto-Submitted: auto-replied"}, body: "Ik ben afwezig."}))
+		h.poll()
+		h.flush()
+		h.at(received.AddDate(0, 0, 13))
+		if h.kinds(workflow.MsgMeasureDue) == 0 {
+			t.Fatal("no measure reminder")
+		}
+		due := h.sentTo("anna.devries@vlinder.example")
+		reminder := due[len(due)-1]
+		if v := reminder.header("In-Reply-To"); v != "<"+first.msg.MessageID()+">" {
+			t.Errorf("measure reminder %q answers %q, want the first notification", reminder.msg.Subject(), v)
+		}
+		annaAnswers(t, h, "#maatregel 2026-12-15 Het ophaalprotocol wordt opnieuw doorgenomen.\n\nDe training is verschoven.")
+		parent = h.sentTo("sanne.jansen@example.nl")
+		delayed := parent[len(parent)-1]
+		if h.kinds(workflow.MsgMeasureDelayed) != 1 {
+			t.Fatalf("%d measure_delayed mails", h.kinds(workflow.MsgMeasureDelayed))
+		}
+		if v := delayed.header("In-Reply-To"); v != "<"+judgment.msg.MessageID()+">" {
+			t.Errorf("measure_delayed answers %q, want the judgment <%s>", v, judgment.msg.MessageID())
+		}
+	})
+}
