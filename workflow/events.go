@@ -23,7 +23,8 @@ const (
 	EventSuspectedSpoof   = "suspected_spoofing"
 	EventScheduled        = "scheduled"
 	EventDeadlineExceeded = "deadline_exceeded"
-	EventWithheld         = "withheld" // the confirmation did not repeat the complaint (issue 9)
+	EventWithheld         = "withheld"    // the confirmation did not repeat the complaint (issue 9)
+	EventOwnAddress       = "own_address" // mail From our address that we did not send
 )
 
 // Event is one entry of a case's audit trail.

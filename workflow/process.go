@@ -197,6 +197,9 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	if h, ok := w.set.handler(from); ok {
 		return w.onHandler(ctx, a, cm, h)
 	}
+	if own, ok := fromOurAddress(m, w.identity()); ok {
+		return w.onOwnAddress(ctx, a, cm, own)
+	}
 	if cm.c != nil {
 		if err := w.noteForged(ctx, cm.c, cm.forged, from); err != nil {
 			return result{}, err
@@ -414,11 +417,17 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		from = strings.ToLower(a.Address)
 	}
 	text := m.Text()
+	fresh := newText(text)
+	if kind == MsgHandlerReply {
+		// A handler's message never falls back to its full text: that is
+		// the quoted notification, with other handlers' internal notes.
+		fresh = replyText(text)
+	}
 	in := Message{
 		CaseID: c.ID, Direction: DirIn, Kind: kind, MessageID: m.MessageID(),
 		InReplyTo: strings.Join(m.InReplyTo(), " "), Refs: strings.Join(m.References(), " "),
 		FromAddr: from, ToAddr: strings.ToLower(w.set.Organisation.Address), Subject: m.Subject(),
-		BodySHA256: m.BodySHA256(), FullText: text, NewText: newText(text),
+		BodySHA256: m.BodySHA256(), FullText: text, NewText: fresh,
 		Attachments: strings.Join(attachmentList(m), "\n"),
 		CreatedAt:   w.clock.Now(),
 	}
