@@ -8,30 +8,26 @@ import (
 // Recognising delivery reports (bounces): multipart/report per RFC 3464 and
 // RFC 6522, and the plain-text reports of the common mail servers.
 
-// bounceReport recognises a delivery status notification (RFC 3464, sent
-// as multipart/report, RFC 6522) or one of the plain-text non-delivery
-// reports MTAs wrote before (and still write beside) it.
-func bounceReport(m Mail, h textproto.MIMEHeader) (Classification, bool) {
+// bounceReport decides from the signs whether a message is a delivery
+// status notification (RFC 3464, sent as multipart/report, RFC 6522) or one
+// of the plain-text non-delivery reports MTAs wrote before (and still write
+// beside) it, and reads what it reports.
+func bounceReport(m Mail, s signSet) (Classification, bool) {
 	c := Classification{Class: ClassBounce}
-	ds := m.DeliveryStatus()
-	switch {
-	case m.ContentType() == "multipart/report" && m.ReportType() == "delivery-status":
-		c.Reason = "multipart/report; report-type=delivery-status"
-	case ds != nil:
-		c.Reason = "message/delivery-status part"
-	case h.Get("X-Failed-Recipients") != "":
-		// Exim sets it on its bounces only.
-		c.Reason = "X-Failed-Recipients: " + h.Get("X-Failed-Recipients")
-	default:
-		if n, ok := sesNotification(m.Text()); ok {
+	if x, ok := s.first(KindDeliveryReport); ok {
+		if strings.HasPrefix(x.what, "Amazon SES") {
+			n, _ := sesNotification(m.Text())
 			return n, true
 		}
-		reason, ok := textBounce(m, h)
+		c.Reason = x.what
+	} else {
+		reason, ok := textBounce(s)
 		if !ok {
 			return Classification{}, false
 		}
 		c.Reason = reason
 	}
+	ds := m.DeliveryStatus()
 	c.Outcome, c.Recipients = dsnOutcome(ds)
 	if c.Outcome == "" {
 		c.Outcome, c.Recipients = dsnOutcome([]textproto.MIMEHeader{dsnFieldsInText(m.Text())})
@@ -40,46 +36,47 @@ func bounceReport(m Mail, h textproto.MIMEHeader) (Classification, bool) {
 		c.Outcome = textOutcome(m.Subject(), m.Text())
 	}
 	if len(c.Recipients) == 0 {
-		c.Recipients = bouncedRecipients(m, h)
+		c.Recipients = bouncedRecipients(m, m.Header())
 	}
 	c.OriginalIDs = returnedIDs(m)
 	return c, true
 }
 
 // textBounce recognises a non-delivery report without delivery-status
-// part: automatic mail with the subject of one (Postfix, Exim, qmail,
-// sendmail, Exchange 2003, Domino, Gmail, Yahoo...), or mail from a mail
-// system (or a no-reply address) whose text says a message could not be
-// delivered (KDDI, Apache James, X6). A null Return-Path alone is not
-// enough: out-of-office replies have one too.
-func textBounce(m Mail, h textproto.MIMEHeader) (string, bool) {
-	daemon, isDaemon := daemonSender(m, h)
-	noReply, isNoReply := noReplySender(m)
-	rp, hasRP := m.ReturnPath()
-	_, isAuto := autoSubmitted(h)
-	if ndrSubject(m.Subject()) {
-		subject := ", subject " + quoteShort(m.Subject())
-		switch {
-		case isDaemon:
-			return "sender " + daemon + subject, true
-		case isNoReply:
-			return "sender " + noReply + subject, true
-		case hasRP && rp == "":
-			return "Return-Path: <>" + subject, true
-		case isAuto:
-			return "Auto-Submitted" + subject, true
-		}
+// part: bounce words (subject or text) from a machine origin (a mail
+// system, a no-reply sender, a null Return-Path, Auto-Submitted). An
+// out-of-office reply that repeats a complaint about mail "not delivered"
+// is no bounce: the subject rule leaves out-of-office subjects alone, and
+// the text alone only counts from a mail system or no-reply sender.
+func textBounce(s signSet) (string, bool) {
+	words, ok := s.first(KindBounceWords)
+	if !ok {
+		return "", false
 	}
-	// The text alone only counts from a mail system: an out-of-office reply
-	// may quote a complaint about mail that was "not delivered".
-	if isDaemon || isNoReply {
-		if phrase, ok := ndrWording(m.Text()); ok {
-			sender := daemon
-			if !isDaemon {
-				sender = noReply
-			}
-			return "sender " + sender + `, text "` + phrase + `"`, true
+	inSubject := strings.HasPrefix(words.what, "subject")
+	for _, x := range s {
+		switch {
+		case x.kind == KindMailSystem, x.kind == KindNoReply:
+		case inSubject && x.kind == KindAutomatic && !strings.HasPrefix(x.what, "multipart/report"):
+		default:
+			continue
 		}
+		return x.what + ", " + words.what, true
+	}
+	return "", false
+}
+
+// ndrSubjectSign and ndrWordingSign are the bounce-words rules.
+func ndrSubjectSign(v *view) (string, bool) {
+	if ndrSubject(v.m.Subject()) {
+		return "subject " + quoteShort(v.m.Subject()), true
+	}
+	return "", false
+}
+
+func ndrWordingSign(v *view) (string, bool) {
+	if p, ok := ndrWording(v.text); ok {
+		return `text "` + p + `"`, true
 	}
 	return "", false
 }
