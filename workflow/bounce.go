@@ -83,40 +83,67 @@ func ndrWordingSign(v *view) (string, bool) {
 
 // ndrSubject recognises the subject of a non-delivery report. Most MTAs put
 // their words first (the returned subject, if any, follows), so most
-// markers must open the subject; an out-of-office reply repeating a
-// complaint's subject "pakket niet bezorgd" is not a bounce.
+// markers must open the subject; some gateways put them last (French
+// Exchange "Objet : non remis", E500 "... - Returned Mail"). An
+// out-of-office reply repeating a complaint's subject "pakket niet bezorgd"
+// is no bounce: out-of-office subjects are left alone.
 func ndrSubject(subject string) bool {
 	lower := strings.ToLower(strings.TrimSpace(subject))
-	for _, p := range []string{
-		"undelivered mail returned to sender", // Postfix
-		"undeliverable",                       // Exchange, Office 365
-		"undelivered mail", "undelivered message",
-		"onbestelbaar", "niet te bezorgen", "niet bezorgd", // Exchange, Dutch
-		"non remis", "unzustellbar", "no se puede entregar", // Exchange, French, German, Spanish
-		"delivery status notification", // Gmail, Outlook.com, Amazon SES, OpenSMTPD
-		"mail delivery failed",         // Exim
-		"mail delivery failure",
-		"failure notice",                    // qmail, Yahoo
-		"deferral notice", "success notice", // qmail and ezmlm warning and success
-		"returned mail",                                       // sendmail
-		"warning: could not send message", "warning: message", // sendmail, Exim delay warnings
-		"postmaster notify",
-		"delivery failure", // Lotus Domino
-		"delivery notification",
-		"notice: mail delivery status", // Courier
-		"mail delivery status",
-		"message not delivered", "delivery has failed", "delivery failed", "delivery delayed",
-		"email bounce notification",
-		"there was an error sending your mail",
-		"successful mail delivery report",    // Postfix success DSN
-		"delivered:", "relayed:", "bezorgd:", // Exchange delivery receipts
-	} {
+	if autoReplySubject(lower) {
+		return false
+	}
+	for _, p := range ndrSubjectPrefixes {
 		if strings.HasPrefix(lower, p) {
 			return true
 		}
 	}
-	// Mail.ru writes Russian first, English last.
-	return strings.HasSuffix(lower, "mail failure.")
+	end := strings.TrimRight(lower, " .!)")
+	for _, p := range ndrSubjectSuffixes {
+		if strings.HasSuffix(end, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ndrSubjectPrefixes open the subjects of non-delivery reports.
+var ndrSubjectPrefixes = []string{
+	"undelivered mail returned to sender", // Postfix
+	"undeliverable",                       // Exchange, Office 365
+	"undelivered mail", "undelivered message", "undeliverable mail",
+	"onbestelbaar", "niet te bezorgen", "niet bezorgd", // Exchange, Dutch
+	"non remis", "non distribuable", "unzustellbar", "nicht zustellbar", "no se puede entregar", // Exchange fr, de, es
+	"delivery status notification", // Gmail, Outlook.com, Amazon SES, OpenSMTPD
+	"mail delivery status notification",
+	"mail delivery failed", // Exim
+	"mail delivery failure",
+	"mail failure", // Exim "Mail failure - malformed recipient address"
+	"mail failed",  // "mail failed, returning to sender"
+	"failed delivery",
+	"failure notice",                    // qmail, Yahoo
+	"deferral notice", "success notice", // qmail and ezmlm warning and success
+	"returned mail",                                       // sendmail, E500 "Returned Mail - Error During Delivery"
+	"warning: could not send message", "warning: message", // sendmail, Exim delay warnings
+	"warning--could not send mail", "warning - could not send", // sendmail-like gateways
+	"postmaster notify",
+	"delivery failure", // Lotus Domino
+	"delivery notification",
+	"notice: mail delivery status", // Courier
+	"mail delivery status",
+	"mail system error", // KDDI ezweb "Mail System Error - Returned Mail"
+	"message not delivered", "delivery has failed", "delivery failed", "delivery delayed",
+	"email bounce notification",
+	"there was an error sending your mail",
+	"nondeliverable mail", "non-delivery",
+	"successful mail delivery report",    // Postfix success DSN
+	"delivered:", "relayed:", "bezorgd:", // Exchange delivery receipts
+}
+
+// ndrSubjectSuffixes close them.
+var ndrSubjectSuffixes = []string{
+	": non remis", ": onbestelbaar", ": unzustellbar", ": undeliverable", "- undeliverable",
+	"returned mail", "returned to sender", "returning to sender", "error during delivery",
+	"mail failure", // Mail.ru writes Russian first, English last
 }
 
 // ndrWording finds what a non-delivery report says in its text.
@@ -129,6 +156,9 @@ func ndrWording(text string) (string, bool) {
 		"message not delivered", "undeliverable", "did not reach the following", "invalid user",
 		"no such user", "user unknown", "bounce notification", "returned to sender",
 		"kon niet worden bezorgd", "kan niet worden bezorgd", "niet worden afgeleverd", "nicht zugestellt",
+		"n'a pas pu être remis", "non remis", "konnte nicht zugestellt", "error delivering your mail", "error during delivery",
+		"had delivery errors", "rejected by a remote mail server", "failed addresses follow", "no valid recipients",
+		"delivery to the following recipient", "could not be sent to", "not a valid user",
 	} {
 		if strings.Contains(lower, p) {
 			return p, true

@@ -99,7 +99,7 @@ func textOutcome(subject, text string) string {
 	if strings.Contains(t, "permanent") {
 		return OutcomeFailed
 	}
-	if strings.Contains(s, "delay") || strings.Contains(s, "vertraagd") || strings.HasPrefix(s, "deferral notice") {
+	if strings.Contains(s, "delay") || strings.HasPrefix(s, "warning") || strings.Contains(s, "vertraagd") || strings.HasPrefix(s, "deferral notice") {
 		return OutcomeDelayed
 	}
 	for _, p := range []string{
@@ -124,7 +124,8 @@ func dsnAddress(v string) string {
 	if i := strings.IndexAny(v, " \t("); i >= 0 {
 		v = v[:i]
 	}
-	if !strings.Contains(v, "@") {
+	// A junk "Final-Recipient: rfc822; @host" names nobody.
+	if at := strings.IndexByte(v, '@'); at <= 0 || at == len(v)-1 {
 		return ""
 	}
 	return normalAddress(v)
@@ -195,6 +196,7 @@ func splitReturnedCopy(text string) (report, returned string) {
 	for line := range strings.Lines(text) {
 		l := strings.ToLower(strings.TrimSpace(line))
 		if strings.Contains(l, "copy of the message") || strings.Contains(l, "copy of the original message") ||
+			l == "original message:" || strings.HasPrefix(l, "original message follows") ||
 			strings.Contains(l, "below this line") ||
 			(strings.HasPrefix(l, "---") && (strings.Contains(l, "original message") || strings.Contains(l, "message follows") ||
 				strings.Contains(l, "returned message") || strings.Contains(l, "unsent message"))) {
@@ -234,13 +236,37 @@ func recipientsInLine(line string) []string {
 		case "mailerdaemon", "maildaemon", "postmaster":
 			continue
 		}
-		if prefix == "" || hasAnySuffix(prefix, "rcpt to:", "rcpt:", "recipient:", "recipients:", "address:",
-			"delivered to:", "errors:", "failed:", "rfc822;") {
+		if prefix == "" || prefix == "--" || failureLabel(prefix) || hasAnySuffix(prefix, "rcpt to:", "rcpt:", "recipient:", "recipients:", "address:",
+			"delivered to:", "errors:", "failed:", "rfc822;",
+			// prose: "There was an error delivering your mail to <a@b>.",
+			// "Delivery to the following recipient failed: a@b"
+			"mail to", "message to", "delivering to", "delivery to", "deliver to", "failed:", "recipient", "recipients",
+			"address", "addresses", "follow:", "following:", "user", "mailbox") {
 			out = append(out, addr)
 		}
 		i = end
 	}
 	return out
+}
+
+// failureLabel reports whether the words before an address are a label
+// that says delivery to it failed: "Delivery failed 20 attempts:" (Imail),
+// "User's mailbox is full:" (RFC 3464 gateways).
+func failureLabel(prefix string) bool {
+	// "There was an error delivering your mail to <a@b>.", "undeliverable
+	// to a@b" (Imail).
+	if strings.HasSuffix(prefix, " to") && strings.Contains(prefix, "deliver") {
+		return true
+	}
+	if !strings.HasSuffix(prefix, ":") {
+		return false
+	}
+	for _, w := range []string{"fail", "full", "unknown", "not ", "error", "reject", "unable", "invalid"} {
+		if strings.Contains(prefix, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func isLocalChar(c byte) bool {

@@ -79,6 +79,7 @@ var rules = []rule{
 	{KindList, strong, "RFC 2919 List-Id, RFC 2369 List-Unsubscribe", listHeaderSign},
 	// Other reports and robots.
 	{KindFeedbackReport, strong, "RFC 5965: multipart/report; report-type=feedback-report", reportTypeSign("feedback-report")},
+	{KindFeedbackReport, strong, "docs.aws.amazon.com/ses: SNS complaint notification (notificationType Complaint)", sesComplaintSign},
 	{KindFeedbackReport, strong, "Hotmail JMRP before ARF: subject \"complaint about message from <IP>\" (sisimai arf-22..24)", hotmailComplaintSign},
 	{KindReadReceipt, strong, "RFC 8098: multipart/report; report-type=disposition-notification", reportTypeSign("disposition-notification")},
 	{KindAutomatic, strong, "RFC 6522: any other multipart/report", otherReportSign},

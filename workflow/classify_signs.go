@@ -55,6 +55,14 @@ func sesSign(v *view) (string, bool) {
 	return c.Reason, ok
 }
 
+// sesComplaintSign: Amazon SES tells of a complaint (an abuse report) in
+// an SNS JSON text.
+func sesComplaintSign(v *view) (string, bool) {
+	t := strings.TrimSpace(v.text)
+	ok := strings.HasPrefix(t, "{") && strings.Contains(t, `"notificationtype"`) && strings.Contains(t, `"complaint"`)
+	return "Amazon SES complaint notification", ok
+}
+
 func reportTypeSign(t string) func(v *view) (string, bool) {
 	return func(v *view) (string, bool) {
 		return "multipart/report; report-type=" + t, v.m.ContentType() == "multipart/report" && strings.EqualFold(v.m.ReportType(), t)
@@ -188,8 +196,8 @@ func challengeSign(v *view) (string, bool) {
 		return "X-Bluebottle-Request: " + x, true
 	}
 	for _, g := range v.m.DeliveryStatus() {
-		if d := g.Get("Diagnostic-Code"); strings.Contains(strings.ToLower(d), "x-boxbe-notice") {
-			return "Diagnostic-Code: " + d, true
+		if d := strings.ToLower(g.Get("Diagnostic-Code")); strings.Contains(d, "x-boxbe-notice") || strings.Contains(d, "requires confirmation") {
+			return "Diagnostic-Code: " + g.Get("Diagnostic-Code"), true
 		}
 	}
 	if v.machineOrigin() {
@@ -249,6 +257,11 @@ func mailSystemSign(v *view) (string, bool) {
 		}
 	}
 	raw := strings.ToLower(v.h.Get("From"))
+	// "From: <>": the null path as author, written only by MTAs (Exim
+	// filters, BounceParser warning-5.msg).
+	if strings.TrimSpace(raw) == "<>" {
+		return "sender <>", true
+	}
 	raw = strings.NewReplacer(`\`, "", `"`, "").Replace(raw)
 	for _, p := range []string{"mailer-daemon", "mailer_daemon", "<postmaster@", "system administrator@", "mail delivery subsystem"} {
 		if strings.Contains(raw, p) || strings.HasPrefix(raw, strings.TrimPrefix(p, "<")) {
