@@ -303,7 +303,7 @@ func returnedIDs(m Mail) []string {
 	own := m.MessageID()
 	for line := range strings.Lines(m.Text()) {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "message-id") {
+		if ok && isMessageIDLabel(k) {
 			if id := msgID(v); id != "" && id != own {
 				ids = appendNew(ids, id)
 			}
@@ -316,6 +316,20 @@ func returnedIDs(m Mail) []string {
 		ids = appendNew(ids, id)
 	}
 	return ids
+}
+
+// isMessageIDLabel recognises the labels under which reports quote the
+// returned message's Message-ID: the header itself (pasted headers,
+// sendmail V5, qmail), "Original-Message-ID" (RFC 8098 style, Mimecast,
+// Exchange's text part), "X-Original-Message-ID", "Message ID" (Domino,
+// gateways writing prose).
+func isMessageIDLabel(k string) bool {
+	k = strings.ToLower(strings.TrimSpace(strings.TrimLeft(k, "> \t")))
+	switch strings.ReplaceAll(strings.ReplaceAll(k, " ", "-"), "_", "-") {
+	case "message-id", "original-message-id", "x-original-message-id", "original-msgid", "msgid":
+		return true
+	}
+	return false
 }
 
 // msgID reads one msg-id (RFC 5322 section 3.6.4) without its brackets.
