@@ -119,3 +119,47 @@ func TestWeakSignsOpenACaseUnlessTheyAnswerUs(t *testing.T) {
 		}
 	})
 }
+
+// Every bounce and machine message of the project's corpus
+// (testdata/corpus/{bounces,machine}, issue 12), delivered to the inbox
+// of a running daemon: none opens a case or gets an answer. The files
+// whose NAME.expect says "class: human" (spam without any sign of
+// automatic mail) are left out: for complaintd they are a person's.
+func TestProjectCorpusMachinesOpenNoCase(t *testing.T) {
+	var files []string
+	for _, sub := range []string{"bounces", "machine"} {
+		expects, err := filepath.Glob(filepath.Join("..", "..", "testdata", "corpus", sub, "*.expect"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range expects {
+			b, err := os.ReadFile(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), "class: human\n") {
+				files = append(files, strings.TrimSuffix(e, ".expect"))
+			}
+		}
+	}
+	if len(files) < 150 {
+		t.Fatalf("only %d machine messages in testdata/corpus", len(files))
+	}
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		for _, f := range files {
+			h.deliver(readCorpus(t, f))
+		}
+		h.poll()
+		h.flush()
+		for _, c := range h.cases() {
+			t.Errorf("%s opened by %s: %s", c.Reference, c.ComplainantEmail, c.Subject)
+		}
+		if n := len(h.sent()); n != 0 {
+			t.Errorf("%d mails sent in answer to machines", n)
+		}
+		if n := h.countRows("ledger", "state = 'ignored'"); n != len(files) {
+			t.Errorf("%d of %d machine messages ignored", n, len(files))
+		}
+	})
+}
