@@ -64,6 +64,8 @@ func TestClassifyWeakAndStrongSigns(t *testing.T) {
 		{"parent complaining about a message", "From: Sanne <sanne@ouders.example>\nSubject: complaint about message from the teacher\n", ClassHuman, false, ""},
 		{"fml list manager", "From: neko-admin@example.org\nSubject: Loop Alert: Duplicated Message-ID (neko ML)\nX-MLServer: fml [fml 4.0.3 release]\n", ClassAutoReply, false, KindListManager},
 		{"list", "From: Sanne <sanne@ouders.example>\nSubject: Nieuwsbrief\nList-Id: <ouders.lists.example>\n", ClassAutoReply, false, KindList},
+		{"person writing as postmaster", "From: Bob <postmaster@school.example>\nSubject: Klacht over de opvang\n", ClassHuman, false, ""},
+		{"broken postmaster address", "From: <Postmaster\\@mx.example@mx.example>\nSubject: Bericht\n", ClassAutoReply, false, KindMailSystem},
 		{"antivirus notice", "From: postmaster@gw.example\nSubject: Virus Alert\n", ClassAutoReply, false, KindVirusNotice},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

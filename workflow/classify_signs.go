@@ -248,7 +248,7 @@ func (v *view) machineOrigin() bool {
 // parse as no address.
 func mailSystemSign(v *view) (string, bool) {
 	for _, a := range v.senders {
-		if isMailSystemLocal(normalLocal(a.Address)) {
+		if l := mailboxLocal(a.Address); isMailSystemLocal(l) && (l != "postmaster" || !personalName(a.Name)) {
 			return "sender " + a.Address, true
 		}
 		if name := strings.ToLower(a.Name); strings.Contains(name, "mail delivery") || strings.Contains(name, "mailer-daemon") ||
@@ -262,8 +262,12 @@ func mailSystemSign(v *view) (string, bool) {
 	if strings.TrimSpace(raw) == "<>" {
 		return "sender <>", true
 	}
-	raw = strings.NewReplacer(`\`, "", `"`, "").Replace(raw)
+	raw = strings.Map(dropQuoting, raw)
 	for _, p := range []string{"mailer-daemon", "mailer_daemon", "<postmaster@", "system administrator@", "mail delivery subsystem"} {
+		// A From that parsed is judged above; only a broken one by its text.
+		if p == "<postmaster@" && len(v.m.From()) > 0 {
+			continue
+		}
 		if strings.Contains(raw, p) || strings.HasPrefix(raw, strings.TrimPrefix(p, "<")) {
 			return "sender " + v.h.Get("From"), true
 		}
@@ -273,6 +277,41 @@ func mailSystemSign(v *view) (string, bool) {
 		return "Return-Path " + rp, true
 	}
 	return "", false
+}
+
+// personalName reports whether a display name looks like a person's: the
+// postmaster mailbox is read and written by people (RFC 5321 section
+// 4.5.1), and "Bob <postmaster@…>" is one of them (flanker long-links.eml).
+// Mail systems sign as "Mail Delivery System", "Postmaster", "Microsoft
+// Outlook", "System Administrator".
+func personalName(name string) bool {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
+		return false
+	}
+	for _, w := range []string{"postmaster", "mail", "system", "admin", "deliver", "daemon", "outlook", "exchange", "server", "gateway",
+		"notif", "report", "scan", "mss", "mta", "filter", "guard", "virus", "spam", "secur", "relay", "smtp"} {
+		if strings.Contains(n, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// mailboxLocal is normalLocal for a sender, also for the broken addresses
+// of some gateways: `Postmaster\@host@host` parses with the local part
+// `Postmaster\@host`; its mailbox is what precedes the first @.
+func mailboxLocal(addr string) string {
+	l, _, _ := strings.Cut(strings.Map(dropQuoting, addr), "@")
+	return normalLocal(l)
+}
+
+// dropQuoting removes the backslashes and quotes of broken addresses.
+func dropQuoting(r rune) rune {
+	if r == '\\' || r == '"' {
+		return -1
+	}
+	return r
 }
 
 func isMailSystemLocal(l string) bool {
