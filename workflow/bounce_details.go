@@ -229,7 +229,9 @@ func recipientsInLine(line string) []string {
 		if start == i || !strings.Contains(domain, ".") {
 			continue
 		}
-		prefix := strings.ToLower(strings.TrimRight(strings.TrimSpace(line[:start]), `<"`))
+		// The words just before the address decide; reading only the last
+		// 100 bytes keeps a line with many addresses linear.
+		prefix := strings.ToLower(strings.TrimRight(strings.TrimSpace(line[max(0, start-100):start]), `<"`))
 		prefix = strings.TrimSpace(prefix)
 		addr := normalAddress(line[start:i+1] + domain)
 		switch normalLocal(addr) {
@@ -347,7 +349,15 @@ func msgID(v string) string {
 	return v
 }
 
+// maxReported bounds the recipients and Message-IDs read from one report:
+// a hostile report listing a million distinct addresses must not cost a
+// million squared comparisons. No real report names more than a few.
+const maxReported = 100
+
 func appendNew(list []string, s string) []string {
+	if len(list) >= maxReported {
+		return list
+	}
 	for _, x := range list {
 		if x == s {
 			return list

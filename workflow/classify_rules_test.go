@@ -1,9 +1,14 @@
 package workflow
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/complaintd/complaintd/mailbox"
 )
 
 // The machine mail of issue 12 that is not in the corpus files, in the
@@ -91,4 +96,65 @@ func BenchmarkNormalLocal(b *testing.B) {
 	for b.Loop() {
 		_ = normalLocal("Mailer-Daemon_X.y@mx.example")
 	}
+}
+
+// FuzzClassify: every byte of an inbound message is hostile. Whatever
+// parses, classify answers with a class and a reason, a bounce always has
+// an outcome, and recipients are lower-case addresses.
+func FuzzClassify(f *testing.F) {
+	for _, dir := range []string{"bounces", "machine"} {
+		matches, _ := filepath.Glob(filepath.Join("..", "testdata", "corpus", dir, "*.e*l"))
+		for i, m := range matches {
+			if i%20 != 0 { // a sample of each kind keeps the seed corpus quick
+				continue
+			}
+			if b, err := os.ReadFile(m); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Add(rawMail("From: <Postmaster\\@a@a>\nSubject: x : non remis\n", "There was an error delivering your mail to <a@b.c>.\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := mailbox.Parse(raw)
+		if err != nil {
+			return
+		}
+		c := classify(m, testIdentity)
+		if c.Class == "" || c.Reason == "" {
+			t.Fatalf("no class or reason: %+v", c)
+		}
+		if c.Class == ClassBounce && c.Outcome == "" {
+			t.Fatalf("bounce without outcome: %+v", c)
+		}
+		for _, r := range c.Recipients {
+			if r != strings.ToLower(r) || !strings.Contains(r, "@") || strings.HasPrefix(r, "@") {
+				t.Fatalf("recipient %q", r)
+			}
+		}
+	})
+}
+
+// BenchmarkClassifyHostileReport: a 4 MB report whose one line holds
+// hundreds of thousands of addresses; classify must stay linear.
+func BenchmarkClassifyHostileReport(b *testing.B) {
+	raw := rawMail("From: MAILER-DAEMON@mx.example\nReturn-Path: <>\nSubject: Undelivered Mail Returned to Sender\n",
+		hostileAddresses(350000))
+	m, err := mailbox.Parse(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if c := classify(m, testIdentity); c.Class != ClassBounce {
+			b.Fatalf("%+v", c)
+		}
+	}
+}
+
+func hostileAddresses(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "x%d@a.example ", i)
+	}
+	return b.String() + "\n"
 }
