@@ -77,6 +77,7 @@ var rules = []rule{
 	{KindOutOfOffice, strong, "Lotus Notes/Domino: subject \"AUTO: … is out of the office\" with X-MIMETrack or a Notes X-Mailer (BounceParser warning-6.msg)", lotusAutoSign},
 	{KindList, strong, "RFC 2076 / RFC 3834 section 2: Precedence bulk, junk, list, auto_reply", precedenceSign},
 	{KindList, strong, "RFC 2919 List-Id, RFC 2369 List-Unsubscribe", listHeaderSign},
+	{KindList, strong, "news alerts and newsletters without list headers (Google News Alerts, newsalerts-noreply@): a no-reply sender with a subscription footer", subscriptionSign},
 	// Other reports and robots.
 	{KindFeedbackReport, strong, "RFC 5965: multipart/report; report-type=feedback-report", reportTypeSign("feedback-report")},
 	{KindFeedbackReport, strong, "docs.aws.amazon.com/ses: SNS complaint notification (notificationType Complaint)", sesComplaintSign},
@@ -115,8 +116,6 @@ func (s signSet) first(kinds ...string) (sign, bool) {
 	}
 	return sign{}, false
 }
-
-func (s signSet) has(kinds ...string) bool { _, ok := s.first(kinds...); return ok }
 
 // weigh decides a class from the signs:
 //  1. a challenge-response robot, though it may dress as a DSN (Boxbe), is

@@ -82,6 +82,20 @@ func TestClassifyWeakAndStrongSigns(t *testing.T) {
 	}
 }
 
+// A news alert from a no-reply sender, without list headers, is a mailing
+// by its subscription footer; the same sender without one stays weak.
+func TestClassifyNewsAlert(t *testing.T) {
+	header := "From: Google Alerts <newsalerts-noreply@google.example>\nTo: klachten@vlinder.example\nSubject: Google News Alert - kinderopvang\n"
+	c := classifyRaw(t, rawMail(header, "Nieuws: kinderopvang in Utrecht\n\nUnsubscribe from this Google Alert: https://google.example/alerts/remove\n"))
+	if c.Class != ClassAutoReply || c.Weak || c.Kind != KindList {
+		t.Errorf("alert with footer: %+v", c)
+	}
+	c = classifyRaw(t, rawMail(header, "Nieuws: kinderopvang in Utrecht\n"))
+	if c.Class != ClassAutoReply || !c.Weak {
+		t.Errorf("no-reply sender alone: %+v", c)
+	}
+}
+
 // Every rule of the table says where it comes from.
 func TestEveryRuleCitesItsSource(t *testing.T) {
 	for i, r := range rules {

@@ -165,6 +165,21 @@ func listHeaderSign(v *view) (string, bool) {
 	return "", false
 }
 
+// subscriptionSign: a no-reply sender whose text tells how to stop the
+// subscription. Either alone is weak; together they are a mailing.
+func subscriptionSign(v *view) (string, bool) {
+	if _, ok := noReplySign(v); !ok {
+		return "", false
+	}
+	for _, p := range []string{"unsubscribe", "you are receiving this", "you received this message because", "google alert",
+		"news alert", "afmelden voor", "uitschrijven", "abmelden", "se désabonner", "désinscri"} {
+		if strings.Contains(v.text, p) {
+			return `no-reply sender with a subscription text "` + p + `"`, true
+		}
+	}
+	return "", false
+}
+
 // hotmailComplaintSign: Hotmail's junk-mail reports before ARF had the
 // subject "complaint about message from" and the reported IP address.
 func hotmailComplaintSign(v *view) (string, bool) {
