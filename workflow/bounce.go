@@ -21,7 +21,7 @@ func bounceReport(m Mail, s signSet) (Classification, bool) {
 		}
 		c.Reason = x.what
 	} else {
-		reason, ok := textBounce(s)
+		reason, ok := textBounce(s, len(m.EmbeddedHeaders()) > 0)
 		if !ok {
 			return Classification{}, false
 		}
@@ -43,21 +43,40 @@ func bounceReport(m Mail, s signSet) (Classification, bool) {
 }
 
 // textBounce recognises a non-delivery report without delivery-status
-// part: bounce words (subject or text) from a machine origin (a mail
-// system, a no-reply sender, a null Return-Path, Auto-Submitted). An
-// out-of-office reply that repeats a complaint about mail "not delivered"
-// is no bounce: the subject rule leaves out-of-office subjects alone, and
-// the text alone only counts from a mail system or no-reply sender.
-func textBounce(s signSet) (string, bool) {
-	words, ok := s.first(KindBounceWords)
-	if !ok {
+// part: bounce words from a machine origin. Subject words count from a
+// mail system, a null Return-Path or Auto-Submitted; text words only from
+// a mail system (an out-of-office reply may quote a complaint about mail
+// "not delivered"). A no-reply sender is a weak sign (issue 8): a web
+// form relaying a parent's "mijn mail is niet bezorgd" is no bounce, so it
+// counts only when subject and text both say so, or the text says so and
+// the message returns a message (a message/rfc822 or header part: KDDI).
+// Text words with a null Return-Path or Auto-Submitted need the returned
+// message too.
+func textBounce(s signSet, returnsMessage bool) (string, bool) {
+	var subject, text sign
+	for _, x := range s {
+		if x.kind == KindBounceWords && strings.HasPrefix(x.what, "subject") {
+			subject = x
+		} else if x.kind == KindBounceWords {
+			text = x
+		}
+	}
+	if subject.kind == "" && text.kind == "" {
 		return "", false
 	}
-	inSubject := strings.HasPrefix(words.what, "subject")
 	for _, x := range s {
+		var words sign
 		switch {
-		case x.kind == KindMailSystem, x.kind == KindNoReply:
-		case inSubject && x.kind == KindAutomatic && !strings.HasPrefix(x.what, "multipart/report"):
+		case x.kind == KindMailSystem && subject.kind != "":
+			words = subject
+		case x.kind == KindMailSystem:
+			words = text
+		case x.kind == KindAutomatic && subject.kind != "" && !strings.HasPrefix(x.what, "multipart/report"):
+			words = subject
+		case x.kind == KindNoReply && subject.kind != "" && text.kind != "":
+			words = subject
+		case (x.kind == KindNoReply || x.kind == KindAutomatic) && text.kind != "" && returnsMessage:
+			words = text
 		default:
 			continue
 		}
