@@ -217,7 +217,11 @@ func challengeSign(v *view) (string, bool) {
 	}
 	if v.machineOrigin() {
 		for _, p := range []string{"add yourself to my boxbe guest list", "has been waitlisted", "to verify that you are a human",
-			"challenge-response", "please confirm that you are a real person"} {
+			"challenge-response", "please confirm that you are a real person",
+			"bevestig dat u een mens bent", "bevestig dat je een mens bent", // nl
+			"bestätigen sie, dass sie ein mensch sind",                                  // de
+			"confirmer que vous êtes une personne", "confirmez que vous êtes un humain", // fr
+		} {
 			if strings.Contains(v.text, p) {
 				return `text "` + p + `"`, true
 			}
@@ -232,7 +236,11 @@ func virusNoticeSign(v *view) (string, bool) {
 		return "", false
 	}
 	for _, p := range []string{"virus found", "virus detected", "virus alert", "a virus was found", "infected with", "contained a virus",
-		"has been quarantined", "blocked attachment", "banned contents alert", "virusalarm", "virus gevonden"} {
+		"has been quarantined", "blocked attachment", "banned contents alert",
+		"virus gevonden", "in quarantaine geplaatst", // nl
+		"virusalarm", "virus gefunden", "unter quarantäne", // de
+		"virus détecté", "mis en quarantaine", // fr
+	} {
 		if strings.Contains(v.subject, p) || strings.Contains(v.text, p) {
 			return `antivirus notice "` + p + `"`, true
 		}

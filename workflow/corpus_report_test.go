@@ -93,6 +93,18 @@ func sidecarExpectations(tb testing.TB, testdata, dir string) []corpusExpect {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Every message file of the folder has its sidecar: none goes unmeasured.
+	entries, err := os.ReadDir(filepath.Join(testdata, dir))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && n != "README.md" && !strings.HasSuffix(n, ".expect") &&
+			!slices.Contains(matches, filepath.Join(testdata, dir, n+".expect")) {
+			tb.Errorf("%s/%s has no %s.expect", dir, n, n)
+		}
+	}
 	var out []corpusExpect
 	for _, m := range matches {
 		b, err := os.ReadFile(m)
