@@ -96,6 +96,21 @@ func TestClassifyNewsAlert(t *testing.T) {
 	}
 }
 
+// Amazon SES notifications inside an SNS envelope: the notification is a
+// JSON string in Message.
+func TestClassifySESInSNSEnvelope(t *testing.T) {
+	body := `{"Type" : "Notification", "MessageId" : "x", "Message" : "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",` +
+		`\"bouncedRecipients\":[{\"emailAddress\":\"sanne@ouders.example\",\"action\":\"failed\",\"status\":\"5.1.1\"}]},` +
+		`\"mail\":{\"commonHeaders\":{\"messageId\":\"<v1abc@klachten.vlinder.example>\"}}}",
+  "UnsubscribeURL" : "https://sns.example/?Action=Unsubscribe"}
+`
+	c := classifyRaw(t, rawMail("From: AWS Notifications <no-reply@sns.amazonaws.example>\nTo: klachten@vlinder.example\nSubject: AWS Notification Message\n", body))
+	if c.Class != ClassBounce || c.Outcome != OutcomeFailed || !slices.Equal(c.Recipients, []string{"sanne@ouders.example"}) ||
+		!slices.Equal(c.OriginalIDs, []string{"v1abc@klachten.vlinder.example"}) {
+		t.Errorf("%+v", c)
+	}
+}
+
 // Every rule of the table says where it comes from.
 func TestEveryRuleCitesItsSource(t *testing.T) {
 	for i, r := range rules {

@@ -12,7 +12,7 @@ import (
 // decoding; they are never significant in the JSON.
 func sesNotification(text string) (Classification, bool) {
 	t := strings.TrimSpace(text)
-	if !strings.HasPrefix(t, "{") || !strings.Contains(t, `"notificationType"`) && !strings.Contains(t, `"eventType"`) {
+	if !strings.HasPrefix(t, "{") || !strings.Contains(t, `notificationType`) && !strings.Contains(t, `eventType`) {
 		return Classification{}, false
 	}
 	var n struct {
@@ -35,8 +35,19 @@ func sesNotification(text string) (Classification, bool) {
 			} `json:"commonHeaders"`
 		} `json:"mail"`
 	}
-	dec := json.NewDecoder(strings.NewReader(strings.NewReplacer("\r", "", "\n", "").Replace(t)))
-	if err := dec.Decode(&n); err != nil {
+	t = strings.NewReplacer("\r", "", "\n", "").Replace(t)
+	// An SNS envelope (docs.aws.amazon.com/sns, "HTTP/S notification JSON
+	// format") carries the SES notification as a JSON string in Message
+	// (sisimai lhost-amazonses-10.eml).
+	var envelope struct {
+		Type    string `json:"Type"`
+		Message string `json:"Message"`
+	}
+	if err := json.NewDecoder(strings.NewReader(t)).Decode(&envelope); err == nil &&
+		envelope.Type == "Notification" && strings.HasPrefix(strings.TrimSpace(envelope.Message), "{") {
+		t = envelope.Message
+	}
+	if err := json.NewDecoder(strings.NewReader(t)).Decode(&n); err != nil {
 		return Classification{}, false
 	}
 	c := Classification{Class: ClassBounce}

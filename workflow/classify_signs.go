@@ -59,7 +59,7 @@ func sesSign(v *view) (string, bool) {
 // an SNS JSON text.
 func sesComplaintSign(v *view) (string, bool) {
 	t := strings.TrimSpace(v.text)
-	ok := strings.HasPrefix(t, "{") && strings.Contains(t, `"notificationtype"`) && strings.Contains(t, `"complaint"`)
+	ok := strings.HasPrefix(t, "{") && strings.Contains(t, "notificationtype") && strings.Contains(t, `complaint`)
 	return "Amazon SES complaint notification", ok
 }
 
