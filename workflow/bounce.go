@@ -21,7 +21,7 @@ func bounceReport(m Mail, s signSet) (Classification, bool) {
 		}
 		c.Reason = x.what
 	} else {
-		reason, ok := textBounce(s, len(m.EmbeddedHeaders()) > 0)
+		reason, ok := textBounce(s, m.Subject(), len(m.EmbeddedHeaders()) > 0 || returnedCopyInText(m.Text()))
 		if !ok {
 			return Classification{}, false
 		}
@@ -43,46 +43,64 @@ func bounceReport(m Mail, s signSet) (Classification, bool) {
 }
 
 // textBounce recognises a non-delivery report without delivery-status
-// part: bounce words from a machine origin. Subject words count from a
-// mail system, a null Return-Path or Auto-Submitted; text words only from
-// a mail system (an out-of-office reply may quote a complaint about mail
-// "not delivered"). A no-reply sender is a weak sign (issue 8): a web
-// form relaying a parent's "mijn mail is niet bezorgd" is no bounce, so it
-// counts only when subject and text both say so, or the text says so and
-// the message returns a message (a message/rfc822 or header part: KDDI).
-// Text words with a null Return-Path or Auto-Submitted need the returned
-// message too.
-func textBounce(s signSet, returnsMessage bool) (string, bool) {
-	var subject, text sign
+// part: bounce words from a machine origin.
+//   - subject words from a mail system, or with a null Return-Path,
+//     Auto-Submitted or list/bulk marks (bounces relayed by a list manager:
+//     flufl.bounce's python.org samples);
+//   - text words from a mail system;
+//   - text words from an automatic, list or no-reply sender when the
+//     message returns a message (a message/rfc822 or header part: KDDI);
+//   - a mail system returning a message, whatever its language (Sina);
+//   - subject and text words together (French Exchange "… : non remis"
+//     from a gateway address), unless a person forwards it (Fwd:, TR:).
+//
+// A no-reply sender alone is a weak sign (issue 8): a web form relaying a
+// parent's "mijn mail is niet bezorgd" is no bounce.
+func textBounce(s signSet, subjectLine string, returnsMessage bool) (string, bool) {
+	var subject, text, system sign
 	for _, x := range s {
-		if x.kind == KindBounceWords && strings.HasPrefix(x.what, "subject") {
-			subject = x
-		} else if x.kind == KindBounceWords {
-			text = x
-		}
-	}
-	if subject.kind == "" && text.kind == "" {
-		return "", false
-	}
-	for _, x := range s {
-		var words sign
 		switch {
-		case x.kind == KindMailSystem && subject.kind != "":
-			words = subject
-		case x.kind == KindMailSystem:
-			words = text
-		case x.kind == KindAutomatic && subject.kind != "" && !strings.HasPrefix(x.what, "multipart/report"):
-			words = subject
-		case x.kind == KindNoReply && subject.kind != "" && text.kind != "":
-			words = subject
-		case (x.kind == KindNoReply || x.kind == KindAutomatic) && text.kind != "" && returnsMessage:
-			words = text
-		default:
-			continue
+		case x.kind == KindBounceWords && strings.HasPrefix(x.what, "subject"):
+			subject = x
+		case x.kind == KindBounceWords:
+			text = x
+		case x.kind == KindMailSystem && system.kind == "":
+			system = x
 		}
-		return x.what + ", " + words.what, true
+	}
+	switch {
+	case system.kind != "" && subject.kind != "":
+		return system.what + ", " + subject.what, true
+	case system.kind != "" && text.kind != "":
+		return system.what + ", " + text.what, true
+	case system.kind != "" && returnsMessage:
+		return system.what + ", a returned message", true
+	}
+	for _, x := range s {
+		automatic := (x.kind == KindAutomatic && !strings.HasPrefix(x.what, "multipart/report")) || x.kind == KindList
+		switch {
+		case automatic && subject.kind != "":
+			return x.what + ", " + subject.what, true
+		case (automatic || x.kind == KindNoReply) && text.kind != "" && returnsMessage:
+			return x.what + ", " + text.what + ", a returned message", true
+		}
+	}
+	if subject.kind != "" && text.kind != "" && !forwardedSubject(subjectLine) {
+		return subject.what + ", " + text.what, true
 	}
 	return "", false
+}
+
+// forwardedSubject: a person passing a report on writes "Fwd:", "Fw:",
+// "TR:" (French), "WG:" (German) or "Doorst:" (Dutch) before its subject.
+func forwardedSubject(subject string) bool {
+	l := strings.ToLower(strings.TrimSpace(subject))
+	for _, p := range []string{"fwd:", "fw:", "tr:", "wg:", "doorst:", "fwd ", "[fwd"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // ndrSubjectSign and ndrWordingSign are the bounce-words rules.
@@ -117,8 +135,14 @@ func ndrSubject(subject string) bool {
 		}
 	}
 	end := strings.TrimRight(lower, " .!)")
+	// "… : non remis (delivery failed)": the words may precede a
+	// parenthesised English gloss.
+	bare := end
+	if i := strings.LastIndex(end, "("); i > 0 {
+		bare = strings.TrimRight(end[:i], " .!")
+	}
 	for _, p := range ndrSubjectSuffixes {
-		if strings.HasSuffix(end, p) {
+		if strings.HasSuffix(end, p) || strings.HasSuffix(bare, p) {
 			return true
 		}
 	}
@@ -148,6 +172,10 @@ var ndrSubjectPrefixes = []string{
 	"delivery failure", // Lotus Domino
 	"delivery notification",
 	"notice: mail delivery status", // Courier
+	"mail delivery warning",        // "advisory-only" delay notices (flufl.bounce simple_35)
+	"failed mail",                  // LLNL "FAILED MAIL to …"
+	"permanent delivery failure",   // MDaemon
+	"mail could not be delivered", "mail error", "processing error", "non-delivery",
 	"mail delivery status",
 	"mail system error", // KDDI ezweb "Mail System Error - Returned Mail"
 	"message not delivered", "delivery has failed", "delivery failed", "delivery delayed",
@@ -163,6 +191,7 @@ var ndrSubjectSuffixes = []string{
 	": non remis", ": onbestelbaar", ": unzustellbar", ": undeliverable", "- undeliverable",
 	"returned mail", "returned to sender", "returning to sender", "error during delivery",
 	"mail failure", // Mail.ru writes Russian first, English last
+	"could not be delivered", "has not been delivered", "user unknown", "no such user", "delivery failed",
 }
 
 // ndrWording finds what a non-delivery report says in its text.
@@ -178,6 +207,9 @@ func ndrWording(text string) (string, bool) {
 		"n'a pas pu être remis", "non remis", "konnte nicht zugestellt", "error delivering your mail", "error during delivery",
 		"had delivery errors", "rejected by a remote mail server", "failed addresses follow", "no valid recipients",
 		"delivery to the following recipient", "could not be sent to", "not a valid user",
+		"cannot be delivered", "has not been delivered", "returned mail follows", "has been returned",
+		"could not be delivered", "n'a pas pu etre delivre", "delivery of email to this address", "has been postponed",
+		"无法发送", "发送失败", "退信", // Chinese gateways (Sina: flufl.bounce sina_01)
 	} {
 		if strings.Contains(lower, p) {
 			return p, true

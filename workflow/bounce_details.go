@@ -95,14 +95,19 @@ func textOutcome(subject, text string) string {
 		strings.Contains(t, "delivery report that you requested") {
 		return OutcomeDelivered
 	}
-	if strings.Contains(t, "permanent") {
-		return OutcomeFailed
+	// Words of a final failure win over a "Warning:" subject (MDaemon
+	// "Warning: a@b - User unknown!").
+	for _, p := range []string{"permanent", "no such user", "user unknown", "does not exist", "not a valid user"} {
+		if strings.Contains(t, p) || strings.Contains(s, p) {
+			return OutcomeFailed
+		}
 	}
 	if strings.Contains(s, "delay") || strings.HasPrefix(s, "warning") || strings.Contains(s, "vertraagd") || strings.HasPrefix(s, "deferral notice") {
 		return OutcomeDelayed
 	}
 	for _, p := range []string{
 		"has not yet been delivered", "will continue to try", "will keep trying", "will be retried",
+		"attempts will continue", "will continue to be made", "continue to try to deliver",
 		"warning message only", "this is a warning only", "has been delayed", "temporary failure report",
 		"still trying", "nog niet bezorgd", "vertraagd",
 	} {
@@ -196,6 +201,9 @@ func splitReturnedCopy(text string) (report, returned string) {
 		l := strings.ToLower(strings.TrimSpace(line))
 		if strings.Contains(l, "copy of the message") || strings.Contains(l, "copy of the original message") ||
 			l == "original message:" || strings.HasPrefix(l, "original message follows") ||
+			strings.Contains(l, "returned mail follows") || strings.Contains(l, "header of the source mail") ||
+			strings.Contains(l, "original message as received") || strings.Contains(l, "summary of the undelivered message") ||
+			strings.Trim(l, "- ") == "returned mail" || strings.Contains(l, "message header follows") ||
 			strings.Contains(l, "below this line") ||
 			(strings.HasPrefix(l, "---") && (strings.Contains(l, "original message") || strings.Contains(l, "message follows") ||
 				strings.Contains(l, "returned message") || strings.Contains(l, "unsent message"))) {
@@ -204,6 +212,13 @@ func splitReturnedCopy(text string) (report, returned string) {
 		pos += len(line)
 	}
 	return text, ""
+}
+
+// returnedCopyInText reports whether a plain-text report pastes the
+// returned message after a marker line (see splitReturnedCopy).
+func returnedCopyInText(text string) bool {
+	_, returned := splitReturnedCopy(text)
+	return returned != ""
 }
 
 // recipientsInLine returns the addresses a report line presents as
@@ -221,6 +236,14 @@ func recipientsInLine(line string) []string {
 		for start > 0 && isLocalChar(line[start-1]) {
 			start--
 		}
+		// 'james@host' (demon.net) and X.400 "dda:SMTP=USER@HOST" (Exchange
+		// 5.5): the quote and the attribute are not part of the address.
+		for start < i && line[start] == '\'' {
+			start++
+		}
+		if j := strings.LastIndex(strings.ToLower(line[start:i]), "smtp="); j >= 0 {
+			start += j + len("smtp=")
+		}
 		for end < len(line) && isDomainChar(line[end]) {
 			end++
 		}
@@ -230,14 +253,17 @@ func recipientsInLine(line string) []string {
 		}
 		// The words just before the address decide; reading only the last
 		// 100 bytes keeps a line with many addresses linear.
-		prefix := strings.ToLower(strings.TrimRight(strings.TrimSpace(line[max(0, start-100):start]), `<"`))
+		prefix := strings.ToLower(strings.TrimRight(strings.TrimSpace(line[max(0, start-100):start]), `<"'`))
 		prefix = strings.TrimSpace(prefix)
 		addr := normalAddress(line[start:i+1] + domain)
 		switch normalLocal(addr) {
 		case "mailerdaemon", "maildaemon", "postmaster":
 			continue
 		}
-		if prefix == "" || prefix == "--" || failureLabel(prefix) || hasAnySuffix(prefix, "rcpt to:", "rcpt:", "recipient:", "recipients:", "address:",
+		if prefix == "" || prefix == "--" || prefix == "*" || prefix == "-" || prefix == "•" || failureLabel(prefix) || hasAnySuffix(prefix,
+			// demon.net, LLNL, Exchange 5.5 X.400, sendmail
+			"addressed to", "addressed,", "smtp=", "expanded from:",
+			"rcpt to:", "rcpt:", "recipient:", "recipients:", "address:",
 			"delivered to:", "errors:", "failed:", "rfc822;",
 			// prose: "There was an error delivering your mail to <a@b>.",
 			// "Delivery to the following recipient failed: a@b"

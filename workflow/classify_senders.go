@@ -39,7 +39,7 @@ func mailSystemSign(v *view) (string, bool) {
 	raw := strings.ToLower(v.h.Get("From"))
 	// "From: <>": the null path as author, written only by MTAs (Exim
 	// filters, BounceParser warning-5.msg).
-	if strings.TrimSpace(raw) == "<>" {
+	if strings.HasSuffix(strings.TrimSpace(raw), "<>") { // also `"Jetmail System" <>`
 		return "sender <>", true
 	}
 	raw = strings.Map(dropQuoting, raw)
@@ -94,8 +94,15 @@ func dropQuoting(r rune) rune {
 	return r
 }
 
+// isMailSystemLocal: the mailboxes mail systems send from. MDaemon's
+// notices come from "MDaemon@", E500 gateways' from
+// "E500_SMTP_Mail_Service@" (flufl.bounce simple_27, bounce_02).
 func isMailSystemLocal(l string) bool {
-	return l == "mailerdaemon" || l == "maildaemon" || l == "postmaster"
+	switch l {
+	case "mailerdaemon", "maildaemon", "postmaster", "mdaemon":
+		return true
+	}
+	return strings.HasSuffix(l, "smtpmailservice")
 }
 
 // noReplySign finds a sender address nobody reads: its local part (without
