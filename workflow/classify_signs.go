@@ -184,10 +184,19 @@ func subscriptionSign(v *view) (string, bool) {
 // subject "complaint about message from" and the reported IP address.
 func hotmailComplaintSign(v *view) (string, bool) {
 	rest, ok := strings.CutPrefix(v.subject, "complaint about message from ")
-	if !ok || net.ParseIP(strings.TrimSpace(rest)) == nil {
+	if !ok || !reportedIP(strings.TrimSpace(rest)) {
 		return "", false
 	}
 	return "subject " + quoteShort(v.m.Subject()), true
+}
+
+// reportedIP: an IP address, or one anonymised as "74.200.17.xxx"
+// (PHP-Bounce-Handler hotmailbounce.txt).
+func reportedIP(s string) bool {
+	if net.ParseIP(s) != nil {
+		return true
+	}
+	return strings.Count(s, ".") == 3 && strings.Trim(s, "0123456789.x") == ""
 }
 
 // listManagerSign: the fml list manager answers posts from non-members and
