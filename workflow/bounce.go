@@ -8,30 +8,26 @@ import (
 // Recognising delivery reports (bounces): multipart/report per RFC 3464 and
 // RFC 6522, and the plain-text reports of the common mail servers.
 
-// bounceReport recognises a delivery status notification (RFC 3464, sent
-// as multipart/report, RFC 6522) or one of the plain-text non-delivery
-// reports MTAs wrote before (and still write beside) it.
-func bounceReport(m Mail, h textproto.MIMEHeader) (Classification, bool) {
+// bounceReport decides from the signs whether a message is a delivery
+// status notification (RFC 3464, sent as multipart/report, RFC 6522) or one
+// of the plain-text non-delivery reports MTAs wrote before (and still write
+// beside) it, and reads what it reports.
+func bounceReport(m Mail, s signSet) (Classification, bool) {
 	c := Classification{Class: ClassBounce}
-	ds := m.DeliveryStatus()
-	switch {
-	case m.ContentType() == "multipart/report" && m.ReportType() == "delivery-status":
-		c.Reason = "multipart/report; report-type=delivery-status"
-	case ds != nil:
-		c.Reason = "message/delivery-status part"
-	case h.Get("X-Failed-Recipients") != "":
-		// Exim sets it on its bounces only.
-		c.Reason = "X-Failed-Recipients: " + h.Get("X-Failed-Recipients")
-	default:
-		if n, ok := sesNotification(m.Text()); ok {
+	if x, ok := s.first(KindDeliveryReport); ok {
+		if strings.HasPrefix(x.what, "Amazon SES") {
+			n, _ := sesNotification(m.Text())
 			return n, true
 		}
-		reason, ok := textBounce(m, h)
+		c.Reason = x.what
+	} else {
+		reason, ok := textBounce(s, m.Subject(), len(m.EmbeddedHeaders()) > 0 || returnedCopyInText(m.Text()))
 		if !ok {
 			return Classification{}, false
 		}
 		c.Reason = reason
 	}
+	ds := m.DeliveryStatus()
 	c.Outcome, c.Recipients = dsnOutcome(ds)
 	if c.Outcome == "" {
 		c.Outcome, c.Recipients = dsnOutcome([]textproto.MIMEHeader{dsnFieldsInText(m.Text())})
@@ -40,86 +36,162 @@ func bounceReport(m Mail, h textproto.MIMEHeader) (Classification, bool) {
 		c.Outcome = textOutcome(m.Subject(), m.Text())
 	}
 	if len(c.Recipients) == 0 {
-		c.Recipients = bouncedRecipients(m, h)
+		c.Recipients = bouncedRecipients(m, m.Header())
 	}
 	c.OriginalIDs = returnedIDs(m)
 	return c, true
 }
 
 // textBounce recognises a non-delivery report without delivery-status
-// part: automatic mail with the subject of one (Postfix, Exim, qmail,
-// sendmail, Exchange 2003, Domino, Gmail, Yahoo...), or mail from a mail
-// system (or a no-reply address) whose text says a message could not be
-// delivered (KDDI, Apache James, X6). A null Return-Path alone is not
-// enough: out-of-office replies have one too.
-func textBounce(m Mail, h textproto.MIMEHeader) (string, bool) {
-	daemon, isDaemon := daemonSender(m, h)
-	noReply, isNoReply := noReplySender(m)
-	rp, hasRP := m.ReturnPath()
-	_, isAuto := autoSubmitted(h)
-	if ndrSubject(m.Subject()) {
-		subject := ", subject " + quoteShort(m.Subject())
+// part: bounce words from a machine origin.
+//   - subject words from a mail system, or with a null Return-Path,
+//     Auto-Submitted or list/bulk marks (bounces relayed by a list manager:
+//     flufl.bounce's python.org samples);
+//   - text words from a mail system;
+//   - text words from an automatic, list or no-reply sender when the
+//     message returns a message (a message/rfc822 or header part: KDDI);
+//   - a mail system returning a message, whatever its language (Sina);
+//   - subject and text words together (French Exchange "… : non remis"
+//     from a gateway address), unless a person forwards it (Fwd:, TR:).
+//
+// A no-reply sender alone is a weak sign (issue 8): a web form relaying a
+// parent's "mijn mail is niet bezorgd" is no bounce.
+func textBounce(s signSet, subjectLine string, returnsMessage bool) (string, bool) {
+	var subject, text, system sign
+	for _, x := range s {
 		switch {
-		case isDaemon:
-			return "sender " + daemon + subject, true
-		case isNoReply:
-			return "sender " + noReply + subject, true
-		case hasRP && rp == "":
-			return "Return-Path: <>" + subject, true
-		case isAuto:
-			return "Auto-Submitted" + subject, true
+		case x.kind == KindBounceWords && strings.HasPrefix(x.what, "subject"):
+			subject = x
+		case x.kind == KindBounceWords:
+			text = x
+		case x.kind == KindMailSystem && system.kind == "":
+			system = x
 		}
 	}
-	// The text alone only counts from a mail system: an out-of-office reply
-	// may quote a complaint about mail that was "not delivered".
-	if isDaemon || isNoReply {
-		if phrase, ok := ndrWording(m.Text()); ok {
-			sender := daemon
-			if !isDaemon {
-				sender = noReply
-			}
-			return "sender " + sender + `, text "` + phrase + `"`, true
+	switch {
+	case system.kind != "" && subject.kind != "":
+		return system.what + ", " + subject.what, true
+	case system.kind != "" && text.kind != "":
+		return system.what + ", " + text.what, true
+	case system.kind != "" && returnsMessage:
+		return system.what + ", a returned message", true
+	}
+	for _, x := range s {
+		automatic := (x.kind == KindAutomatic && !strings.HasPrefix(x.what, "multipart/report")) || x.kind == KindList
+		switch {
+		case automatic && subject.kind != "":
+			return x.what + ", " + subject.what, true
+		case (automatic || x.kind == KindNoReply) && text.kind != "" && returnsMessage:
+			return x.what + ", " + text.what + ", a returned message", true
 		}
+	}
+	if subject.kind != "" && text.kind != "" && !forwardedSubject(subjectLine) {
+		return subject.what + ", " + text.what, true
+	}
+	return "", false
+}
+
+// forwardedSubject: a person passing a report on writes "Fwd:", "Fw:",
+// "TR:" (French), "WG:" (German) or "Doorst:" (Dutch) before its subject.
+func forwardedSubject(subject string) bool {
+	l := strings.ToLower(strings.TrimSpace(subject))
+	for _, p := range []string{"fwd:", "fw:", "tr:", "wg:", "doorst:", "fwd ", "[fwd"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ndrSubjectSign and ndrWordingSign are the bounce-words rules.
+func ndrSubjectSign(v *view) (string, bool) {
+	if ndrSubject(v.m.Subject()) {
+		return "subject " + quoteShort(v.m.Subject()), true
+	}
+	return "", false
+}
+
+func ndrWordingSign(v *view) (string, bool) {
+	if p, ok := ndrWording(v.text); ok {
+		return `text "` + p + `"`, true
 	}
 	return "", false
 }
 
 // ndrSubject recognises the subject of a non-delivery report. Most MTAs put
 // their words first (the returned subject, if any, follows), so most
-// markers must open the subject; an out-of-office reply repeating a
-// complaint's subject "pakket niet bezorgd" is not a bounce.
+// markers must open the subject; some gateways put them last (French
+// Exchange "Objet : non remis", E500 "... - Returned Mail"). An
+// out-of-office reply repeating a complaint's subject "pakket niet bezorgd"
+// is no bounce: out-of-office subjects are left alone.
 func ndrSubject(subject string) bool {
 	lower := strings.ToLower(strings.TrimSpace(subject))
-	for _, p := range []string{
-		"undelivered mail returned to sender", // Postfix
-		"undeliverable",                       // Exchange, Office 365
-		"undelivered mail", "undelivered message",
-		"onbestelbaar", "niet te bezorgen", "niet bezorgd", // Exchange, Dutch
-		"non remis", "unzustellbar", "no se puede entregar", // Exchange, French, German, Spanish
-		"delivery status notification", // Gmail, Outlook.com, Amazon SES, OpenSMTPD
-		"mail delivery failed",         // Exim
-		"mail delivery failure",
-		"failure notice",                    // qmail, Yahoo
-		"deferral notice", "success notice", // qmail and ezmlm warning and success
-		"returned mail",                                       // sendmail
-		"warning: could not send message", "warning: message", // sendmail, Exim delay warnings
-		"postmaster notify",
-		"delivery failure", // Lotus Domino
-		"delivery notification",
-		"notice: mail delivery status", // Courier
-		"mail delivery status",
-		"message not delivered", "delivery has failed", "delivery failed", "delivery delayed",
-		"email bounce notification",
-		"there was an error sending your mail",
-		"successful mail delivery report",    // Postfix success DSN
-		"delivered:", "relayed:", "bezorgd:", // Exchange delivery receipts
-	} {
+	if autoReplySubject(lower) {
+		return false
+	}
+	for _, p := range ndrSubjectPrefixes {
 		if strings.HasPrefix(lower, p) {
 			return true
 		}
 	}
-	// Mail.ru writes Russian first, English last.
-	return strings.HasSuffix(lower, "mail failure.")
+	end := strings.TrimRight(lower, " .!)")
+	// "… : non remis (delivery failed)": the words may precede a
+	// parenthesised English gloss.
+	bare := end
+	if i := strings.LastIndex(end, "("); i > 0 {
+		bare = strings.TrimRight(end[:i], " .!")
+	}
+	for _, p := range ndrSubjectSuffixes {
+		if strings.HasSuffix(end, p) || strings.HasSuffix(bare, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ndrSubjectPrefixes open the subjects of non-delivery reports.
+var ndrSubjectPrefixes = []string{
+	"undelivered mail returned to sender", // Postfix
+	"undeliverable",                       // Exchange, Office 365
+	"undelivered mail", "undelivered message", "undeliverable mail",
+	"onbestelbaar", "niet te bezorgen", "niet bezorgd", // Exchange, Dutch
+	"non remis", "non distribuable", "unzustellbar", "nicht zustellbar", "no se puede entregar", // Exchange fr, de, es
+	"delivery status notification", // Gmail, Outlook.com, Amazon SES, OpenSMTPD
+	"mail delivery status notification",
+	"mail delivery failed", // Exim
+	"mail delivery failure",
+	"mail failure", // Exim "Mail failure - malformed recipient address"
+	"mail failed",  // "mail failed, returning to sender"
+	"failed delivery",
+	"failure notice",                    // qmail, Yahoo
+	"deferral notice", "success notice", // qmail and ezmlm warning and success
+	"returned mail",                                       // sendmail, E500 "Returned Mail - Error During Delivery"
+	"warning: could not send message", "warning: message", // sendmail, Exim delay warnings
+	"warning--could not send mail", "warning - could not send", // sendmail-like gateways
+	"postmaster notify",
+	"delivery failure", // Lotus Domino
+	"delivery notification",
+	"notice: mail delivery status", // Courier
+	"mail delivery warning",        // "advisory-only" delay notices (flufl.bounce simple_35)
+	"failed mail",                  // LLNL "FAILED MAIL to …"
+	"permanent delivery failure",   // MDaemon
+	"mail could not be delivered", "mail error", "processing error", "non-delivery",
+	"mail delivery status",
+	"mail system error", // KDDI ezweb "Mail System Error - Returned Mail"
+	"message not delivered", "delivery has failed", "delivery failed", "delivery delayed",
+	"email bounce notification",
+	"there was an error sending your mail",
+	"nondeliverable mail", "non-delivery",
+	"successful mail delivery report",    // Postfix success DSN
+	"delivered:", "relayed:", "bezorgd:", // Exchange delivery receipts
+}
+
+// ndrSubjectSuffixes close them.
+var ndrSubjectSuffixes = []string{
+	": non remis", ": onbestelbaar", ": unzustellbar", ": undeliverable", "- undeliverable",
+	"returned mail", "returned to sender", "returning to sender", "error during delivery",
+	"mail failure", // Mail.ru writes Russian first, English last
+	"could not be delivered", "has not been delivered", "user unknown", "no such user", "delivery failed",
 }
 
 // ndrWording finds what a non-delivery report says in its text.
@@ -132,6 +204,12 @@ func ndrWording(text string) (string, bool) {
 		"message not delivered", "undeliverable", "did not reach the following", "invalid user",
 		"no such user", "user unknown", "bounce notification", "returned to sender",
 		"kon niet worden bezorgd", "kan niet worden bezorgd", "niet worden afgeleverd", "nicht zugestellt",
+		"n'a pas pu être remis", "non remis", "konnte nicht zugestellt", "error delivering your mail", "error during delivery",
+		"had delivery errors", "rejected by a remote mail server", "failed addresses follow", "no valid recipients",
+		"delivery to the following recipient", "could not be sent to", "not a valid user",
+		"cannot be delivered", "has not been delivered", "returned mail follows", "has been returned",
+		"could not be delivered", "n'a pas pu etre delivre", "delivery of email to this address", "has been postponed",
+		"无法发送", "发送失败", "退信", // Chinese gateways (Sina: flufl.bounce sina_01)
 	} {
 		if strings.Contains(lower, p) {
 			return p, true

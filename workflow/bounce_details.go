@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"encoding/json"
 	"mime"
 	"net/textproto"
 	"strings"
@@ -96,14 +95,19 @@ func textOutcome(subject, text string) string {
 		strings.Contains(t, "delivery report that you requested") {
 		return OutcomeDelivered
 	}
-	if strings.Contains(t, "permanent") {
-		return OutcomeFailed
+	// Words of a final failure win over a "Warning:" subject (MDaemon
+	// "Warning: a@b - User unknown!").
+	for _, p := range []string{"permanent", "no such user", "user unknown", "does not exist", "not a valid user"} {
+		if strings.Contains(t, p) || strings.Contains(s, p) {
+			return OutcomeFailed
+		}
 	}
-	if strings.Contains(s, "delay") || strings.Contains(s, "vertraagd") || strings.HasPrefix(s, "deferral notice") {
+	if strings.Contains(s, "delay") || strings.HasPrefix(s, "warning") || strings.Contains(s, "vertraagd") || strings.HasPrefix(s, "deferral notice") {
 		return OutcomeDelayed
 	}
 	for _, p := range []string{
 		"has not yet been delivered", "will continue to try", "will keep trying", "will be retried",
+		"attempts will continue", "will continue to be made", "continue to try to deliver",
 		"warning message only", "this is a warning only", "has been delayed", "temporary failure report",
 		"still trying", "nog niet bezorgd", "vertraagd",
 	} {
@@ -124,7 +128,8 @@ func dsnAddress(v string) string {
 	if i := strings.IndexAny(v, " \t("); i >= 0 {
 		v = v[:i]
 	}
-	if !strings.Contains(v, "@") {
+	// A junk "Final-Recipient: rfc822; @host" names nobody.
+	if at := strings.IndexByte(v, '@'); at <= 0 || at == len(v)-1 {
 		return ""
 	}
 	return normalAddress(v)
@@ -195,6 +200,10 @@ func splitReturnedCopy(text string) (report, returned string) {
 	for line := range strings.Lines(text) {
 		l := strings.ToLower(strings.TrimSpace(line))
 		if strings.Contains(l, "copy of the message") || strings.Contains(l, "copy of the original message") ||
+			l == "original message:" || strings.HasPrefix(l, "original message follows") ||
+			strings.Contains(l, "returned mail follows") || strings.Contains(l, "header of the source mail") ||
+			strings.Contains(l, "original message as received") || strings.Contains(l, "summary of the undelivered message") ||
+			strings.Trim(l, "- ") == "returned mail" || strings.Contains(l, "message header follows") ||
 			strings.Contains(l, "below this line") ||
 			(strings.HasPrefix(l, "---") && (strings.Contains(l, "original message") || strings.Contains(l, "message follows") ||
 				strings.Contains(l, "returned message") || strings.Contains(l, "unsent message"))) {
@@ -203,6 +212,13 @@ func splitReturnedCopy(text string) (report, returned string) {
 		pos += len(line)
 	}
 	return text, ""
+}
+
+// returnedCopyInText reports whether a plain-text report pastes the
+// returned message after a marker line (see splitReturnedCopy).
+func returnedCopyInText(text string) bool {
+	_, returned := splitReturnedCopy(text)
+	return returned != ""
 }
 
 // recipientsInLine returns the addresses a report line presents as
@@ -220,6 +236,14 @@ func recipientsInLine(line string) []string {
 		for start > 0 && isLocalChar(line[start-1]) {
 			start--
 		}
+		// 'james@host' (demon.net) and X.400 "dda:SMTP=USER@HOST" (Exchange
+		// 5.5): the quote and the attribute are not part of the address.
+		for start < i && line[start] == '\'' {
+			start++
+		}
+		if j := strings.LastIndex(strings.ToLower(line[start:i]), "smtp="); j >= 0 {
+			start += j + len("smtp=")
+		}
 		for end < len(line) && isDomainChar(line[end]) {
 			end++
 		}
@@ -227,20 +251,49 @@ func recipientsInLine(line string) []string {
 		if start == i || !strings.Contains(domain, ".") {
 			continue
 		}
-		prefix := strings.ToLower(strings.TrimRight(strings.TrimSpace(line[:start]), `<"`))
+		// The words just before the address decide; reading only the last
+		// 100 bytes keeps a line with many addresses linear.
+		prefix := strings.ToLower(strings.TrimRight(strings.TrimSpace(line[max(0, start-100):start]), `<"'`))
 		prefix = strings.TrimSpace(prefix)
 		addr := normalAddress(line[start:i+1] + domain)
 		switch normalLocal(addr) {
 		case "mailerdaemon", "maildaemon", "postmaster":
 			continue
 		}
-		if prefix == "" || hasAnySuffix(prefix, "rcpt to:", "rcpt:", "recipient:", "recipients:", "address:",
-			"delivered to:", "errors:", "failed:", "rfc822;") {
+		if prefix == "" || prefix == "--" || prefix == "*" || prefix == "-" || prefix == "•" || failureLabel(prefix) || hasAnySuffix(prefix,
+			// demon.net, LLNL, Exchange 5.5 X.400, sendmail
+			"addressed to", "addressed,", "smtp=", "expanded from:",
+			"rcpt to:", "rcpt:", "recipient:", "recipients:", "address:",
+			"delivered to:", "errors:", "failed:", "rfc822;",
+			// prose: "There was an error delivering your mail to <a@b>.",
+			// "Delivery to the following recipient failed: a@b"
+			"mail to", "message to", "delivering to", "delivery to", "deliver to", "failed:", "recipient", "recipients",
+			"address", "addresses", "follow:", "following:", "user", "mailbox") {
 			out = append(out, addr)
 		}
 		i = end
 	}
 	return out
+}
+
+// failureLabel reports whether the words before an address are a label
+// that says delivery to it failed: "Delivery failed 20 attempts:" (Imail),
+// "User's mailbox is full:" (RFC 3464 gateways).
+func failureLabel(prefix string) bool {
+	// "There was an error delivering your mail to <a@b>.", "undeliverable
+	// to a@b" (Imail).
+	if strings.HasSuffix(prefix, " to") && strings.Contains(prefix, "deliver") {
+		return true
+	}
+	if !strings.HasSuffix(prefix, ":") {
+		return false
+	}
+	for _, w := range []string{"fail", "full", "unknown", "not ", "error", "reject", "unable", "invalid"} {
+		if strings.Contains(prefix, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func isLocalChar(c byte) bool {
@@ -277,7 +330,7 @@ func returnedIDs(m Mail) []string {
 	own := m.MessageID()
 	for line := range strings.Lines(m.Text()) {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "message-id") {
+		if ok && isMessageIDLabel(k) {
 			if id := msgID(v); id != "" && id != own {
 				ids = appendNew(ids, id)
 			}
@@ -290,6 +343,20 @@ func returnedIDs(m Mail) []string {
 		ids = appendNew(ids, id)
 	}
 	return ids
+}
+
+// isMessageIDLabel recognises the labels under which reports quote the
+// returned message's Message-ID: the header itself (pasted headers,
+// sendmail V5, qmail), "Original-Message-ID" (RFC 8098 style, Mimecast,
+// Exchange's text part), "X-Original-Message-ID", "Message ID" (Domino,
+// gateways writing prose).
+func isMessageIDLabel(k string) bool {
+	k = strings.ToLower(strings.TrimSpace(strings.TrimLeft(k, "> \t")))
+	switch strings.ReplaceAll(strings.ReplaceAll(k, " ", "-"), "_", "-") {
+	case "message-id", "original-message-id", "x-original-message-id", "original-msgid", "msgid":
+		return true
+	}
+	return false
 }
 
 // msgID reads one msg-id (RFC 5322 section 3.6.4) without its brackets.
@@ -307,83 +374,19 @@ func msgID(v string) string {
 	return v
 }
 
+// maxReported bounds the recipients and Message-IDs read from one report:
+// a hostile report listing a million distinct addresses must not cost a
+// million squared comparisons. No real report names more than a few.
+const maxReported = 100
+
 func appendNew(list []string, s string) []string {
+	if len(list) >= maxReported {
+		return list
+	}
 	for _, x := range list {
 		if x == s {
 			return list
 		}
 	}
 	return append(list, s)
-}
-
-// sesNotification reads an Amazon SES bounce or delivery notification sent
-// through SNS as a JSON text (docs.aws.amazon.com/ses, "notification
-// contents"). SNS folds long lines, so line breaks are removed before
-// decoding; they are never significant in the JSON.
-func sesNotification(text string) (Classification, bool) {
-	t := strings.TrimSpace(text)
-	if !strings.HasPrefix(t, "{") || !strings.Contains(t, `"notificationType"`) && !strings.Contains(t, `"eventType"`) {
-		return Classification{}, false
-	}
-	var n struct {
-		NotificationType string `json:"notificationType"`
-		EventType        string `json:"eventType"`
-		Bounce           struct {
-			BounceType        string `json:"bounceType"`
-			BouncedRecipients []struct {
-				EmailAddress string `json:"emailAddress"`
-				Action       string `json:"action"`
-				Status       string `json:"status"`
-			} `json:"bouncedRecipients"`
-		} `json:"bounce"`
-		Delivery struct {
-			Recipients []string `json:"recipients"`
-		} `json:"delivery"`
-		Mail struct {
-			CommonHeaders struct {
-				MessageID string `json:"messageId"`
-			} `json:"commonHeaders"`
-		} `json:"mail"`
-	}
-	dec := json.NewDecoder(strings.NewReader(strings.NewReplacer("\r", "", "\n", "").Replace(t)))
-	if err := dec.Decode(&n); err != nil {
-		return Classification{}, false
-	}
-	c := Classification{Class: ClassBounce}
-	kind := n.NotificationType + n.EventType
-	switch kind {
-	case "Bounce":
-		// SES does not retry after it notified a bounce, of any type: the
-		// message is lost, so it failed unless a recipient's Action says
-		// otherwise.
-		c.Outcome = OutcomeFailed
-		groups := make([]textproto.MIMEHeader, 0, len(n.Bounce.BouncedRecipients))
-		for _, r := range n.Bounce.BouncedRecipients {
-			groups = append(groups, textproto.MIMEHeader{
-				"Action": {r.Action}, "Status": {r.Status}, "Final-Recipient": {"rfc822; " + r.EmailAddress},
-			})
-		}
-		if o, rcpts := dsnOutcome(groups); o != "" {
-			c.Outcome, c.Recipients = o, rcpts
-		} else {
-			for _, r := range n.Bounce.BouncedRecipients {
-				c.Recipients = appendNew(c.Recipients, dsnAddress(r.EmailAddress))
-			}
-		}
-	case "Delivery":
-		c.Outcome = OutcomeDelivered
-		for _, r := range n.Delivery.Recipients {
-			c.Recipients = appendNew(c.Recipients, dsnAddress(r))
-		}
-	default:
-		return Classification{}, false
-	}
-	c.Reason = "Amazon SES " + strings.ToLower(kind) + " notification"
-	if n.Bounce.BounceType != "" {
-		c.Reason += " (" + n.Bounce.BounceType + ")"
-	}
-	if id := msgID(n.Mail.CommonHeaders.MessageID); id != "" {
-		c.OriginalIDs = []string{id}
-	}
-	return c, true
 }

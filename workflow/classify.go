@@ -26,6 +26,14 @@ const (
 type Classification struct {
 	Class  string
 	Reason string // human-readable, e.g. `Auto-Submitted: auto-replied`, `multipart/report; report-type=delivery-status`
+	// Kind says what sort of machine sent it (KindOutOfOffice, KindList,
+	// KindFeedbackReport, ...); "" for a person, our own mail and bounces.
+	Kind string
+	// Weak: the message carries only weak signs of automatic mail (a subject
+	// such as "Afwezig", a no-reply-looking sender). They count only for a
+	// message that answers ours (issue 8): the caller treats a weak
+	// auto-reply that matches no case as a person's mail.
+	Weak bool
 	// For bounces:
 	Outcome     string   // OutcomeFailed, OutcomeDelayed or OutcomeDelivered; never "" for a bounce
 	Recipients  []string // the recipient addresses it reports on (with that outcome), lower-case
@@ -42,21 +50,15 @@ type Identity struct {
 }
 
 // classify tells what kind of sender m comes from. Our own mail is checked
-// first (it carries Auto-Submitted too), then bounces (most carry
-// Auto-Submitted or a null Return-Path, and some come through lists), then
-// the other automatic mail; everything else is from a human.
+// first (it carries Auto-Submitted too); then every rule of the table in
+// classify_rules.go looks at the message and weigh decides (bounce, other
+// machine mail, or a person).
 func classify(m Mail, id Identity) Classification {
 	h := m.Header()
 	if reason, ok := ownMail(m, h, id); ok {
 		return Classification{Class: ClassOwn, Reason: reason}
 	}
-	if c, ok := bounceReport(m, h); ok {
-		return c
-	}
-	if reason, ok := autoReplyReason(m, h); ok {
-		return Classification{Class: ClassAutoReply, Reason: reason}
-	}
-	return Classification{Class: ClassHuman, Reason: "no sign of automatic mail"}
+	return weigh(m, collectSigns(newView(m, h)))
 }
 
 // ownMail recognises a copy of a message we sent, by proof only: its
@@ -119,164 +121,6 @@ func isOwnAddress(addr, ours string) bool {
 		return false
 	}
 	return l == local || strings.HasPrefix(l, local+"+")
-}
-
-// autoReplyReason finds the marks of automatic mail (RFC 3834 and what
-// real responders write), other than bounces.
-func autoReplyReason(m Mail, h textproto.MIMEHeader) (string, bool) {
-	// RFC 3834 section 5: any value but "no" means automatic; Exchange
-	// writes auto-generated on out-of-office replies, sendmail adds
-	// comments such as "auto-generated (failure)".
-	if v, ok := autoSubmitted(h); ok {
-		return "Auto-Submitted: " + v, true
-	}
-	// Precedence is not standard (RFC 2076 lists it), but lists and
-	// vacation programs have set it for decades; RFC 3834 section 2 lets a
-	// responder decline on any such sign.
-	if v := strings.ToLower(strings.TrimSpace(h.Get("Precedence"))); v == "bulk" || v == "junk" || v == "list" || v == "auto_reply" {
-		return "Precedence: " + v, true
-	}
-	// RFC 2919 and RFC 2369: mail from a list, answered by nobody.
-	for _, k := range []string{"List-Id", "List-Unsubscribe"} {
-		if v := h.Get(k); v != "" {
-			return k + ": " + v, true
-		}
-	}
-	// Headers of autoresponders that predate RFC 3834 (procmail/vacation
-	// recipes, cPanel, Zimbra and friends).
-	for _, k := range []string{"X-Autoreply", "X-Autorespond", "X-Autoresponse", "X-Autoreply-From", "X-Mail-Autoreply"} {
-		if v := strings.TrimSpace(h.Get(k)); v != "" && !strings.EqualFold(v, "no") && !strings.EqualFold(v, "false") {
-			return k + ": " + v, true
-		}
-	}
-	// Exchange marks what its inbox rules and out-of-office assistant send.
-	if v := h.Get("X-Ms-Exchange-Generated-Message-Source"); strings.Contains(strings.ToLower(v), "mailbox rules agent") {
-		return "X-MS-Exchange-Generated-Message-Source: " + v, true
-	}
-	if v := h.Get("X-Ms-Exchange-Inbox-Rules-Loop"); v != "" {
-		return "X-MS-Exchange-Inbox-Rules-Loop: " + v, true
-	}
-	// Reports other than delivery status: read receipts (RFC 8098),
-	// abuse reports (RFC 5965).
-	if m.ContentType() == "multipart/report" {
-		return "multipart/report; report-type=" + m.ReportType(), true
-	}
-	// RFC 3834 section 2: a message with a null reverse path must never be
-	// answered; only automatic mail is sent with one (DESIGN.md lists it).
-	// X-Auto-Response-Suppress is not evidence on its own: Exchange puts it
-	// on out-of-office replies and on some mail people write.
-	if rp, ok := m.ReturnPath(); ok && rp == "" {
-		reason := "Return-Path: <>"
-		if v := h.Get("X-Auto-Response-Suppress"); v != "" {
-			reason += ", X-Auto-Response-Suppress: " + v
-		}
-		return reason, true
-	}
-	if autoReplySubject(m.Subject()) {
-		return "subject " + quoteShort(m.Subject()), true
-	}
-	if a, ok := daemonSender(m, h); ok {
-		return "sender " + a, true
-	}
-	if a, ok := noReplySender(m); ok {
-		return "sender " + a + " reads no answers", true
-	}
-	return "", false
-}
-
-// autoSubmitted returns the Auto-Submitted value when it says the message
-// is automatic.
-func autoSubmitted(h textproto.MIMEHeader) (string, bool) {
-	for _, v := range h.Values("Auto-Submitted") {
-		token := strings.ToLower(strings.TrimSpace(v))
-		if i := strings.IndexAny(token, ";( \t"); i >= 0 {
-			token = token[:i]
-		}
-		if token != "" && token != "no" {
-			return strings.TrimSpace(v), true
-		}
-	}
-	return "", false
-}
-
-// autoReplySubject recognises the subjects out-of-office assistants write
-// (Exchange/Outlook in Dutch, English, German, French, ...; Gmail and
-// iCloud vacation replies). The marker must open the subject and be
-// followed by a colon (or close a bracket, or end the subject): a parent
-// writing "Re: automatisch antwoord klopt niet" is not silenced.
-func autoReplySubject(subject string) bool {
-	s := strings.TrimLeft(strings.TrimSpace(subject), "[")
-	lower := strings.ToLower(s)
-	for _, marker := range []string{
-		"automatisch antwoord", "automatische reactie", "afwezigheidsbericht", "afwezig", "niet aanwezig",
-		"out of office autoreply", "out of office reply", "out of office", "out of the office",
-		"automatic reply", "automatic response", "auto reply", "auto-reply", "autoreply",
-		"auto response", "auto-response", "autoresponse", "vacation reply", "vacation",
-		"abwesenheitsnotiz", "automatische antwort", "réponse automatique", "respuesta automática",
-		"risposta automatica", "automatyczna odpowiedź", "autosvar", "automaattinen vastaus",
-	} {
-		if !strings.HasPrefix(lower, marker) {
-			continue
-		}
-		rest := strings.TrimSpace(lower[len(marker):])
-		if rest == "" || rest[0] == ':' || rest[0] == ']' {
-			return true
-		}
-	}
-	return false
-}
-
-// quoteShort quotes a subject for a reason, cut to 60 characters.
-func quoteShort(s string) string {
-	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > 60 {
-		s = string(r[:60]) + "…"
-	}
-	return `"` + s + `"`
-}
-
-// daemonSender finds a mail system sender: MAILER-DAEMON, postmaster, "Mail
-// Delivery Subsystem". Such mail is never written by a person.
-func daemonSender(m Mail, h textproto.MIMEHeader) (string, bool) {
-	for _, a := range append(m.From(), m.Sender()...) {
-		switch normalLocal(a.Address) {
-		case "mailerdaemon", "maildaemon", "postmaster":
-			return a.Address, true
-		}
-		if name := strings.ToLower(a.Name); strings.Contains(name, "mail delivery") || strings.Contains(name, "mailer-daemon") {
-			return a.String(), true
-		}
-	}
-	// "From: mailer-daemon" without a domain parses as no address.
-	if from := strings.ToLower(h.Get("From")); strings.Contains(from, "mailer-daemon") {
-		return h.Get("From"), true
-	}
-	// sendmail and Domino send with Return-Path MAILER-DAEMON.
-	if rp, _ := m.ReturnPath(); normalLocal(rp) == "mailerdaemon" {
-		return rp, true
-	}
-	return "", false
-}
-
-// noReplySender finds a no-reply sender: nobody reads the answers.
-func noReplySender(m Mail) (string, bool) {
-	for _, a := range append(m.From(), m.Sender()...) {
-		l := normalLocal(a.Address)
-		if strings.HasPrefix(l, "noreply") || strings.HasPrefix(l, "donotreply") || strings.HasPrefix(l, "dontreply") {
-			return a.Address, true
-		}
-	}
-	return "", false
-}
-
-// normalLocal is the local part of addr, lower-case, without the dots,
-// dashes and underscores that tell mailer-daemon from mailer_daemon.
-func normalLocal(addr string) string {
-	local := strings.ToLower(addr)
-	if i := strings.LastIndexByte(local, '@'); i >= 0 {
-		local = local[:i]
-	}
-	return strings.NewReplacer(".", "", "-", "", "_", "").Replace(local)
 }
 
 // firstAddresses parses an address list header value leniently: the

@@ -239,7 +239,12 @@ func TestClassifyTextBounces(t *testing.T) {
 			"A message that you sent has not yet been delivered to one or more of its\nrecipients after more than 24 hours on the queue.\n\n  sanne@gmail.example\n", ClassBounce, OutcomeDelayed, "sanne@gmail.example"},
 		{"exim x-failed-recipients", "From: Mail Delivery System <Mailer-Daemon@mx.example>\nX-Failed-Recipients: Sanne@Gmail.Example\nSubject: Mail delivery failed: returning message to sender\n",
 			"This message was created automatically by mail delivery software.\n", ClassBounce, OutcomeFailed, "sanne@gmail.example"},
+		// A no-reply sender is a weak sign (issue 8): its prose alone makes
+		// no bounce (a web form may relay a parent's "could not be
+		// delivered"); with a bounce subject too it does.
 		{"no-reply sender saying undelivered", "From: no-reply@provider.example\nSubject: Foutmelding\n",
+			"Your mail could not be delivered to: <sanne@provider.example>\n", ClassAutoReply, "", ""},
+		{"no-reply sender with bounce subject and text", "From: no-reply@provider.example\nSubject: Undeliverable: uw klacht\n",
 			"Your mail could not be delivered to: <sanne@provider.example>\n", ClassBounce, OutcomeFailed, "sanne@provider.example"},
 		// A parent forwarding a bounce to us is a person writing.
 		{"parent forwards a bounce", strings.TrimLeft(parentHeader, "\n") + "Subject: Fwd: Undelivered Mail Returned to Sender\n",

@@ -53,36 +53,6 @@ func ownReplyFixtures(t *testing.T) []replyFixture {
 	return out
 }
 
-// nearlyExact reports whether got differs from want only in white space
-// or by one line more or less.
-func nearlyExact(got, want string) bool {
-	if strings.Join(strings.Fields(got), " ") == strings.Join(strings.Fields(want), " ") {
-		return true
-	}
-	g, w := nonBlankLines(got), nonBlankLines(want)
-	if len(g) < len(w) {
-		g, w = w, g
-	}
-	if len(g)-len(w) != 1 {
-		return false
-	}
-	for i := range g {
-		if slices.Equal(append(append([]string(nil), g[:i]...), g[i+1:]...), w) {
-			return true
-		}
-	}
-	return false
-}
-
-func nonBlankLines(s string) []string {
-	var out []string
-	for l := range strings.Lines(s) {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
 
 // TestReplyExtractionScore measures newText over the shared corpus's
 // expected texts (replies/ and nl/) and this repository's fixtures: exact

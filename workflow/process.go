@@ -177,6 +177,17 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	if r := firstAddress(m.ReplyTo()); sender == nil && r != nil && !w.ours(r.Address) && !w.isHandler(r.Address) {
 		sender = r
 	}
+	if cls.Weak {
+		// Weak signs (an "Afwezig" subject, a noreply-ish sender) count only
+		// for a message that answers ours (issue 8): a first message with
+		// nothing stronger is a person's, and the loop breaker still caps
+		// what we send.
+		if answers, err := w.answersOurs(ctx, m, sender); err != nil {
+			return result{}, err
+		} else if !answers {
+			cls = Classification{Class: ClassHuman, Reason: "answers nothing of ours; " + cls.Reason}
+		}
+	}
 	if sender == nil && cls.Class != ClassAutoReply {
 		return result{}, quarantined{"no sender address: nobody to answer"}
 	}
