@@ -14,11 +14,8 @@ import (
 
 // The corpus report (issue 12): the classifier and the reply extractor
 // measured on every labelled message we have — ../shared/corpus and the
-// project's testdata/corpus/{bounces,machine} and testdata/clients — printed
-// as a table by `make corpus`. The machine rows hold in every test run; the
-// reply-text rows are printed always and enforced when
-// COMPLAINTD_CORPUS_REPORT=strict (make corpus), because the extractor is
-// being improved separately (testdata/corpus/bounces/README.md).
+// project's testdata/corpus/{bounces,machine,replies} and testdata/clients —
+// printed as a table by `make corpus`. Every row holds in every test run.
 
 // corpusExpect is what one message of the corpus should come to.
 type corpusExpect struct {
@@ -388,7 +385,7 @@ func checkRows(t *testing.T, rows []*reportRow) {
 }
 
 // TestCorpusReport prints the report `make corpus` shows and fails under
-// the thresholds (the reply rows only with COMPLAINTD_CORPUS_REPORT=strict).
+// the thresholds.
 func TestCorpusReport(t *testing.T) {
 	rows := append(machineRows(t), replyRows(t)...)
 	printReport(t, rows)
