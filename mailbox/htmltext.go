@@ -2,7 +2,21 @@ package mailbox
 
 import (
 	"html"
+	"strconv"
 	"strings"
+)
+
+// Limits of htmlToText. The prefixes of nested blockquotes and lists are
+// written in front of every line, so without a cap on the depth that
+// produces them a few bytes of input (<blockquote> 20,000 times, then
+// "<br>a" 50,000 times) make gigabytes of text (issue 9).
+const (
+	// maxHTMLPrefixDepth is the deepest blockquote or list level that still
+	// adds a "> " or an indent; deeper levels are shown at this one.
+	maxHTMLPrefixDepth = 8
+	// maxHTMLText is the most text one HTML part is turned into; the rest
+	// is dropped (the raw message stays in the ledger).
+	maxHTMLText = maxTextPart
 )
 
 // htmlToText turns an HTML mail body into readable text for people and for
@@ -23,9 +37,16 @@ import (
 // Per-line <div dir="auto"> (Samsung) gives one line each; empty <div><br>
 // </div> lines give one empty line.
 func htmlToText(src string) string {
-	c := htmlWriter{}
+	text, _ := htmlToTextNotes(src)
+	return text
+}
+
+// htmlToTextNotes is htmlToText that also says which of its limits bit. Its
+// output is at most maxHTMLText bytes, whatever the input.
+func htmlToTextNotes(src string) (text string, notes []string) {
+	c := htmlWriter{limit: maxHTMLText}
 	lower := htmlASCIILower(src) // same length as src, for case-insensitive search
-	for i := 0; i < len(src); {
+	for i := 0; i < len(src) && !c.full; {
 		lt := strings.IndexByte(src[i:], '<')
 		if lt < 0 {
 			c.text(src[i:])
@@ -55,7 +76,16 @@ func htmlToText(src string) string {
 			i++
 		}
 	}
-	return c.finish()
+	text = c.finish()
+	if c.deep {
+		notes = append(notes, "HTML nested deeper than "+strconv.Itoa(maxHTMLPrefixDepth)+
+			" quote or list levels; deeper levels shown at that depth")
+	}
+	if c.full {
+		notes = append(notes, "text converted from HTML longer than "+strconv.Itoa(maxHTMLText>>20)+
+			" MB; the rest is dropped")
+	}
+	return text, notes
 }
 
 // htmlSkipPast returns the offset after the first end at or after from, or the
@@ -141,6 +171,10 @@ type htmlWriter struct {
 	space     bool // white space seen since the last character
 	bullet    bool // the next character starts a list item
 	para      bool // an empty line is due before the next text
+	limit     int  // most bytes of text to produce
+	size      int  // bytes of the lines so far, line breaks included
+	full      bool // limit reached: nothing more is written
+	deep      bool // a prefix was cut to maxHTMLPrefixDepth
 }
 
 func (c *htmlWriter) tag(name string, closing bool) {
@@ -221,9 +255,16 @@ func (c *htmlWriter) put(r rune) {
 		c.lineQuote = c.quote
 		c.space = false
 		if c.bullet {
-			c.line.WriteString(strings.Repeat("  ", max(c.lists-1, 0)) + "- ")
+			c.line.WriteString(strings.Repeat("  ", c.capDepth(max(c.lists-1, 0))) + "- ")
 			c.bullet = false
 		}
+	}
+	if c.full {
+		return
+	}
+	if c.size+c.line.Len() >= c.limit {
+		c.full = true
+		return
 	}
 	if c.space && c.line.Len() > 0 && c.pre == 0 {
 		c.line.WriteByte(' ')
@@ -256,14 +297,32 @@ func (c *htmlWriter) breakLine() {
 // emit appends a finished line with its quote prefix; an empty line after
 // an empty line is dropped.
 func (c *htmlWriter) emit(line string, quote int) {
+	if c.full {
+		return
+	}
 	line = strings.TrimRight(line, " ")
 	if quote > 0 {
-		line = strings.TrimRight(strings.Repeat("> ", quote)+line, " ")
+		line = strings.TrimRight(strings.Repeat("> ", c.capDepth(quote))+line, " ")
 	}
 	if isQuoteOnly(line) && len(c.lines) > 0 && isQuoteOnly(c.lines[len(c.lines)-1]) {
 		return
 	}
+	if c.size+len(line)+1 > c.limit {
+		c.full = true
+		return
+	}
+	c.size += len(line) + 1
 	c.lines = append(c.lines, line)
+}
+
+// capDepth is the nesting depth a prefix is written for: at most
+// maxHTMLPrefixDepth.
+func (c *htmlWriter) capDepth(depth int) int {
+	if depth > maxHTMLPrefixDepth {
+		c.deep = true
+		return maxHTMLPrefixDepth
+	}
+	return depth
 }
 
 func (c *htmlWriter) finish() string {

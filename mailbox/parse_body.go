@@ -11,8 +11,14 @@ import (
 // own size.
 const (
 	maxTextPart  = 4 << 20 // decoded bytes kept of one text part
+	maxBodyText  = 8 << 20 // bytes of Text, all parts together
 	maxMIMEDepth = 32      // multipart / embedded message nesting
 	maxMIMEParts = 2000    // entities walked in one message
+	// maxDecoded is the most a message may decode into memory in all: text
+	// parts and embedded messages (each level of message/rfc822 in a
+	// quoted-printable message/rfc822... is a copy). Attachments are only
+	// counted, never held.
+	maxDecoded = 64 << 20
 )
 
 // mimeEntity is one MIME entity: its header and its body, still transfer-encoded.
@@ -198,6 +204,18 @@ type walker struct {
 	attachments []attachmentInfo
 	dsn         []textproto.MIMEHeader
 	embedded    []textproto.MIMEHeader
+	decoded     int // bytes decoded into memory so far, against maxDecoded
+}
+
+// budget returns how many of want bytes may still be decoded into memory,
+// noting when the budget is spent.
+func (w *walker) budget(want int) int {
+	room := maxDecoded - w.decoded
+	if want > room {
+		w.note("more than " + strconv.Itoa(maxDecoded>>20) + " MB decoded in all; the rest is not read")
+		return max(room, 0)
+	}
+	return want
 }
 
 func (w *walker) note(n string) { w.notes = appendNote(w.notes, n) }
@@ -374,12 +392,20 @@ func joinTexts(texts []string) string {
 // charset (an HTML <meta> charset when the header names none), line breaks
 // to LF, a leading byte-order mark dropped, format=flowed undone.
 func (w *walker) text(e *mimeEntity, mt string) string {
-	buf := cappedBuffer{limit: maxTextPart, buf: make([]byte, 0, min(len(e.body), maxTextPart))}
+	limit := w.budget(min(len(e.body), maxTextPart))
+	if limit == 0 && len(e.body) > 0 {
+		return ""
+	}
+	if limit == min(len(e.body), maxTextPart) {
+		limit = maxTextPart // a decoded body is no longer than its encoding
+	}
+	buf := cappedBuffer{limit: limit, buf: make([]byte, 0, min(len(e.body), limit))}
 	if n := decodeTransfer(&buf, e.body, e.transferEncoding()); n != "" {
 		w.note(n)
 	}
 	raw := buf.buf
-	if buf.truncated {
+	w.decoded += len(raw)
+	if buf.truncated && limit == maxTextPart {
 		w.note(mt + " part longer than " + strconv.Itoa(maxTextPart>>20) + " MB; the rest is dropped")
 		raw = trimPartialRune(raw)
 	}
@@ -399,17 +425,25 @@ func (w *walker) text(e *mimeEntity, mt string) string {
 }
 
 // decodeAll decodes a body that has to be read whole (delivery status,
-// embedded message); its size is bounded by the input.
+// embedded message); its size is bounded by the input, and all such copies
+// together by maxDecoded: nil when that is spent.
 func (w *walker) decodeAll(e *mimeEntity) []byte {
 	switch cte := e.transferEncoding(); cte {
 	case "", "7bit", "8bit", "binary":
 		return e.body
-	default:
+	case "base64", "quoted-printable":
+		if w.budget(len(e.body)) < len(e.body) {
+			return nil
+		}
 		buf := cappedBuffer{limit: len(e.body), buf: make([]byte, 0, len(e.body))}
 		if n := decodeTransfer(&buf, e.body, cte); n != "" {
 			w.note(n)
 		}
+		w.decoded += len(buf.buf)
 		return buf.buf
+	default:
+		w.note("unknown transfer encoding " + quoteLabel(cte) + "; body kept as is")
+		return e.body
 	}
 }
 

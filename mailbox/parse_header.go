@@ -3,7 +3,23 @@ package mailbox
 import (
 	"bytes"
 	"net/textproto"
+	"strconv"
 	"strings"
+)
+
+// Limits on a header block. RFC 5322 section 2.1.1 limits a line to 998
+// characters but not a field (folded) or a header; these keep a hostile
+// header (100,000 fields, 580,000 References, a 10 MB Subject) from
+// costing more than reading it once.
+const (
+	// maxHeaderFields is the most fields read of one header block; later
+	// fields are skipped (real headers have a few dozen, long relay chains
+	// a few hundred).
+	maxHeaderFields = 1000
+	// maxFieldLen is the longest unfolded field value kept. A longer one
+	// keeps its start and its end (the newest References are last) and
+	// loses its middle, cut at a space or comma.
+	maxFieldLen = 64 << 10
 )
 
 // hdrField is one header field: canonical name and unfolded, trimmed, valid
@@ -64,10 +80,19 @@ func readHeaderBlock(data []byte) (fs hdrFields, body int, notes []string) {
 		if cur == nil {
 			return
 		}
+		if len(fs) >= maxHeaderFields {
+			notes = appendNote(notes, "more than "+strconv.Itoa(maxHeaderFields)+" header fields; the rest are skipped")
+			cur = nil
+			return
+		}
 		f, eightBit := makeField(cur)
 		fs = append(fs, f)
 		if eightBit {
 			notes = appendNote(notes, "header "+f.key+" has 8-bit bytes that are not UTF-8")
+		}
+		if len(f.value) > maxFieldLen {
+			fs[len(fs)-1].value = cutMiddle(f.value, maxFieldLen)
+			notes = appendNote(notes, "header "+f.key+" longer than "+strconv.Itoa(maxFieldLen>>10)+" KB; its middle is left out")
 		}
 		cur = nil
 	}
@@ -187,6 +212,27 @@ func makeField(raw []byte) (f hdrField, eightBit bool) {
 	}
 	value, eightBit := headerToUTF8(b)
 	return hdrField{key: key, value: value}, eightBit
+}
+
+// cutMiddle shortens s to at most limit bytes by leaving out its middle:
+// the start up to a space or comma, " ", and the end from a space or comma
+// on, so no address or id is cut in two where a separator is near. The
+// result is valid UTF-8 when s is.
+func cutMiddle(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	half := (limit - 1) / 2
+	head, tail := s[:half], s[len(s)-half:]
+	if i := strings.LastIndexAny(head, " ,"); i > half/2 {
+		head = head[:i+1]
+	}
+	if i := strings.IndexAny(tail, " ,"); i >= 0 && i < half/2 {
+		tail = tail[i:]
+	}
+	head = strings.ToValidUTF8(head, "")
+	tail = strings.ToValidUTF8(tail, "")
+	return strings.TrimSpace(head) + " " + strings.TrimSpace(tail)
 }
 
 // mediaParams is a parsed Content-Type or Content-Disposition value.

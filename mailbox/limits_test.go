@@ -1,0 +1,160 @@
+package mailbox
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/complaintd/complaintd/mailbox/mailtest"
+)
+
+// Issue 9 item 1: prefixes of nested blockquotes were written in full in
+// front of every line, so text grew with depth × lines.
+func TestParseNestedHTMLBounded(t *testing.T) {
+	raw := mailtest.NestedHTML("ouder@example.nl", 2000, 5000) // 35 KB; 20 MB of text before the fix
+	m := mustParseMessage(t, string(raw))
+	text := m.Text()
+	if len(text) > 2*len(raw) {
+		t.Fatalf("Text is %d bytes for a %d-byte message", len(text), len(raw))
+	}
+	lines := strings.Split(text, "\n")
+	if len(lines) != 5000 {
+		t.Errorf("got %d lines, want 5000 (one per <br>a)", len(lines))
+	}
+	want := strings.Repeat("> ", maxHTMLPrefixDepth) + "a"
+	if lines[len(lines)-1] != want {
+		t.Errorf("last line %q, want %q", lines[len(lines)-1], want)
+	}
+	if !hasProblem(m, "nested deeper than") {
+		t.Errorf("no problem noted for the depth cap: %q", m.Problems())
+	}
+}
+
+func TestHTMLToTextOutputCapped(t *testing.T) {
+	src := strings.Repeat("<blockquote>", maxHTMLPrefixDepth) + strings.Repeat("<br>a", 1<<20)
+	text, notes := htmlToTextNotes(src) // 17 MB of text uncapped
+	if len(text) > maxHTMLText {
+		t.Fatalf("text is %d bytes, more than the cap %d", len(text), maxHTMLText)
+	}
+	if len(text) < maxHTMLText/2 {
+		t.Errorf("text is %d bytes: the cap cut far too early", len(text))
+	}
+	if !utf8.ValidString(text) || !strings.HasSuffix(text, "a") {
+		t.Errorf("text does not end in whole lines: %q", text[len(text)-20:])
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "longer than 4 MB") {
+		t.Errorf("notes %q, want one about the cap", notes)
+	}
+}
+
+// Lists indent two spaces per level: capped like quotes.
+func TestHTMLToTextListDepthCapped(t *testing.T) {
+	text := htmlToText(strings.Repeat("<ul><li>x", 1000))
+	for _, l := range strings.Split(text, "\n") {
+		if indent := len(l) - len(strings.TrimLeft(l, " ")); indent > 2*maxHTMLPrefixDepth {
+			t.Fatalf("line indented %d spaces", indent)
+		}
+	}
+}
+
+func shape(t *testing.T, name string) []byte {
+	t.Helper()
+	for _, s := range mailtest.HostileShapes() {
+		if s.Name == name {
+			return s.Raw
+		}
+	}
+	t.Fatalf("no shape %q", name)
+	return nil
+}
+
+func TestParseHeaderLimits(t *testing.T) {
+	t.Run("100,000 fields", func(t *testing.T) {
+		m := mustParseMessage(t, string(shape(t, "headers-100000")))
+		n := 0
+		for _, vs := range m.Header() {
+			n += len(vs)
+		}
+		if n > maxHeaderFields {
+			t.Errorf("%d fields kept, cap %d", n, maxHeaderFields)
+		}
+		if m.Subject() != "veel velden" || m.Text() != "Tekst." || !hasProblem(m, "header fields; the rest are skipped") {
+			t.Errorf("subject %q, text %q, problems %q", m.Subject(), m.Text(), m.Problems())
+		}
+	})
+	t.Run("580,000 References", func(t *testing.T) {
+		m := mustParseMessage(t, string(shape(t, "references-580000")))
+		refs := m.References()
+		if len(refs) != maxMsgIDs || refs[0] != "r0@x" || refs[len(refs)-1] != "r579999@x" {
+			t.Errorf("%d refs, first %q, last %q; want %d from r0@x to r579999@x", len(refs), refs[0], refs[len(refs)-1], maxMsgIDs)
+		}
+		if !hasProblem(m, "References longer than") || !hasProblem(m, "References lists more than") {
+			t.Errorf("problems %q", m.Problems())
+		}
+	})
+	t.Run("7,000 Cc", func(t *testing.T) {
+		m := mustParseMessage(t, string(shape(t, "cc-7000")))
+		cc := m.Cc()
+		if len(cc) != maxAddresses || cc[0].Address != "kopie0@elders.example" {
+			t.Errorf("%d Cc, first %v", len(cc), cc[0])
+		}
+		if !hasProblem(m, "Cc lists more than") {
+			t.Errorf("problems %q", m.Problems())
+		}
+	})
+	t.Run("10 MB subject", func(t *testing.T) {
+		m := mustParseMessage(t, string(shape(t, "subject-10MB")))
+		s := m.Subject()
+		if len(s) > maxFieldLen || !strings.HasPrefix(s, "onderwerp onderwerp") || !strings.HasSuffix(s, "onderwerp") {
+			t.Errorf("subject of %d bytes: %q…", len(s), s[:min(len(s), 40)])
+		}
+		if !hasProblem(m, "Subject longer than 64 KB") {
+			t.Errorf("problems %q", m.Problems())
+		}
+	})
+}
+
+func TestCutMiddle(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+	}{
+		{"kort", "kort"},
+		{"aaa bbb ccc ddd eee fff ggg", "aaa ggg"},
+		{"één twee drie vier vijf zes", "één zes"},
+		{"ééééééééééééééé", "éé éé"},
+	} {
+		got := cutMiddle(tc.in, 12)
+		if got != tc.want || len(got) > 12 && tc.in != got || !utf8.ValidString(got) {
+			t.Errorf("cutMiddle(%q, 12) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// Each level of a quoted-printable message/rfc822 inside a message/rfc822
+// is decoded into a copy; 30 levels of a 3 MB message were 90 MB.
+func TestParseDecodeBudget(t *testing.T) {
+	inner := "From: a@example.nl\r\nSubject: binnenste\r\n\r\n" + strings.Repeat("regel tekst\r\n", 3<<20/13)
+	for i := range 30 {
+		inner = fmt.Sprintf("From: laag%d@example.nl\r\nSubject: laag %d\r\nContent-Type: message/rfc822\r\n"+
+			"Content-Transfer-Encoding: quoted-printable\r\n\r\n", i, i) + inner
+	}
+	m := mustParseMessage(t, inner)
+	if !hasProblem(m, "decoded in all") {
+		t.Errorf("no problem noted for the decoding budget: %q", m.Problems())
+	}
+	if n := len(m.EmbeddedHeaders()); n < 10 || n > 30 {
+		t.Errorf("%d embedded headers read", n)
+	}
+}
+
+// An unknown transfer encoding is read as is, without a copy per level.
+func TestParseUnknownEncodingEmbedded(t *testing.T) {
+	raw := "From: a@example.nl\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: x-weird\r\n\r\n" +
+		"From: b@example.nl\r\nSubject: binnen\r\n\r\nHallo\r\n"
+	m := mustParseMessage(t, raw)
+	if h := m.EmbeddedHeaders(); len(h) != 1 || h[0].Get("Subject") != "binnen" || !hasProblem(m, "x-weird") {
+		t.Errorf("embedded %v, problems %q", h, m.Problems())
+	}
+}
