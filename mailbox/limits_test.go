@@ -62,7 +62,7 @@ func shape(t *testing.T, name string) []byte {
 	t.Helper()
 	for _, s := range mailtest.HostileShapes() {
 		if s.Name == name {
-			return s.Raw
+			return s.Build()
 		}
 	}
 	t.Fatalf("no shape %q", name)

@@ -199,8 +199,15 @@ func looksLikeParam(line []byte) bool {
 func makeField(raw []byte) (f hdrField, eightBit bool) {
 	colon := bytes.IndexByte(raw, ':')
 	key := textproto.CanonicalMIMEHeaderKey(string(bytes.TrimSpace(raw[:colon])))
-	var b []byte
-	for _, part := range bytes.Split(raw[colon+1:], []byte{'\n'}) {
+	rest := raw[colon+1:]
+	b := make([]byte, 0, len(rest))
+	for len(rest) > 0 { // line by line, without a slice of lines: a field may have 500,000
+		part := rest
+		if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+			part, rest = rest[:nl], rest[nl+1:]
+		} else {
+			rest = nil
+		}
 		part = bytes.TrimSpace(part)
 		if len(part) == 0 {
 			continue

@@ -8,8 +8,8 @@ import (
 // HostileShape is one crafted message of issue 9's resource review: a shape
 // that once cost far more memory or time than its size, or broke storage.
 type HostileShape struct {
-	Name string // short, for benchmark and table names
-	Raw  []byte // the whole message, CRLF line breaks
+	Name  string        // short, for benchmark and table names
+	Build func() []byte // makes the whole message, CRLF line breaks
 }
 
 // hostileHeader is the header every shape starts from: a plain complaint
@@ -36,94 +36,93 @@ func NestedHTML(from string, depth, lines int) []byte {
 
 // HostileShapes are the shapes of issue 9 ("Also: a resource table"), each
 // from its own sender address (so a rate limit per sender does not hide
-// one behind another).
+// one behind another). Build makes a shape only when it is needed: all of
+// them together are 70 MB.
 func HostileShapes() []HostileShape {
-	shapes := []HostileShape{
-		{"nested-html-166KB", NestedHTML("h1@evil.example", 8000, 17000)},
-		{"nested-html-479KB", NestedHTML("h2@evil.example", 20000, 50000)},
+	return []HostileShape{
+		{"nested-html-166KB", func() []byte { return NestedHTML("h1@evil.example", 8000, 17000) }},
+		{"nested-html-479KB", func() []byte { return NestedHTML("h2@evil.example", 20000, 50000) }},
+		{"message-50MB", bigMessage},
+		{"headers-100000", manyHeaders},
+		{"parts-100000", manyParts},
+		{"multipart-nested-1000", nestedMultiparts},
+		{"cc-7000", manyCopies},
+		{"references-580000", manyReferences},
+		{"message-id-2.7KB", func() []byte {
+			// PostgreSQL's B-tree takes at most 2,704 bytes a row.
+			return []byte(hostileHeader("h9@evil.example", "Subject: lange id\r\n"+
+				"Message-ID: <"+strings.Repeat("m", 2700)+"@evil.example>\r\n\r\nTekst.\r\n"))
+		}},
+		{"subject-10MB", func() []byte {
+			return []byte(hostileHeader("h10@evil.example", "Message-ID: <subject@evil.example>\r\nSubject:"+
+				strings.Repeat(" onderwerp onderwerp onderwerp onderwerp onderwerp onderwerp\r\n", 10<<20/63)+"\r\nTekst.\r\n"))
+		}},
 	}
-	add := func(name string, raw string) {
-		shapes = append(shapes, HostileShape{name, []byte(raw)})
+}
+
+// bigMessage is 50 MB: a short text and a base64 attachment.
+func bigMessage() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h3@evil.example", "Subject: groot\r\nMessage-ID: <big@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"))
+	b.WriteString("--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZie bijlage.\r\n")
+	b.WriteString("--b\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	line := strings.Repeat("QUJD", 19) + "\r\n" // 78 bytes a line
+	b.WriteString(strings.Repeat(line, 50<<20/len(line)))
+	b.WriteString("--b--\r\n")
+	return []byte(b.String())
+}
+
+func manyHeaders() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h4@evil.example", "Subject: veel velden\r\nMessage-ID: <headers@evil.example>\r\n"))
+	for i := range 100000 {
+		fmt.Fprintf(&b, "X-Filler-%d: waarde\r\n", i)
 	}
+	b.WriteString("\r\nTekst.\r\n")
+	return []byte(b.String())
+}
 
-	// A 50 MB message: a short text and a 50 MB base64 attachment.
-	{
-		var b strings.Builder
-		b.WriteString(hostileHeader("h3@evil.example", "Subject: groot\r\nMessage-ID: <big@evil.example>\r\n"+
-			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"))
-		b.WriteString("--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZie bijlage.\r\n")
-		b.WriteString("--b\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-		line := strings.Repeat("QUJD", 19) + "\r\n" // 78 bytes a line
-		b.WriteString(strings.Repeat(line, 50<<20/len(line)))
-		b.WriteString("--b--\r\n")
-		add("message-50MB", b.String())
+func manyParts() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h5@evil.example", "Subject: veel delen\r\nMessage-ID: <parts@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"p\"\r\n\r\n"))
+	for range 100000 {
+		b.WriteString("--p\r\nContent-Type: text/plain\r\n\r\ndeel\r\n")
 	}
+	b.WriteString("--p--\r\n")
+	return []byte(b.String())
+}
 
-	// 100,000 header fields.
-	{
-		var b strings.Builder
-		b.WriteString(hostileHeader("h4@evil.example", "Subject: veel velden\r\nMessage-ID: <headers@evil.example>\r\n"))
-		for i := range 100000 {
-			fmt.Fprintf(&b, "X-Filler-%d: waarde\r\n", i)
-		}
-		b.WriteString("\r\nTekst.\r\n")
-		add("headers-100000", b.String())
+func nestedMultiparts() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h6@evil.example", "Subject: diep\r\nMessage-ID: <deep@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"n0\"\r\n\r\n"))
+	for i := range 1000 {
+		fmt.Fprintf(&b, "--n%d\r\nContent-Type: multipart/mixed; boundary=\"n%d\"\r\n\r\n", i, i+1)
 	}
-
-	// 100,000 parts.
-	{
-		var b strings.Builder
-		b.WriteString(hostileHeader("h5@evil.example", "Subject: veel delen\r\nMessage-ID: <parts@evil.example>\r\n"+
-			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"p\"\r\n\r\n"))
-		for range 100000 {
-			b.WriteString("--p\r\nContent-Type: text/plain\r\n\r\ndeel\r\n")
-		}
-		b.WriteString("--p--\r\n")
-		add("parts-100000", b.String())
+	b.WriteString("--n1000\r\nContent-Type: text/plain\r\n\r\nbodem\r\n")
+	for i := 1000; i >= 0; i-- {
+		fmt.Fprintf(&b, "--n%d--\r\n", i)
 	}
+	return []byte(b.String())
+}
 
-	// 1,000 nested multiparts.
-	{
-		var b strings.Builder
-		b.WriteString(hostileHeader("h6@evil.example", "Subject: diep\r\nMessage-ID: <deep@evil.example>\r\n"+
-			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"n0\"\r\n\r\n"))
-		for i := range 1000 {
-			fmt.Fprintf(&b, "--n%d\r\nContent-Type: multipart/mixed; boundary=\"n%d\"\r\n\r\n", i, i+1)
-		}
-		b.WriteString("--n1000\r\nContent-Type: text/plain\r\n\r\nbodem\r\n")
-		for i := 1000; i >= 0; i-- {
-			fmt.Fprintf(&b, "--n%d--\r\n", i)
-		}
-		add("multipart-nested-1000", b.String())
+func manyCopies() []byte {
+	cc := make([]string, 7000)
+	for i := range cc {
+		cc[i] = fmt.Sprintf("kopie%d@elders.example", i)
 	}
+	return []byte(hostileHeader("h7@evil.example", "Subject: veel kopie\r\nMessage-ID: <cc@evil.example>\r\n"+
+		"Cc: "+strings.Join(cc, ",\r\n ")+"\r\n\r\nTekst.\r\n"))
+}
 
-	// 7,000 Cc addresses.
-	{
-		cc := make([]string, 7000)
-		for i := range cc {
-			cc[i] = fmt.Sprintf("kopie%d@elders.example", i)
-		}
-		add("cc-7000", hostileHeader("h7@evil.example", "Subject: veel kopie\r\nMessage-ID: <cc@evil.example>\r\n"+
-			"Cc: "+strings.Join(cc, ",\r\n ")+"\r\n\r\nTekst.\r\n"))
+func manyReferences() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h8@evil.example", "Subject: lange draad\r\nMessage-ID: <refs@evil.example>\r\nReferences:"))
+	for i := range 580000 {
+		fmt.Fprintf(&b, " <r%d@x>\r\n", i)
 	}
-
-	// 580,000 References.
-	{
-		var b strings.Builder
-		b.WriteString(hostileHeader("h8@evil.example", "Subject: lange draad\r\nMessage-ID: <refs@evil.example>\r\nReferences:"))
-		for i := range 580000 {
-			fmt.Fprintf(&b, " <r%d@x>\r\n", i)
-		}
-		b.WriteString("\r\nTekst.\r\n")
-		add("references-580000", b.String())
-	}
-
-	// A 2.7 KB Message-ID (PostgreSQL's B-tree takes at most 2,704 bytes).
-	add("message-id-2.7KB", hostileHeader("h9@evil.example", "Subject: lange id\r\n"+
-		"Message-ID: <"+strings.Repeat("m", 2700)+"@evil.example>\r\n\r\nTekst.\r\n"))
-
-	// A 10 MB subject, folded.
-	add("subject-10MB", hostileHeader("h10@evil.example", "Message-ID: <subject@evil.example>\r\nSubject:"+
-		strings.Repeat(" onderwerp onderwerp onderwerp onderwerp onderwerp onderwerp\r\n", 10<<20/63)+"\r\nTekst.\r\n"))
-	return shapes
+	b.WriteString("\r\nTekst.\r\n")
+	return []byte(b.String())
 }
