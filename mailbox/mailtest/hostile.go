@@ -23,7 +23,7 @@ func hostileHeader(from, extra string) string {
 
 // NestedHTML is an HTML-only message of depth nested <blockquote>s
 // followed by lines "<br>a" lines: each line would be written with depth
-// "> " prefixes. (20000, 50000) is 479 KB; (8000, 17000) about 166 KB.
+// "> " prefixes. (20000, 50000) is 479 KB; (7000, 17000) 166 KB.
 func NestedHTML(from string, depth, lines int) []byte {
 	var b strings.Builder
 	b.WriteString(hostileHeader(from, "Subject: geneste html\r\nMessage-ID: <nested-html@evil.example>\r\n"+
@@ -40,7 +40,7 @@ func NestedHTML(from string, depth, lines int) []byte {
 // them together are 70 MB.
 func HostileShapes() []HostileShape {
 	return []HostileShape{
-		{"nested-html-166KB", func() []byte { return NestedHTML("h1@evil.example", 8000, 17000) }},
+		{"nested-html-166KB", func() []byte { return NestedHTML("h1@evil.example", 7000, 17000) }},
 		{"nested-html-479KB", func() []byte { return NestedHTML("h2@evil.example", 20000, 50000) }},
 		{"message-50MB", bigMessage},
 		{"headers-100000", manyHeaders},
