@@ -158,3 +158,21 @@ func TestParseUnknownEncodingEmbedded(t *testing.T) {
 		t.Errorf("embedded %v, problems %q", h, m.Problems())
 	}
 }
+
+// Each note is compared with all before it: their number must be capped,
+// or 2,000 parts of 1,000 distinctly named 8-bit fields take hours.
+func TestNotesAreCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.nl\r\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "X-%d: caf\xe9\r\n", i)
+	}
+	fs, _, notes := readHeaderBlock([]byte(b.String()))
+	if len(notes) > maxNotes || len(fs) != maxHeaderFields {
+		t.Errorf("%d notes (cap %d), %d fields", len(notes), maxNotes, len(fs))
+	}
+	m := mustParseMessage(t, b.String()+"\r\nx")
+	if p := m.Problems(); len(p) != maxProblems+1 || p[maxProblems] != "more problems not listed" {
+		t.Errorf("%d problems", len(p))
+	}
+}

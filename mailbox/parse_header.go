@@ -450,8 +450,17 @@ func isMIMETokenChar(c byte) bool {
 	return !strings.ContainsRune(`()<>@,;:\"/[]?=`, rune(c))
 }
 
-// appendNote adds a note once.
+// maxNotes caps the notes collected while parsing: Parse lists
+// maxProblems of them, and each new note is compared with all before it, so
+// without a cap 2,000 parts of 1,000 distinctly named fields would take
+// hours.
+const maxNotes = 2 * maxProblems
+
+// appendNote adds a note once, while there are fewer than maxNotes.
 func appendNote(notes []string, note string) []string {
+	if len(notes) >= maxNotes {
+		return notes
+	}
 	for _, n := range notes {
 		if n == note {
 			return notes
