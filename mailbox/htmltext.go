@@ -45,7 +45,7 @@ func htmlToText(src string) string {
 // output is at most maxHTMLText bytes, whatever the input.
 func htmlToTextNotes(src string) (text string, notes []string) {
 	c := htmlWriter{limit: maxHTMLText}
-	lower := htmlASCIILower(src) // same length as src, for case-insensitive search
+	find := htmlFinder{lower: htmlASCIILower(src)} // same length as src, for case-insensitive search
 	for i := 0; i < len(src) && !c.full; {
 		lt := strings.IndexByte(src[i:], '<')
 		if lt < 0 {
@@ -65,7 +65,7 @@ func htmlToTextNotes(src string) (text string, notes []string) {
 			name, closing, next := htmlReadTag(src, i)
 			i = next
 			if !closing {
-				if skip := htmlSkipElement(lower, name, i); skip >= 0 {
+				if skip := find.skipElement(name, i); skip >= 0 {
 					i = skip
 					continue
 				}
@@ -137,24 +137,53 @@ func htmlReadTag(s string, i int) (name string, closing bool, next int) {
 	return name, closing, len(s)
 }
 
-// htmlSkipElement returns where content that is never shown ends, or -1 when
-// name is not such an element. lower is the ASCII-lower-cased document.
-func htmlSkipElement(lower, name string, from int) int {
+// htmlFinder finds end tags in the ASCII-lower-cased document, searched
+// from ever later offsets. It remembers where each was found, and that one
+// was not found at all, so a search is never repeated over the same text:
+// 200,000 "<head>" without "</head>" once took minutes.
+type htmlFinder struct {
+	lower   string
+	next    map[string]int // pattern: its first offset at or after the last search; -1 none
+	scanned int            // bytes searched, all patterns together
+}
+
+// index returns the offset of the first pattern at or after from, or -1.
+func (f *htmlFinder) index(pattern string, from int) int {
+	if f.next == nil {
+		f.next = map[string]int{}
+	}
+	if at, ok := f.next[pattern]; ok && (at < 0 || at >= from) {
+		return at
+	}
+	at := strings.Index(f.lower[from:], pattern)
+	if at >= 0 {
+		f.scanned += at + len(pattern)
+		at += from
+	} else {
+		f.scanned += len(f.lower) - from
+	}
+	f.next[pattern] = at
+	return at
+}
+
+// skipElement returns where content that is never shown ends, or -1 when
+// name is not such an element.
+func (f *htmlFinder) skipElement(name string, from int) int {
 	switch name {
 	case "script", "style", "title", "xml", "template", "svg":
-		end := strings.Index(lower[from:], "</"+name)
+		end := f.index("</"+name, from)
 		if end < 0 {
-			return len(lower)
+			return len(f.lower)
 		}
-		return htmlSkipPast(lower, from+end, ">")
+		return htmlSkipPast(f.lower, end, ">")
 	case "head":
-		end := strings.Index(lower[from:], "</head")
-		body := strings.Index(lower[from:], "<body")
+		end := f.index("</head", from)
+		body := f.index("<body", from)
 		switch {
 		case body >= 0 && (end < 0 || body < end):
-			return from + body // the body tag itself is read normally
+			return body // the body tag itself is read normally
 		case end >= 0:
-			return from + end
+			return end
 		}
 	}
 	return -1

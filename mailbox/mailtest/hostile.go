@@ -53,6 +53,12 @@ func HostileShapes() []HostileShape {
 			return []byte(hostileHeader("h9@evil.example", "Subject: lange id\r\n"+
 				"Message-ID: <"+strings.Repeat("m", 2700)+"@evil.example>\r\n\r\nTekst.\r\n"))
 		}},
+		// Found while auditing the parser for issue 9.
+		{"html-head-200000", func() []byte {
+			return []byte(hostileHeader("h11@evil.example", "Subject: koppen\r\nMessage-ID: <head@evil.example>\r\n"+
+				"Content-Type: text/html\r\n\r\n"+strings.Repeat("<head>", 200000)+"\r\n"))
+		}},
+		{"multipart-nested-40-50MB", deepBigMessage},
 		{"subject-10MB", func() []byte {
 			return []byte(hostileHeader("h10@evil.example", "Message-ID: <subject@evil.example>\r\nSubject:"+
 				strings.Repeat(" onderwerp onderwerp onderwerp onderwerp onderwerp onderwerp\r\n", 10<<20/63)+"\r\nTekst.\r\n"))
@@ -124,5 +130,22 @@ func manyReferences() []byte {
 		fmt.Fprintf(&b, " <r%d@x>\r\n", i)
 	}
 	b.WriteString("\r\nTekst.\r\n")
+	return []byte(b.String())
+}
+
+// deepBigMessage is a 50 MB attachment under 40 multiparts that name no
+// boundary: each level is scanned for one.
+func deepBigMessage() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h12@evil.example", "Subject: diep en groot\r\nMessage-ID: <deepbig@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"n0\"\r\n\r\n"))
+	for i := range 40 {
+		fmt.Fprintf(&b, "--n%d\r\nContent-Type: multipart/mixed\r\n\r\n", i)
+	}
+	b.WriteString("--n40\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	b.WriteString(strings.Repeat(strings.Repeat("QUJD", 19)+"\r\n", 50<<20/78))
+	for i := 40; i >= 0; i-- {
+		fmt.Fprintf(&b, "--n%d--\r\n", i)
+	}
 	return []byte(b.String())
 }
