@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -200,6 +201,67 @@ func TestHTMLEndTagSearchIsLinear(t *testing.T) {
 		}
 		if text := htmlToText(src); strings.Contains(text, "x") {
 			t.Errorf("%q…: hidden content shown: %q", src[:12], text[:min(len(text), 20)])
+		}
+	}
+}
+
+// A header value of many broken encoded-words was searched to its end for
+// each one: a second per 64 KB field, minutes for a message of many parts
+// with such filenames.
+func TestEncodedWordSearchIsLinear(t *testing.T) {
+	for _, v := range []string{
+		strings.Repeat("=?a?q?x", 9000) + " ?=",
+		strings.Repeat("=?a?q?x", 9000),
+		strings.Repeat("=?a?q?x y", 9000) + "?=",
+		strings.Repeat("=?a", 9000) + "?",
+		strings.Repeat("=?utf-8?q?caf=C3=A9?= ", 3000),
+	} {
+		f := newWordFinder(v)
+		for pos := 0; ; {
+			i := strings.Index(v[pos:], "=?")
+			if i < 0 {
+				break
+			}
+			pos += i
+			if _, _, next, ok := f.split(pos); ok {
+				pos = next
+			} else {
+				pos += 2
+			}
+		}
+		if n := f.qmark.searched + f.end.searched + f.newSpace.searched; n > 6*len(v) {
+			t.Errorf("%q…: searched %d bytes of a %d-byte value", v[:14], n, len(v))
+		}
+	}
+	if got := decodeEncodedWords("=?utf-8?q?caf=C3=A9?= =?iso-8859-1?b?6Q==?= x =?x?q?y"); got != "caféé x =?x?q?y" {
+		t.Errorf("decodeEncodedWords = %q", got)
+	}
+}
+
+func TestNextIndexMatchesSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		b := make([]byte, r.IntN(60))
+		for i := range b {
+			b[i] = "?= ab"[r.IntN(5)]
+		}
+		s := string(b)
+		for _, n := range []nextIndex{{s: s, pattern: "?=", lo: -1}, {s: s, pattern: " \t", any: true, lo: -1}} {
+			for range 30 {
+				i := r.IntN(len(s) + 1)
+				want := -1
+				if n.any {
+					want = strings.IndexAny(s[i:], n.pattern)
+				} else {
+					want = strings.Index(s[i:], n.pattern)
+				}
+				if want >= 0 {
+					want += i
+				}
+				if got := n.from(i); got != want {
+					t.Fatalf("%q: from(%d) = %d, want %d", s, i, got, want)
+				}
+			}
 		}
 	}
 }

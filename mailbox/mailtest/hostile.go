@@ -59,6 +59,7 @@ func HostileShapes() []HostileShape {
 				"Content-Type: text/html\r\n\r\n"+strings.Repeat("<head>", 200000)+"\r\n"))
 		}},
 		{"multipart-nested-40-50MB", deepBigMessage},
+		{"filenames-broken-encoded-words", brokenWordNames},
 		{"subject-10MB", func() []byte {
 			return []byte(hostileHeader("h10@evil.example", "Message-ID: <subject@evil.example>\r\nSubject:"+
 				strings.Repeat(" onderwerp onderwerp onderwerp onderwerp onderwerp onderwerp\r\n", 10<<20/63)+"\r\nTekst.\r\n"))
@@ -147,5 +148,20 @@ func deepBigMessage() []byte {
 	for i := 40; i >= 0; i-- {
 		fmt.Fprintf(&b, "--n%d--\r\n", i)
 	}
+	return []byte(b.String())
+}
+
+// brokenWordNames is 300 attachments, each named by 60 KB of broken
+// encoded-words ("=?a?q?x" 9,000 times, then " ?="): 18 MB.
+func brokenWordNames() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h13@evil.example", "Subject: namen\r\nMessage-ID: <names@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"w\"\r\n\r\n"))
+	name := strings.Repeat("=?a?q?x", 9000) + " ?="
+	for range 300 {
+		b.WriteString("--w\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" +
+			name + "\"\r\n\r\nx\r\n")
+	}
+	b.WriteString("--w--\r\n")
 	return []byte(b.String())
 }
