@@ -284,6 +284,10 @@ func stripHeaderComments(s string) string {
 	return b.String()
 }
 
+// maxDateLen is the longest Date value read: a date with a long comment
+// fits; anything longer is not a date, and each layout tried would copy it.
+const maxDateLen = 256
+
 // dateHeaderLayouts are forms seen in the wild that net/mail.ParseDate (RFC 5322
 // section 3.3 including the obsolete syntax) rejects. They are tried on the
 // value after the day name and comments have been removed.
@@ -317,7 +321,7 @@ var dateZoneOffsets = map[string]int{
 // parseDateHeader parses a Date header; the zero time means absent or unusable.
 func parseDateHeader(v string) time.Time {
 	v = strings.TrimSpace(v)
-	if v == "" {
+	if v == "" || len(v) > maxDateLen {
 		return time.Time{}
 	}
 	if t, err := mail.ParseDate(v); err == nil {

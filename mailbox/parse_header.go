@@ -352,14 +352,15 @@ func nextParam(s string) (name, value, rest string, ok bool) {
 		j++
 	}
 	if name == "" || j >= len(s) || s[j] != '=' {
-		// skip junk up to the next separator
-		if k := strings.IndexByte(s[i:], ';'); k >= 0 {
-			return "", "", s[i+k:], false
+		// Skip junk up to the next separator: a ";", or white space (a
+		// missing ";"). Searching only that far keeps a long junk value
+		// linear; searching to the next ";" from every byte of 64 KB of
+		// junk took 60 ms per field, and fields repeat in every part.
+		from := max(i, 1)
+		if k := strings.IndexAny(s[from:], "; \t"); k >= 0 {
+			return "", "", s[from+k:], false
 		}
-		if i == 0 {
-			return "", "", s[1:], false
-		}
-		return "", "", s[i:], false
+		return "", "", "", false
 	}
 	s = strings.TrimLeft(s[j+1:], " \t")
 	if strings.HasPrefix(s, `"`) {
@@ -384,10 +385,16 @@ func nextParam(s string) (name, value, rest string, ok bool) {
 	}
 	k := 0
 	for k < len(s) && s[k] != ';' {
-		if (s[k] == ' ' || s[k] == '\t') && startsParam(s[k:]) {
+		if s[k] != ' ' && s[k] != '\t' {
+			k++
+			continue
+		}
+		if startsParam(s[k:]) {
 			break
 		}
-		k++
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') { // the run at once: linear
+			k++
+		}
 	}
 	return name, strings.TrimSpace(s[:k]), s[k:], true
 }

@@ -60,6 +60,7 @@ func HostileShapes() []HostileShape {
 		}},
 		{"multipart-nested-40-50MB", deepBigMessage},
 		{"filenames-broken-encoded-words", brokenWordNames},
+		{"parameters-junk", junkParameters},
 		{"subject-10MB", func() []byte {
 			return []byte(hostileHeader("h10@evil.example", "Message-ID: <subject@evil.example>\r\nSubject:"+
 				strings.Repeat(" onderwerp onderwerp onderwerp onderwerp onderwerp onderwerp\r\n", 10<<20/63)+"\r\nTekst.\r\n"))
@@ -163,5 +164,20 @@ func brokenWordNames() []byte {
 			name + "\"\r\n\r\nx\r\n")
 	}
 	b.WriteString("--w--\r\n")
+	return []byte(b.String())
+}
+
+// junkParameters is 300 parts whose Content-Type and Content-Disposition
+// carry 64 KB of junk instead of parameters: 38 MB.
+func junkParameters() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h14@evil.example", "Subject: rommel\r\nMessage-ID: <junk@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"j\"\r\n\r\n"))
+	junk := strings.Repeat(`"a" `, 16000)
+	for range 300 {
+		b.WriteString("--j\r\nContent-Type: application/octet-stream; " + junk + "\r\nContent-Disposition: attachment; " +
+			junk + "\r\n\r\nx\r\n")
+	}
+	b.WriteString("--j--\r\n")
 	return []byte(b.String())
 }
