@@ -265,3 +265,29 @@ func TestNextIndexMatchesSearch(t *testing.T) {
 		}
 	}
 }
+
+// A header block costs a map: 20 MB of "X: y" groups in a delivery status
+// were 2.6 million maps and a gigabyte.
+func TestDeliveryStatusAndEmbeddedHeadersCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: MAILER-DAEMON@mx.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n" +
+		"--r\r\n\r\nniet bezorgd\r\n--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "Final-Recipient: rfc822; r%d@example.nl\r\nStatus: 5.1.1\r\n\r\n", i)
+	}
+	for range 150 {
+		b.WriteString("--r\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: a@example.nl\r\nSubject: origineel\r\n")
+	}
+	b.WriteString("--r--\r\n")
+	m := mustParseMessage(t, b.String())
+	dsn := m.DeliveryStatus()
+	if len(dsn) != maxDSNGroups || dsn[0].Get("Reporting-Mta") != "dns; mx.example" || dsn[1].Get("Final-Recipient") != "rfc822; r0@example.nl" {
+		t.Errorf("%d delivery status groups, first %v", len(dsn), dsn[:min(len(dsn), 2)])
+	}
+	if n := len(m.EmbeddedHeaders()); n != maxEmbeddedHeaders {
+		t.Errorf("%d embedded headers, want %d", n, maxEmbeddedHeaders)
+	}
+	if !hasProblem(m, "delivery status longer than") || !hasProblem(m, "embedded message headers; the rest") {
+		t.Errorf("problems %q", m.Problems())
+	}
+}

@@ -242,12 +242,16 @@ func (w *walker) walk(e *mimeEntity, depth int, sc walkScope) []bodyPiece {
 		return w.walkEmbedded(e, depth, sc, false)
 	case "message/delivery-status", "message/global-delivery-status":
 		if sc == scopeMessage && w.dsn == nil {
-			w.dsn = parseDeliveryStatus(w.decodeAll(e))
+			var capped bool
+			if w.dsn, capped = parseDeliveryStatus(w.decodeAll(e)); capped {
+				w.note("delivery status longer than " + strconv.Itoa(maxDSNGroups) + " groups or " +
+					strconv.Itoa(maxDSNFields) + " fields; the rest is skipped")
+			}
 		}
 		return nil
 	case "text/rfc822-headers", "message/global-headers":
 		if h := w.embeddedHeader(w.decodeAll(e)); h != nil {
-			w.embedded = append(w.embedded, h.mimeHeader())
+			w.addEmbedded(h)
 		}
 		return nil
 	}

@@ -61,6 +61,8 @@ func HostileShapes() []HostileShape {
 		{"multipart-nested-40-50MB", deepBigMessage},
 		{"filenames-broken-encoded-words", brokenWordNames},
 		{"parameters-junk", junkParameters},
+		{"delivery-status-20MB", hugeDeliveryStatus},
+		{"embedded-headers-2000x1000", manyEmbeddedHeaders},
 		{"subject-10MB", func() []byte {
 			return []byte(hostileHeader("h10@evil.example", "Message-ID: <subject@evil.example>\r\nSubject:"+
 				strings.Repeat(" onderwerp onderwerp onderwerp onderwerp onderwerp onderwerp\r\n", 10<<20/63)+"\r\nTekst.\r\n"))
@@ -179,5 +181,33 @@ func junkParameters() []byte {
 			junk + "\r\n\r\nx\r\n")
 	}
 	b.WriteString("--j--\r\n")
+	return []byte(b.String())
+}
+
+// hugeDeliveryStatus is a delivery report whose status part is 20 MB of
+// one-field groups: 2.6 million of them.
+func hugeDeliveryStatus() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h15@evil.example", "Subject: niet bezorgd\r\nMessage-ID: <dsn@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n"+
+		"--r\r\n\r\nniet bezorgd\r\n--r\r\nContent-Type: message/delivery-status\r\n\r\n"))
+	b.WriteString(strings.Repeat("X: y\r\n\r\n", 20<<20/8))
+	b.WriteString("--r--\r\n")
+	return []byte(b.String())
+}
+
+// manyEmbeddedHeaders is 2,000 text/rfc822-headers parts of 1,000 fields
+// each: 27 MB.
+func manyEmbeddedHeaders() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h16@evil.example", "Subject: koppen\r\nMessage-ID: <embedded@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"e\"\r\n\r\n"))
+	for i := range 2000 {
+		b.WriteString("--e\r\nContent-Type: text/rfc822-headers\r\n\r\n")
+		for j := range 1000 {
+			fmt.Fprintf(&b, "K%d-%d: v\r\n", i, j)
+		}
+	}
+	b.WriteString("--e--\r\n")
 	return []byte(b.String())
 }
