@@ -291,3 +291,17 @@ func TestDeliveryStatusAndEmbeddedHeadersCapped(t *testing.T) {
 		t.Errorf("problems %q", m.Problems())
 	}
 }
+
+func TestLongFilenameAndMediaTypeCut(t *testing.T) {
+	raw := "From: a@example.nl\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+		"Content-Type: application/" + strings.Repeat("x", 70000) + "\r\n" +
+		"Content-Disposition: attachment; filename=\"" + strings.Repeat("é", 1000) + ".pdf\"\r\n\r\ndata\r\n--b--\r\n"
+	m := mustParseMessage(t, raw)
+	name, typ, _ := m.Attachment(0)
+	if len(name) > maxFilenameLen || !utf8.ValidString(name) || !strings.HasPrefix(name, "éé") {
+		t.Errorf("name of %d bytes: %q…", len(name), name[:min(len(name), 10)])
+	}
+	if typ != "text/plain" {
+		t.Errorf("a 70 KB media type read as %d bytes; want the default text/plain", len(typ))
+	}
+}

@@ -75,8 +75,16 @@ func (e *mimeEntity) filename() string {
 	if i := strings.LastIndex(name, sep); i >= 0 && i < len(name)-1 {
 		name = name[i+1:]
 	}
+	if len(name) > maxFilenameLen {
+		name = strings.ToValidUTF8(name[:maxFilenameLen], "")
+	}
 	return name
 }
+
+// maxFilenameLen is the longest attachment name kept, in bytes: what most
+// file systems allow. 2,000 names of 64 KB encoded-words would otherwise be
+// kept at up to three times that.
+const maxFilenameLen = 255
 
 // mimeSegment is one body part between delimiter lines; closed reports that a
 // close-delimiter (or the end of the data) ended it.

@@ -4,6 +4,10 @@ import (
 	"strings"
 )
 
+// maxMediaTypeLen is the longest type/subtype read: RFC 6838 section 4.2
+// allows 127 characters for each name.
+const maxMediaTypeLen = 255
+
 // mediaParams is a parsed Content-Type or Content-Disposition value.
 type mediaParams struct {
 	value  string            // "text/plain", "attachment"; lower-case
@@ -25,6 +29,9 @@ func parseMIMEParams(s string) mediaParams {
 		end = len(s)
 	}
 	mp.value = strings.ToLower(s[:end])
+	if len(mp.value) > maxMediaTypeLen {
+		mp.value, mp.broken = "", true // not a media type: the default applies
+	}
 	rest := s[end:]
 	if r := strings.TrimLeft(rest, " \t"); r != "" && r[0] != ';' {
 		mp.broken = true // parameters without a ";" after the value
