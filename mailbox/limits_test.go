@@ -90,7 +90,7 @@ func TestParseHeaderLimits(t *testing.T) {
 		if len(refs) != maxMsgIDs || refs[0] != "r0@x" || refs[len(refs)-1] != "r579999@x" {
 			t.Errorf("%d refs, first %q, last %q; want %d from r0@x to r579999@x", len(refs), refs[0], refs[len(refs)-1], maxMsgIDs)
 		}
-		if !hasProblem(m, "References longer than") || !hasProblem(m, "References lists more than") {
+		if !hasProblem(m, `"References" longer than`) || !hasProblem(m, "References lists more than") {
 			t.Errorf("problems %q", m.Problems())
 		}
 	})
@@ -110,7 +110,7 @@ func TestParseHeaderLimits(t *testing.T) {
 		if len(s) > maxFieldLen || !strings.HasPrefix(s, "onderwerp onderwerp") || !strings.HasSuffix(s, "onderwerp") {
 			t.Errorf("subject of %d bytes: %q…", len(s), s[:min(len(s), 40)])
 		}
-		if !hasProblem(m, "Subject longer than 64 KB") {
+		if !hasProblem(m, `"Subject" longer than 64 KB`) {
 			t.Errorf("problems %q", m.Problems())
 		}
 	})

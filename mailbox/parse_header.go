@@ -88,11 +88,11 @@ func readHeaderBlock(data []byte) (fs hdrFields, body int, notes []string) {
 		f, eightBit := makeField(cur)
 		fs = append(fs, f)
 		if eightBit {
-			notes = appendNote(notes, "header "+f.key+" has 8-bit bytes that are not UTF-8")
+			notes = appendNote(notes, "header "+quoteLabel(f.key)+" has 8-bit bytes that are not UTF-8")
 		}
 		if len(f.value) > maxFieldLen {
 			fs[len(fs)-1].value = cutMiddle(f.value, maxFieldLen)
-			notes = appendNote(notes, "header "+f.key+" longer than "+strconv.Itoa(maxFieldLen>>10)+" KB; its middle is left out")
+			notes = appendNote(notes, "header "+quoteLabel(f.key)+" longer than "+strconv.Itoa(maxFieldLen>>10)+" KB; its middle is left out")
 		}
 		cur = nil
 	}
