@@ -63,6 +63,7 @@ func HostileShapes() []HostileShape {
 		{"parameters-junk", junkParameters},
 		{"delivery-status-20MB", hugeDeliveryStatus},
 		{"embedded-headers-2000x1000", manyEmbeddedHeaders},
+		{"text-2x5MB-quoted-lines", bigQuotedText},
 		{"subject-10MB", func() []byte {
 			return []byte(hostileHeader("h10@evil.example", "Message-ID: <subject@evil.example>\r\nSubject:"+
 				strings.Repeat(" onderwerp onderwerp onderwerp onderwerp onderwerp onderwerp\r\n", 10<<20/63)+"\r\nTekst.\r\n"))
@@ -209,5 +210,21 @@ func manyEmbeddedHeaders() []byte {
 		}
 	}
 	b.WriteString("--e--\r\n")
+	return []byte(b.String())
+}
+
+// bigQuotedText is two 5 MB text parts of short quoted lines and "Van:"
+// header blocks, the most text a message keeps (8 MB), for the reply
+// extractor and the database.
+func bigQuotedText() []byte {
+	var b strings.Builder
+	b.WriteString(hostileHeader("h17@evil.example", "Subject: veel tekst\r\nMessage-ID: <text@evil.example>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"t\"\r\n\r\n"))
+	chunk := "> a\r\n>> b\r\nVan: x\r\nOnderwerp: y\r\n\r\nOp 1 jan schreef z:\r\n-----Original Message-----\r\n"
+	for range 2 {
+		b.WriteString("--t\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+		b.WriteString(strings.Repeat(chunk, 5<<20/len(chunk)))
+	}
+	b.WriteString("--t--\r\n")
 	return []byte(b.String())
 }
