@@ -4,7 +4,7 @@ TESTFLAGS ?=
 # staticcheck version CI installs; `make lint` uses it when present.
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all build test demo bench lint clean corpus
+.PHONY: all build test demo bench fuzz lint clean corpus
 
 all: build
 
@@ -22,9 +22,15 @@ demo:
 
 # End-to-end throughput and memory: 5,000 messages from the in-process IMAP
 # server to the in-process SMTP server, on SQLite (and PostgreSQL when
-# TEST_DATABASE_URL is set), plus one 25 MB message.
+# TEST_DATABASE_URL is set), plus one 25 MB message; and the hostile shapes
+# of issue 9 (BenchmarkHostile: parse and process, each within 256 MB/10 s).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m ./cmd/complaintd/ ./mailbox/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m ./cmd/complaintd/ ./mailbox/ ./workflow/
+
+# Every fuzz target of the module for FUZZTIME each (.ci/fuzz).
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 # The classifier and reply extractor measured on every labelled message
 # (../shared/corpus, testdata/corpus, testdata/clients): a table, failing
