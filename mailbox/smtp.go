@@ -143,8 +143,12 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 }
 
 func checkEnvelope(from string, to []string, raw []byte) error {
-	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n<>") }
+	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n<> \t") }
 	switch {
+	case from == "":
+		// MAIL FROM:<> is for delivery status notifications only (RFC 5321
+		// 4.5.5); our mail always names a sender that can receive bounces.
+		return smtpPermanent("send", errors.New("empty sender: our mail never uses the null reverse-path"))
 	case bad(from):
 		return smtpPermanent("send", fmt.Errorf("invalid sender %q", from))
 	case len(to) == 0:
@@ -159,6 +163,13 @@ func checkEnvelope(from string, to []string, raw []byte) error {
 	}
 	return nil
 }
+
+// smtpPath writes an address as the Reverse-path or Forward-path of RFC 5321
+// 4.1.2: in angle brackets. go-mail's low-level client writes its argument
+// verbatim ("MAIL FROM:%s"), and strict servers (Postfix with
+// strict_rfc821_envelopes, Mailpit, Gmail) refuse a bare address with 501.
+// checkEnvelope has already refused addresses containing brackets.
+func smtpPath(addr string) string { return "<" + addr + ">" }
 
 // ready returns a connection in a fresh transaction state: the kept one
 // (checked with NOOP when it sat idle), or a new one. A kept connection is
@@ -188,12 +199,12 @@ func (s *SMTPSender) ready(ctx context.Context) (*smtp.Client, error) {
 
 // transaction runs MAIL, RCPT for each recipient, and DATA (RFC 5321 3.3).
 func (s *SMTPSender) transaction(c *smtp.Client, from string, to []string, raw []byte) error {
-	if err := c.Mail(from); err != nil {
+	if err := c.Mail(smtpPath(from)); err != nil {
 		return smtpFailure("MAIL FROM", err)
 	}
 	var refused []rcptRefusal
 	for _, r := range to {
-		err := c.Rcpt(r)
+		err := c.Rcpt(smtpPath(r))
 		var tp *textproto.Error
 		switch {
 		case err == nil:

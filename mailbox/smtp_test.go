@@ -326,3 +326,47 @@ func TestSMTPConfigValidation(t *testing.T) {
 		t.Fatalf("Send without recipients: err = %v, want permanent", err)
 	}
 }
+
+// RFC 5321 4.1.2: "MAIL FROM:" Reverse-path and "RCPT TO:" Forward-path are
+// in angle brackets. Strict servers (Postfix strict_rfc821_envelopes,
+// Mailpit) refuse a bare address with 501; go-smtp accepts it, so the lines
+// themselves are checked here (issue 8).
+func TestSMTPEnvelopeUsesAngleBrackets(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	to := []string{"ouder@example.nl", "klachtenfunctionaris@kinderopvang.example"}
+	if err := s.Send(t.Context(), "klachten@kinderopvang.example", to, outgoing(1)); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	wait(t, srv, 1)
+	got := srv.EnvelopeCommands()
+	want := []string{
+		"MAIL FROM:<klachten@kinderopvang.example>",
+		"RCPT TO:<ouder@example.nl>",
+		"RCPT TO:<klachtenfunctionaris@kinderopvang.example>",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("envelope commands %q, want %q", got, want)
+	}
+	for i := range want {
+		// MAIL may carry parameters (BODY=8BITMIME, SMTPUTF8) after the path.
+		if got[i] != want[i] && !strings.HasPrefix(got[i], want[i]+" ") {
+			t.Errorf("command %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestSMTPRefusesEmptySender(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	for _, from := range []string{"", "<>", "a b@example.nl"} {
+		err := s.Send(t.Context(), from, []string{"ouder@example.nl"}, outgoing(1))
+		var tmp temporary
+		if !errors.As(err, &tmp) || tmp.Temporary() {
+			t.Errorf("Send from %q: err = %v, want a permanent error", from, err)
+		}
+	}
+	if cmds := srv.EnvelopeCommands(); len(cmds) != 0 {
+		t.Errorf("server saw %q, want no transaction for an invalid sender", cmds)
+	}
+}

@@ -54,6 +54,7 @@ type SMTPServer struct {
 	refuseN  int
 	refuse   smtp.SMTPError
 	rcptRefs map[string]smtp.SMTPError
+	envelope []string // MAIL and RCPT command lines as sent, see EnvelopeCommands
 }
 
 // StartSMTP starts the server. For the TLS modes a CA and a server
@@ -149,6 +150,17 @@ func (s *SMTPServer) Wait(ctx context.Context, n int) ([]Captured, error) {
 			return nil, fmt.Errorf("mailtest: waiting for %d message(s), have %d: %w", n, have, ctx.Err())
 		}
 	}
+}
+
+// EnvelopeCommands returns the MAIL and RCPT command lines clients sent, verbatim
+// (without CRLF), in order. go-smtp accepts a bare address where RFC 5321
+// 4.1.2 requires angle brackets, so tests check the syntax here. Only
+// plaintext sessions (TLS "none") are seen: TLS hides the lines from the
+// listener.
+func (s *SMTPServer) EnvelopeCommands() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.envelope)
 }
 
 // Sessions is the number of SMTP connections accepted so far, to observe
@@ -336,6 +348,42 @@ type smtpConn struct {
 	net.Conn
 	srv  *SMTPServer
 	once sync.Once
+
+	// Command-line scanner for EnvelopeCommands; only Read touches these.
+	line   []byte
+	inData bool
+}
+
+func (c *smtpConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.scan(p[:n])
+	return n, err
+}
+
+// scan records MAIL and RCPT lines, skipping the message text between DATA
+// and the lone dot that ends it.
+func (c *smtpConn) scan(b []byte) {
+	for _, ch := range b {
+		if ch != '\n' {
+			if len(c.line) < 1024 {
+				c.line = append(c.line, ch)
+			}
+			continue
+		}
+		line := strings.TrimSuffix(string(c.line), "\r")
+		c.line = c.line[:0]
+		upper := strings.ToUpper(line)
+		switch {
+		case c.inData:
+			c.inData = line != "."
+		case upper == "DATA":
+			c.inData = true
+		case strings.HasPrefix(upper, "MAIL ") || strings.HasPrefix(upper, "RCPT "):
+			c.srv.mu.Lock()
+			c.srv.envelope = append(c.srv.envelope, line)
+			c.srv.mu.Unlock()
+		}
+	}
 }
 
 func (c *smtpConn) Close() error {
