@@ -10,7 +10,7 @@ import (
 // identity is how classify recognises our own mail.
 func (w *Workflow) identity() Identity {
 	o := w.set.Organisation
-	return Identity{Address: o.Address, Host: o.Host, LoopHeader: LoopHeader}
+	return Identity{Address: o.Address, Host: o.Host, LoopHeader: LoopHeader, proof: w.tokens, now: w.clock.Now()}
 }
 
 // onAutomatic records an automatic answer (out of office, autoresponder) on
@@ -135,4 +135,23 @@ func bounceReason(m Mail) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// onOwnAddress handles mail From our own address that carries no proof of
+// being ours (ownMail): staff sending "as" the shared mailbox from their own
+// client, or someone pretending to be us. It is never dropped unseen: on the
+// case it threads into it is recorded and passed to the handlers, marked as
+// such; about no case it is set aside with the reason in the ledger and the
+// log. It never opens a case (we would confirm a complaint to ourselves)
+// and our address never becomes a participant.
+func (w *Workflow) onOwnAddress(ctx context.Context, a *arrival, cm caseMatch, own string) (result, error) {
+	if cm.c == nil {
+		w.log.Warn("mail from our own address without proof that we sent it, about no case", "from", own, "subject", a.mail.Subject())
+		return result{ignored: "mail From our own address " + own + " without proof that complaintd sent it (no signed Message-ID or loop header), about no case"}, nil
+	}
+	if err := addEvent(ctx, w.db, cm.c.ID, w.clock.Now(), EventOwnAddress, own,
+		"a message From our own address that complaintd did not send (staff writing as the shared mailbox?); recorded and passed to the handlers"); err != nil {
+		return result{}, err
+	}
+	return result{caseID: cm.c.ID}, w.addReply(ctx, cm.c, a)
 }

@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
+	"time"
 )
 
 // Message classes.
@@ -35,7 +36,9 @@ type Classification struct {
 type Identity struct {
 	Address    string // the complaints address, e.g. klachten@vlinder.example (plus-addresses count as ours)
 	Host       string // the domain of our Message-IDs, e.g. klachten.vlinder.example
-	LoopHeader string // our loop header name (LoopHeader); its value is Host
+	LoopHeader string // our loop header name (LoopHeader); its value is "Host; proof=…"
+	proof      *tokens
+	now        time.Time
 }
 
 // classify tells what kind of sender m comes from. Our own mail is checked
@@ -56,27 +59,49 @@ func classify(m Mail, id Identity) Classification {
 	return Classification{Class: ClassHuman, Reason: "no sign of automatic mail"}
 }
 
-// ownMail recognises a copy of a message we sent. Only the message's own
-// header counts: a parent's reply names our Message-ID in In-Reply-To and
-// References, and a bounce carries our header in the message it returns;
-// neither is our mail.
+// ownMail recognises a copy of a message we sent, by proof only: its
+// Message-ID is a reply token signed with our secret ("<TOKEN@host>"), or
+// its loop header carries an HMAC of its Message-ID under our secret. A
+// host name or a From address is no proof: Thunderbird and Apple Mail
+// write Message-IDs on the sender's own domain, which is often ours, and
+// anyone can write our address in From or copy our loop header.
+//
+// Only the message's own header counts: a parent's reply names our
+// Message-ID in In-Reply-To and References, and a bounce carries our header
+// in the message it returns; neither is our mail.
 func ownMail(m Mail, h textproto.MIMEHeader, id Identity) (string, bool) {
-	host := strings.ToLower(strings.TrimSpace(id.Host))
-	if host != "" && id.LoopHeader != "" {
-		for _, v := range h.Values(id.LoopHeader) {
-			if strings.EqualFold(strings.TrimSpace(v), host) {
-				return textproto.CanonicalMIMEHeaderKey(id.LoopHeader) + ": " + v, true
+	if id.proof == nil {
+		return "", false
+	}
+	msgID := m.MessageID()
+	if i := strings.LastIndexByte(msgID, '@'); i > 0 && id.proof.isOurToken(msgID[:i], id.now) {
+		return "Message-ID carries our signed reply token", true
+	}
+	if id.LoopHeader == "" {
+		return "", false
+	}
+	for _, v := range h.Values(id.LoopHeader) {
+		host, params, _ := strings.Cut(v, ";")
+		if !strings.EqualFold(strings.TrimSpace(host), strings.TrimSpace(id.Host)) {
+			continue
+		}
+		for _, p := range strings.Split(params, ";") {
+			k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(k, "proof") && id.proof.verifyOwnProof(msgID, val) {
+				return textproto.CanonicalMIMEHeaderKey(id.LoopHeader) + " with a proof that verifies", true
 			}
 		}
 	}
-	if host != "" {
-		if i := strings.LastIndexByte(m.MessageID(), '@'); i >= 0 && strings.EqualFold(m.MessageID()[i+1:], host) {
-			return "Message-ID on our host " + host, true
-		}
-	}
+	return "", false
+}
+
+// fromOurAddress returns our address when m is From it (or a plus-address
+// of it). Without ownMail's proof such a message was written by a person
+// sending "as" the shared mailbox, or by someone pretending to.
+func fromOurAddress(m Mail, id Identity) (string, bool) {
 	for _, a := range m.From() {
 		if isOwnAddress(a.Address, id.Address) {
-			return "From is our address " + strings.ToLower(a.Address), true
+			return strings.ToLower(a.Address), true
 		}
 	}
 	return "", false

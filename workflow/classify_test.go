@@ -5,11 +5,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
 )
 
-var testIdentity = Identity{Address: "klachten@vlinder.example", Host: "klachten.vlinder.example", LoopHeader: LoopHeader}
+var testTokens = func() *tokens {
+	tk, err := newTokens([][]byte{[]byte("0123456789abcdef-classify")}, 0)
+	if err != nil {
+		panic(err)
+	}
+	return tk
+}()
+
+var testIdentity = Identity{Address: "klachten@vlinder.example", Host: "klachten.vlinder.example", LoopHeader: LoopHeader,
+	proof: testTokens, now: time.Date(2026, 11, 19, 12, 0, 0, 0, time.UTC)}
 
 // rawMail builds a message: header lines, an empty line, the body; LF
 // line ends as in many stored messages.
@@ -35,44 +45,66 @@ Date: Fri, 20 Nov 2026 09:12:00 +0100
 `
 
 func TestClassifyOwnMail(t *testing.T) {
+	now := testIdentity.now
+	token := testTokens.make(41, 7, now)
 	h := textproto.MIMEHeader{}
 	h.Set("From", "Kinderopvang De Vlinder - Klachten <klachten@vlinder.example>")
 	h.Set("To", "Sanne Jansen <sanne.jansen@gmail.example>")
 	h.Set("Subject", "[KL-2026-0041] Ontvangstbevestiging van uw klacht")
-	h.Set("Message-ID", "<v1dg5ssddeyygderb3nrssu6ti@klachten.vlinder.example>")
+	h.Set("Message-ID", "<"+token+"@klachten.vlinder.example>")
 	h.Set("Auto-Submitted", "auto-replied")
-	h.Set(LoopHeader, "klachten.vlinder.example")
 	raw, err := mailbox.Compose(h, "Wij hebben uw klacht ontvangen.", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := classifyRaw(t, raw); c.Class != ClassOwn || !strings.Contains(c.Reason, LoopHeader) {
-		t.Errorf("our composed mail: %+v", c)
+	if c := classifyRaw(t, raw); c.Class != ClassOwn || !strings.Contains(c.Reason, "reply token") {
+		t.Errorf("our composed mail with a token Message-ID: %+v", c)
 	}
 
-	// Without the loop header (a relay dropped it): the Message-ID host.
-	h.Del(LoopHeader)
-	h.Set("From", "Iemand <iemand@elders.example>")
-	raw, err = mailbox.Compose(h, "tekst", "", nil)
+	// A message without a token (a "which case?" answer) is proved by its
+	// loop header, whose HMAC covers its Message-ID.
+	plainID := "k5vxq3yqzjm2c@klachten.vlinder.example"
+	h.Set("Message-ID", "<"+plainID+">")
+	h.Set(LoopHeader, "klachten.vlinder.example; proof="+testTokens.ownProof(plainID))
+	raw, err = mailbox.Compose(h, "Over welke zaak gaat dit?", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := classifyRaw(t, raw); c.Class != ClassOwn {
-		t.Errorf("Message-ID on our host: %+v", c)
+	if c := classifyRaw(t, raw); c.Class != ClassOwn || !strings.Contains(c.Reason, LoopHeader) {
+		t.Errorf("our mail with a loop header proof: %+v", c)
 	}
 
-	// Another daemon's loop header value is not ours.
-	other := rawMail("From: X <x@elders.example>\nX-Complaintd-Loop: klachten.elders.example\nMessage-ID: <a@elders.example>\n", "hoi\n")
-	if c := classifyRaw(t, other); c.Class == ClassOwn {
-		t.Errorf("foreign loop header: %+v", c)
-	}
-
-	// A copy of our own mail from our (plus-)address.
-	for _, from := range []string{"klachten@vlinder.example", "KLACHTEN+v1abc@Vlinder.Example"} {
-		raw := rawMail("From: "+from+"\nTo: a@b.example\nMessage-ID: <x@mx.vlinder.example>\nSubject: kopie\n", "tekst\n")
-		if c := classifyRaw(t, raw); c.Class != ClassOwn {
-			t.Errorf("From %s: %+v", from, c)
+	for name, header := range map[string]string{
+		// Thunderbird and Apple Mail write Message-IDs on the sender's
+		// domain, which is ours: a handler's reply is not our mail.
+		"Thunderbird reply of a handler": "From: Anna de Vries <anna.devries@vlinder.example>\nMessage-ID: <4f1c2a7e-9b3d-4c1e-8f0a-2b6d9e7c5a13@vlinder.example>\n",
+		"Message-ID on our own host":     "From: Iemand <iemand@elders.example>\nMessage-ID: <k5vxq3yqzjm2c@klachten.vlinder.example>\n",
+		// Anyone can write our loop header; the bare value older
+		// versions wrote proves nothing.
+		"bare loop header":            "From: X <x@elders.example>\nX-Complaintd-Loop: klachten.vlinder.example\nMessage-ID: <a@elders.example>\n",
+		"foreign loop header":         "From: X <x@elders.example>\nX-Complaintd-Loop: klachten.elders.example\nMessage-ID: <a@elders.example>\n",
+		"proof of another Message-ID": "From: X <x@elders.example>\nX-Complaintd-Loop: klachten.vlinder.example; proof=" + testTokens.ownProof(plainID) + "\nMessage-ID: <a@elders.example>\n",
+		"forged token":                "From: X <x@elders.example>\nMessage-ID: <" + token[:len(token)-2] + "aa@klachten.vlinder.example>\n",
+		// Staff sending "as" the shared mailbox: recorded, not dropped.
+		"From our address":      "From: klachten@vlinder.example\nTo: a@b.example\nMessage-ID: <x@mx.vlinder.example>\n",
+		"From our plus-address": "From: KLACHTEN+v1abc@Vlinder.Example\nMessage-ID: <x@vlinder.example>\n",
+	} {
+		if c := classifyRaw(t, rawMail(header+"Subject: Re: kopie\n", "tekst\n")); c.Class == ClassOwn {
+			t.Errorf("%s taken for our own mail: %+v", name, c)
 		}
+	}
+
+	// An expired token still proves the message was ours.
+	old := testTokens.make(41, 7, now.AddDate(-3, 0, 0))
+	short, _ := newTokens([][]byte{[]byte("0123456789abcdef-classify")}, 24*time.Hour)
+	id := testIdentity
+	id.proof = short
+	m, err := mailbox.Parse(rawMail("From: klachten@vlinder.example\nMessage-ID: <"+old+"@klachten.vlinder.example>\n", "x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := classify(m, id); c.Class != ClassOwn {
+		t.Errorf("expired token of ours: %+v", c)
 	}
 }
 

@@ -141,7 +141,7 @@ func corpusMessages(tb testing.TB, root string) []string {
 }
 
 // corpusIdentity is the organisation of corpus/nl/README.md.
-var corpusIdentity = Identity{Address: "klachten@vlinder.example", Host: "klachten.vlinder.example", LoopHeader: LoopHeader}
+var corpusIdentity = testIdentity
 
 // failedBounces holds, for every corpus bounce whose Expect is
 // bounce-failed, the failed address (read from the report by hand) and the

@@ -23,6 +23,7 @@ const (
 	EventSuspectedSpoof   = "suspected_spoofing"
 	EventScheduled        = "scheduled"
 	EventDeadlineExceeded = "deadline_exceeded"
+	EventOwnAddress       = "own_address" // mail From our address that we did not send
 )
 
 // Event is one entry of a case's audit trail.

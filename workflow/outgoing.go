@@ -19,7 +19,9 @@ const (
 )
 
 // LoopHeader marks every message we send, so that a copy of our own mail
-// coming back into the inbox is recognised and never answered.
+// coming back into the inbox is recognised and never answered. Its value is
+// our host and an HMAC of the Message-ID: "klachten.vlinder.example;
+// proof=v1…" (see ownMail).
 const LoopHeader = "X-Complaintd-Loop"
 
 // draft is a message about to be queued.
@@ -148,7 +150,9 @@ func (w *Workflow) headers(d draft, subject string, now time.Time) (textproto.MI
 		h.Set("Auto-Submitted", d.auto)
 	}
 	h.Set("X-Auto-Response-Suppress", "All")
-	h.Set(LoopHeader, org.Host)
+	// The proof lets classify tell a copy of this message from mail that
+	// merely names our host (see ownMail).
+	h.Set(LoopHeader, org.Host+"; proof="+w.tokens.ownProof(msgID))
 	return h, msgID, refs
 }
 

@@ -89,7 +89,7 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 		return w.quarantine(ctx, log, e.ID, "cannot parse: "+err.Error())
 	}
 	var caseID int64
-	var outcome string
+	var outcome, ignoredWhy string
 	err = w.db.InTx(ctx, func(ctx context.Context) error {
 		// Settled as processed up front: this also locks the entry, so two
 		// daemons handed the same message act on it once; if anything below
@@ -99,8 +99,8 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 			return err
 		}
 		if sameAs != 0 {
-			outcome = LedgerIgnored
-			return settle(ctx, w.db, e.ID, LedgerIgnored, fmt.Sprintf("same message as ledger #%d", sameAs), now)
+			outcome, ignoredWhy = LedgerIgnored, fmt.Sprintf("same message as ledger #%d", sameAs)
+			return settle(ctx, w.db, e.ID, LedgerIgnored, ignoredWhy, now)
 		}
 		res, err := w.apply(ctx, &arrival{Delivery: d, entry: e, mail: m})
 		if err != nil {
@@ -108,7 +108,7 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 		}
 		caseID, outcome = res.caseID, LedgerProcessed
 		if res.ignored != "" {
-			outcome = LedgerIgnored
+			outcome, ignoredWhy = LedgerIgnored, res.ignored
 			return settle(ctx, w.db, e.ID, LedgerIgnored, res.ignored, now)
 		}
 		return nil
@@ -123,7 +123,11 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 		_ = noteFailure(context.WithoutCancel(ctx), w.db, e.ID, err.Error(), w.clock.Now())
 		return 0, err
 	}
-	log.Info("message processed", "outcome", outcome, "case", caseID)
+	if ignoredWhy != "" {
+		log.Info("message processed", "outcome", outcome, "case", caseID, "reason", ignoredWhy)
+	} else {
+		log.Info("message processed", "outcome", outcome, "case", caseID)
+	}
 	w.wakeOutbox()
 	return Done, nil
 }
@@ -184,6 +188,9 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	}
 	if h, ok := w.set.handler(from); ok {
 		return w.onHandler(ctx, a, cm, h)
+	}
+	if own, ok := fromOurAddress(m, w.identity()); ok {
+		return w.onOwnAddress(ctx, a, cm, own)
 	}
 	if cm.c != nil {
 		if err := w.noteForged(ctx, cm.c, cm.forged, from); err != nil {

@@ -172,3 +172,52 @@ func StoredTokenSecret(ctx context.Context, db Database) ([]byte, error) {
 	}
 	return secret, nil
 }
+
+// Own-mail proof. Anyone can write our loop header, so its value carries an
+// HMAC of the message's Message-ID under our first token key:
+// "klachten.vlinder.example; proof=v1k…". A copy of our mail coming back
+// is recognised by that proof or by the reply token in its Message-ID, never
+// by a host name or a From address alone (which Thunderbird and Apple Mail
+// replies of our own staff share with us).
+const ownProofLabel = "complaintd own mail " + tokenFormat + "\x00"
+
+func (k tokenKey) ownMAC(msgID string) []byte {
+	m := hmac.New(sha256.New, k.secret)
+	m.Write([]byte(ownProofLabel))
+	m.Write([]byte(strings.ToLower(strings.TrimSpace(msgID))))
+	return m.Sum(nil)[:15]
+}
+
+// ownProof is the proof of origin for a message with Message-ID msgID
+// (without brackets).
+func (t *tokens) ownProof(msgID string) string {
+	k := t.keys[0]
+	return tokenFormat + string(k.id) + b32.EncodeToString(k.ownMAC(msgID))
+}
+
+// verifyOwnProof reports whether proof was made by ownProof for msgID under
+// any of our keys (a rotated-out key still proves its old mail).
+func (t *tokens) verifyOwnProof(msgID, proof string) bool {
+	proof = strings.ToLower(strings.TrimSpace(proof))
+	rest, ok := strings.CutPrefix(proof, tokenFormat)
+	if !ok || len(rest) < 2 {
+		return false
+	}
+	sum, err := b32.DecodeString(rest[1:])
+	if err != nil {
+		return false
+	}
+	for _, k := range t.keys {
+		if k.id == rest[0] && hmac.Equal(k.ownMAC(msgID), sum) {
+			return true
+		}
+	}
+	return false
+}
+
+// isOurToken reports whether s is a reply token we signed, expired or not:
+// either way it proves the message it names came from us.
+func (t *tokens) isOurToken(s string, now time.Time) bool {
+	_, err := t.read(s, now)
+	return err == nil || errors.Is(err, ErrExpiredToken)
+}
