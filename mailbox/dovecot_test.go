@@ -330,8 +330,8 @@ func TestDovecotRestartMidSession(t *testing.T) {
 		if !bytes.Equal(f.Raw, second) {
 			t.Fatalf("after the restart the handler got %q", f.Raw)
 		}
-	case <-time.After(peers.FailAfter):
-		t.Fatalf("message delivered after the restart not handled within %v", peers.FailAfter)
+	case <-time.After(peers.DovecotFailAfter):
+		t.Fatalf("message delivered after the restart not handled within %v", peers.DovecotFailAfter)
 	}
 	t.Logf("handled %v after the restart began", time.Since(start).Round(time.Millisecond))
 	awaitSignal(t, connected, "reconnection")

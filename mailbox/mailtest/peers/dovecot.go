@@ -292,7 +292,7 @@ func (d *Dovecot) launch() error {
 	// notification here (it speaks sd_notify only to systemd), so this is
 	// polling, with a short backoff and a deadline; it ends at the first
 	// successful login.
-	deadline := time.Now().Add(FailAfter)
+	deadline := time.Now().Add(DovecotFailAfter)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
 		select {
 		case <-proc.exited:
@@ -312,7 +312,7 @@ func (d *Dovecot) launch() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("dovecot did not accept a login on %s within %v", d.Addr(), FailAfter)
+			return fmt.Errorf("dovecot did not accept a login on %s within %v", d.Addr(), DovecotFailAfter)
 		}
 		time.Sleep(wait) // readiness polling, see above
 	}
@@ -368,8 +368,8 @@ func (d *Dovecot) Stop() {
 	_ = syscall.Kill(-pgid, syscall.SIGCONT) // a stopped process acts on SIGTERM only once continued
 	select {
 	case <-proc.exited:
-	case <-time.After(FailAfter):
-		d.t.Errorf("dovecot (pid %d) ignored SIGTERM for %v; killing its process group", pgid, FailAfter)
+	case <-time.After(DovecotFailAfter):
+		d.t.Errorf("dovecot (pid %d) ignored SIGTERM for %v; killing its process group", pgid, DovecotFailAfter)
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-proc.exited
 	}

@@ -1,3 +1,5 @@
+// Helpers shared by the servers of this package: ports, processes, secrets.
+
 package peers
 
 import (
@@ -16,9 +18,10 @@ import (
 	"time"
 )
 
-// FailAfter bounds every wait on a server (start, stop, readiness). A
-// failure bound only: each wait ends as soon as its event happens.
-const FailAfter = 30 * time.Second
+// DovecotFailAfter bounds every wait on Dovecot and its processes (start,
+// stop, readiness, exit). A failure bound only: each wait ends as soon as
+// its event happens.
+const DovecotFailAfter = 30 * time.Second
 
 // FreePort returns a free port on 127.0.0.1 below the kernel's ephemeral
 // range, so that neither a listener on :0 nor an outgoing connection takes
@@ -123,11 +126,11 @@ func waitGroupGone(t testing.TB, what string, pgid int) {
 // children, not ours, so there is nothing to wait on: this polls, bounded.
 func WaitExited(t testing.TB, pids []int) {
 	t.Helper()
-	deadline := time.Now().Add(FailAfter)
+	deadline := time.Now().Add(DovecotFailAfter)
 	for _, pid := range pids {
 		for syscall.Kill(pid, 0) == nil {
 			if time.Now().After(deadline) {
-				t.Fatalf("peers: process %d still running after %v", pid, FailAfter)
+				t.Fatalf("peers: process %d still running after %v", pid, DovecotFailAfter)
 			}
 			time.Sleep(10 * time.Millisecond) // polling for exit, bounded above
 		}
