@@ -158,7 +158,10 @@ func checkEnvelope(from string, to []string, raw []byte) error {
 	}
 	for _, r := range to {
 		if r == "" || bad(r) {
-			return smtpPermanent("send", fmt.Errorf("invalid recipient %q", r))
+			// The address itself is unusable: no server will ever take it.
+			e := smtpPermanent("send", fmt.Errorf("invalid recipient %q", r))
+			e.recipientFault = true
+			return e
 		}
 	}
 	return nil
@@ -228,9 +231,23 @@ func (s *SMTPSender) transaction(c *smtp.Client, from string, to []string, raw [
 	// The reply to the final dot is the server taking responsibility for
 	// the message (RFC 5321 4.1.1.4), or refusing it.
 	if err := w.Close(); err != nil {
-		return smtpFailure("DATA", err)
+		return dataRefusal(err, len(to))
 	}
 	return nil
+}
+
+// dataRefusal classifies a refusal of the message at its final dot. That is
+// a refusal of our transaction (content, size, policy), except that a server
+// which checks mailboxes late may refuse a one-recipient message with the
+// recipient's mailbox status (550 5.1.1, 552 5.2.2), which is theirs.
+func dataRefusal(err error, rcpts int) *SMTPError {
+	e := smtpFailure("DATA", err)
+	if rcpts == 1 && e.Code != 0 {
+		if subject, detail, ok := enhancedCode(e.Code, e.Text); ok {
+			e.recipientFault = subject == 2 || (subject == 1 && detail != 0 && detail != 7 && detail != 8)
+		}
+	}
+	return e
 }
 
 // recover leaves the kept connection usable after a failed transaction: a
@@ -357,8 +374,14 @@ func (s *SMTPSender) auth(c *smtp.Client) error {
 }
 
 // Check connects, secures, greets and authenticates on a connection of its
-// own, then says QUIT. Used by `complaintd check`.
-func (s *SMTPSender) Check(ctx context.Context) (string, error) {
+// own, then proves the server will take our mail: MAIL FROM:<address> and
+// RCPT TO:<address> (our own address as sender and recipient), then RSET, so
+// nothing is sent (RFC 5321 4.1.1.5), and QUIT. A refusal is an *SMTPError
+// with the server's words. Used by `complaintd check`.
+func (s *SMTPSender) Check(ctx context.Context, address string) (string, error) {
+	if err := checkEnvelope(address, []string{address}, []byte{'.'}); err != nil {
+		return "", err
+	}
 	var cur atomic.Pointer[deadlineConn]
 	stop := context.AfterFunc(ctx, func() {
 		if c := cur.Load(); c != nil {
@@ -386,6 +409,19 @@ func (s *SMTPSender) Check(ctx context.Context) (string, error) {
 			exts = append(exts, strings.TrimSpace(name+" "+param))
 		}
 	}
+	if err := c.Mail(smtpPath(address)); err != nil {
+		return "", smtpFailure("MAIL FROM", err)
+	}
+	if err := c.Rcpt(smtpPath(address)); err != nil {
+		var tp *textproto.Error
+		if errors.As(err, &tp) {
+			return "", refusedRecipients([]rcptRefusal{{rcpt: address, err: tp}}, 1)
+		}
+		return "", smtpFailure("RCPT TO", err)
+	}
+	if err := c.Reset(); err != nil {
+		return "", smtpFailure("RSET", err)
+	}
 	if err := c.Quit(); err != nil {
 		return "", smtpFailure("QUIT", err)
 	}
@@ -399,7 +435,7 @@ func (s *SMTPSender) Check(ctx context.Context) (string, error) {
 	} else {
 		b.WriteString("; no authentication configured")
 	}
-	b.WriteString(".")
+	fmt.Fprintf(&b, "; MAIL FROM:<%s> and RCPT TO:<%s> accepted, then RSET (nothing sent).", address, address)
 	return b.String(), nil
 }
 

@@ -182,7 +182,7 @@ func TestSMTPTLSVerifiesCertificates(t *testing.T) {
 			if msgs := wait(t, srv, 1); !bytes.Equal(msgs[0].Raw, outgoing(1)) {
 				t.Fatal("message altered over TLS")
 			}
-			summary, err := s.Check(t.Context())
+			summary, err := s.Check(t.Context(), "klachten@kinderopvang.example")
 			if err != nil {
 				t.Fatalf("Check: %v", err)
 			}
@@ -220,7 +220,7 @@ func TestSMTPAuth(t *testing.T) {
 	if msgs := wait(t, srv, 1); !bytes.Equal(msgs[0].Raw, outgoing(2)) {
 		t.Fatal("message altered")
 	}
-	summary, err := s.Check(t.Context())
+	summary, err := s.Check(t.Context(), "klachten@kinderopvang.example")
 	if err != nil || !strings.Contains(summary, "authenticated as daemon") {
 		t.Fatalf("Check = %q, %v", summary, err)
 	}
@@ -368,5 +368,107 @@ func TestSMTPRefusesEmptySender(t *testing.T) {
 	}
 	if cmds := srv.EnvelopeCommands(); len(cmds) != 0 {
 		t.Errorf("server saw %q, want no transaction for an invalid sender", cmds)
+	}
+}
+
+// Whose fault a refusal is (issue 8): only a refusal of the recipient itself
+// may be blamed on the recipient; everything else is ours to fix.
+func TestSMTPRefusalFault(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	srv.RefuseRecipient("weg@example.nl", 550, "5.1.1 User unknown")
+	srv.RefuseRecipient("vol@example.nl", 452, "4.2.2 Mailbox full")
+	srv.RefuseRecipient("ver@example.nl", 554, "5.7.1 Relay access denied")
+	srv.RefuseRecipient("oud@example.nl", 550, "Relaying denied")
+	srv.RefuseRecipient("geen@example.nl", 550, "Mailbox unavailable")
+	srv.RefuseRecipient("afz@example.nl", 553, "5.1.8 Sender address rejected: Domain not found")
+
+	cases := []struct {
+		name      string
+		to        []string
+		data      func() // makes the server refuse at DATA
+		recipient bool
+	}{
+		{"unknown user at RCPT", []string{"weg@example.nl"}, nil, true},
+		{"mailbox full at RCPT", []string{"vol@example.nl"}, nil, true},
+		{"no enhanced code", []string{"geen@example.nl"}, nil, true},
+		{"relay denied", []string{"ver@example.nl"}, nil, false},
+		{"relay denied without enhanced code", []string{"oud@example.nl"}, nil, false},
+		{"our sender's domain, given at RCPT", []string{"afz@example.nl"}, nil, false},
+		{"one of two recipients for our sake", []string{"weg@example.nl", "ver@example.nl"}, nil, false},
+		{"content refused at DATA", []string{"ouder@example.nl"}, func() { srv.Refuse(1, 554, "5.7.1 Message rejected as spam") }, false},
+		{"mailbox full at DATA, one recipient", []string{"ouder@example.nl"}, func() { srv.Refuse(1, 552, "5.2.2 Mailbox full") }, true},
+		{"mailbox full at DATA, two recipients", []string{"ouder@example.nl", "b@example.nl"}, func() { srv.Refuse(1, 552, "5.2.2 Mailbox full") }, false},
+		{"syntax error at DATA", []string{"ouder@example.nl"}, func() { srv.Refuse(1, 501, "5.5.4 Syntax error") }, false},
+		{"unusable address", []string{"ouder@example.nl\r\nRSET"}, nil, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.data != nil {
+				tc.data()
+			}
+			err := s.Send(t.Context(), "klachten@kinderopvang.example", tc.to, outgoing(1))
+			var se *mailbox.SMTPError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v, want *SMTPError", err)
+			}
+			if se.RecipientFault() != tc.recipient {
+				t.Errorf("RecipientFault() = %v, want %v for %v", se.RecipientFault(), tc.recipient, err)
+			}
+			if se.Replied() && !strings.Contains(se.Answer(), strings.TrimSpace(se.Text)) {
+				t.Errorf("Answer() %q lacks the server's words %q", se.Answer(), se.Text)
+			}
+		})
+	}
+
+	t.Run("authentication refused", func(t *testing.T) {
+		authSrv := startSMTP(t, mailtest.SMTPOptions{Username: "daemon", Password: "s3cret"})
+		for _, cfg := range []mailbox.SMTPConfig{
+			{Addr: authSrv.Addr(), TLS: "none"},                                        // 530 at MAIL FROM
+			{Addr: authSrv.Addr(), TLS: "none", Username: "daemon", Password: "wrong"}, // 535 at AUTH
+		} {
+			err := newSender(t, cfg).Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(1))
+			var se *mailbox.SMTPError
+			if !errors.As(err, &se) || se.RecipientFault() || !se.Replied() {
+				t.Errorf("err = %v, want a reply that is not the recipient's fault", err)
+			}
+		}
+	})
+	t.Run("server not reached", func(t *testing.T) {
+		err := newSender(t, mailbox.SMTPConfig{Addr: "127.0.0.1:1", TLS: "none"}).
+			Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(1))
+		var se *mailbox.SMTPError
+		if !errors.As(err, &se) || se.RecipientFault() || se.Replied() || !se.Temporary() {
+			t.Errorf("err = %v, want temporary, no reply, not the recipient's fault", err)
+		}
+	})
+}
+
+// check proves the server takes our envelope, and sends nothing.
+func TestSMTPCheckTriesOurEnvelope(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	summary, err := s.Check(t.Context(), "klachten@kinderopvang.example")
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if !strings.Contains(summary, "MAIL FROM:<klachten@kinderopvang.example> and RCPT TO:<klachten@kinderopvang.example> accepted") {
+		t.Errorf("summary %q does not report the envelope test", summary)
+	}
+	want := []string{"MAIL FROM:<klachten@kinderopvang.example>", "RCPT TO:<klachten@kinderopvang.example>"}
+	if got := srv.EnvelopeCommands(); len(got) != 2 || !strings.HasPrefix(got[0], want[0]) || got[1] != want[1] {
+		t.Errorf("server saw %q, want %q", got, want)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("check sent %d message(s)", n)
+	}
+
+	srv.RefuseRecipient("klachten@kinderopvang.example", 554, "5.7.1 Relay access denied")
+	_, err = s.Check(t.Context(), "klachten@kinderopvang.example")
+	if err == nil || !strings.Contains(err.Error(), "554 5.7.1 Relay access denied") {
+		t.Errorf("Check = %v, want the server's refusal in its words", err)
+	}
+	if _, err := s.Check(t.Context(), ""); err == nil {
+		t.Error("Check with an empty address passed")
 	}
 }

@@ -90,7 +90,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			return "", err
 		}
 		defer s.Close()
-		return s.Check(ctx)
+		return s.Check(ctx, cfg.Organisation.Address)
 	})
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
