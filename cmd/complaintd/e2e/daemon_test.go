@@ -111,13 +111,19 @@ type daemon struct {
 	waitErr error
 }
 
-// startDaemon runs `complaintd run -config FILE` as a child process. The
-// test stops it with stop; should the test fail first, it is killed in
-// cleanup and its log shown.
-func startDaemon(t *testing.T, s setup) *daemon {
+// newDaemon writes the configuration; nothing runs yet, but cli works.
+func newDaemon(t *testing.T, s setup) *daemon {
 	t.Helper()
 	config, env := s.configFile(t)
-	d := &daemon{t: t, config: config, env: env, log: filepath.Join(s.workDir, "complaintd.log")}
+	return &daemon{t: t, config: config, env: env, log: filepath.Join(s.workDir, "complaintd.log")}
+}
+
+// start runs `complaintd run -config FILE` as a child process. The test
+// stops it with stop; should the test fail first, it is killed in cleanup
+// and its log shown.
+func (d *daemon) start() {
+	t := d.t
+	t.Helper()
 	logFile, err := os.OpenFile(d.log, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +150,6 @@ func startDaemon(t *testing.T, s setup) *daemon {
 			t.Logf("complaintd log (last lines):\n%s", peers.LastLines(out, 80))
 		}
 	})
-	return d
 }
 
 // command is the binary with the test's configuration and environment:
