@@ -67,7 +67,8 @@ func (e *SMTPError) Temporary() bool { return e.temporary }
 // server's own state (X.3.x, X.4.x, 451, 452, 554).
 func (e *SMTPError) RecipientFault() bool { return e.recipientFault }
 
-// Answer is the server's reply and the command it answered ("RCPT TO
+// Answer is the command and the server's reply to it ("MAIL FROM: 530 5.7.0
+// Authentication required", "RCPT TO: 1 of 1 recipient(s) refused:
 // <a@b.example>: 550 5.1.1 ..."), or what went wrong when there was no reply.
 // It never contains credentials: AUTH replies carry none.
 func (e *SMTPError) Answer() string {
@@ -104,6 +105,9 @@ func enhancedCode(code int, text string) (subject, detail int, ok bool) {
 // local, 552 storage, 553 mailbox name not allowed), unless the text says
 // it is about relaying, authentication or the sender.
 func refusesRecipient(code int, text string) bool {
+	if code < 400 || code > 599 {
+		return false
+	}
 	// X.0.0 ("other undefined status", what go-smtp sends by default) says
 	// nothing: the basic code decides.
 	if subject, detail, ok := enhancedCode(code, text); ok && subject != 0 {

@@ -472,3 +472,22 @@ func TestSMTPCheckTriesOurEnvelope(t *testing.T) {
 		t.Error("Check with an empty address passed")
 	}
 }
+
+// A quoted local part may hold a blank (RFC 5321 4.1.2) and goes through in
+// brackets; an unquoted blank cannot be written in a path.
+func TestSMTPQuotedLocalPart(t *testing.T) {
+	srv := startSMTP(t, mailtest.SMTPOptions{})
+	s := newSender(t, mailbox.SMTPConfig{Addr: srv.Addr(), TLS: "none"})
+	if err := s.Send(t.Context(), "klachten@kinderopvang.example", []string{`"jan de vries"@example.nl`}, outgoing(1)); err != nil {
+		t.Fatalf("Send to a quoted local part: %v", err)
+	}
+	wait(t, srv, 1)
+	if got := srv.EnvelopeCommands(); len(got) != 2 || got[1] != `RCPT TO:<"jan de vries"@example.nl>` {
+		t.Errorf("envelope %q", got)
+	}
+	err := s.Send(t.Context(), "klachten@kinderopvang.example", []string{"jan de vries@example.nl"}, outgoing(2))
+	var se *mailbox.SMTPError
+	if !errors.As(err, &se) || se.Temporary() || !se.RecipientFault() {
+		t.Errorf("unquoted blank: err = %v, want a permanent recipient fault", err)
+	}
+}

@@ -15,8 +15,8 @@ const (
 	OutboxQueued  = "queued"  // waiting for its (next) attempt
 	OutboxSending = "sending" // claimed by a daemon; back in play after claimed_until
 	OutboxSent    = "sent"
-	OutboxFailed  = "failed"  // refused for good, or out of attempts
-	OutboxHeld    = "held"    // held back by the loop breaker; never sent (last_error says why)
+	OutboxFailed  = "failed"  // the recipient refused for good, or out of attempts
+	OutboxHeld    = "held"    // held back by the loop breaker, or held because our mail server refused it (last_error says which)
 	OutboxBounced = "bounced" // accepted by our server, later returned by the recipient's
 )
 
@@ -165,8 +165,9 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 		return w.db.InTx(rctx, markSent)
 	}
 	var temp interface{ Temporary() bool }
-	final := !errors.As(sendErr, &temp) || !temp.Temporary() || it.Attempts >= w.set.SendAttempts
-	if !final {
+	temporary := errors.As(sendErr, &temp) && temp.Temporary()
+	switch {
+	case temporary && it.Attempts < w.set.SendAttempts:
 		next := now.Add(retryDelay(it.Attempts))
 		log.Warn("mail not sent, will retry", "err", sendErr, "next", next)
 		if _, err := w.db.Exec(rctx, `UPDATE outbox SET state = ?, next_attempt_at = ?, claimed_until = NULL, last_error = ?
@@ -174,8 +175,12 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
 		return nil
+	case !recipientFault(sendErr):
+		// Our server refused our mail, or we never reached it: the
+		// operator must act, and the recipient is not to blame.
+		return w.holdForServer(rctx, it, sendErr, now)
 	}
-	log.Error("mail failed for good", "err", sendErr)
+	log.Error("mail failed for good: the recipient was refused", "err", sendErr)
 	return w.db.InTx(rctx, func(ctx context.Context) error {
 		if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, claimed_until = NULL, last_error = ? WHERE id = ?`,
 			OutboxFailed, sendErr.Error(), it.ID); err != nil {

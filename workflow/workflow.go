@@ -16,6 +16,11 @@ type Deps struct {
 	Clock     Clock     // nil is the system clock
 	Log       *slog.Logger
 	Settings  Settings
+
+	// TransportConfig names the transport's configuration (a hash, no
+	// secrets). Mail held because the mail server refused it records it, and
+	// is sent again by RetryHeldOnConfigChange once it differs.
+	TransportConfig string
 }
 
 // Workflow runs the complaint procedure on a database: it processes inbound
@@ -30,6 +35,9 @@ type Workflow struct {
 	log       *slog.Logger
 	set       Settings
 	tokens    *tokens
+
+	// transportConfig is Deps.TransportConfig.
+	transportConfig string
 
 	// outboxWake wakes the outbox loop when something was queued.
 	outboxWake chan struct{}
@@ -56,7 +64,7 @@ func New(d Deps) (*Workflow, error) {
 	return &Workflow{
 		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
 		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
-		outboxWake: make(chan struct{}, 1),
+		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig,
 	}, nil
 }
 

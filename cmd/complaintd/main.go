@@ -27,6 +27,8 @@ Commands:
   cases show REF show the whole timeline of one case, e.g. KL-2026-0001
   due            list the scheduled work due at a moment (-at), without doing it
   digest         print the managers' digests as they would be at a moment (-at), or -send them
+  outbox list    list outgoing mail and its state (-state held, failed, ...)
+  outbox retry   send held or failed mail again: outbox retry ID | -all-held
   help           show this help
 
 Every command takes -config FILE (or COMPLAINTD_CONFIG); "complaintd <command> -help"
@@ -80,6 +82,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return cmdDue(ctx, rest, stdout, stderr, env)
 	case "digest":
 		return cmdDigest(ctx, rest, stdout, stderr, env)
+	case "outbox":
+		return cmdOutbox(ctx, rest, stdout, stderr, env)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)

@@ -173,7 +173,13 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 					return err
 				}
 				what = "sent"
-				if state != "sent" {
+				switch {
+				case state == workflow.OutboxHeld && strings.HasPrefix(lastErr, workflow.HeldByServerPrefix):
+					// Not retried by the daemon until the operator acts.
+					what = lastErr + "; fix the SMTP settings or the server, then restart the daemon or run: complaintd outbox retry -all-held"
+				case state == workflow.OutboxHeld || state == workflow.OutboxFailed:
+					what = state + ", not sent: " + lastErr
+				case state != "sent":
 					what = "queued, not yet accepted by the mail server; the daemon keeps trying"
 					if lastErr != "" {
 						what += " (" + lastErr + ")"

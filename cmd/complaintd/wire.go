@@ -225,11 +225,23 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		db.Close()
 		return nil, err
 	}
+	key, err := workflow.StoredTokenSecret(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	wf, err := workflow.New(workflow.Deps{
 		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: sender,
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
+		TransportConfig: smtpConfigID(cfg, key),
 	})
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// A (re)start under a changed SMTP configuration sends again what our
+	// server refused under the old one.
+	if _, err := wf.RetryHeldOnConfigChange(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

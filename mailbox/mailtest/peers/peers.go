@@ -103,10 +103,12 @@ type proc struct {
 }
 
 // startProc starts cmd in a process group of its own, so that stop reaches
-// every process it forked.
+// every process it forked. Should the test binary die without cleaning up
+// (a test timeout), the kernel sends the server SIGTERM (Pdeathsig), so no
+// server outlives its test.
 func startProc(t testing.TB, name string, cmd *exec.Cmd) *proc {
 	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("peers: start %s: %v", name, err)
 	}

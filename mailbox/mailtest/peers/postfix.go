@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -46,6 +47,11 @@ type Postfix struct {
 	username string
 	password string
 	proc     *proc
+
+	saslpasswd string
+	uid, gid   int
+
+	mu sync.Mutex // guards password
 }
 
 // StartPostfix starts an instance for the test on a free port of 127.0.0.1,
@@ -129,16 +135,8 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 	p.write("etc/sasl/smtpd.conf", fmt.Sprintf(
 		"pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: %s\nmech_list: PLAIN LOGIN\n",
 		filepath.Join(dir, "etc", "sasldb2")))
-	sasldb := filepath.Join(dir, "etc", "sasldb2")
-	cmd := exec.Command(saslpasswd, "-p", "-c", "-f", sasldb, "-u", "postfix.test", opts.Username)
-	cmd.Stdin = strings.NewReader(opts.Password)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("peers: saslpasswd2: %v\n%s", err, out)
-	}
-	// smtpd reads the sasldb as the postfix user.
-	if err := os.Chown(sasldb, uid, gid); err != nil {
-		t.Fatalf("peers: %v", err)
-	}
+	p.saslpasswd, p.uid, p.gid = saslpasswd, uid, gid
+	p.SetPassword(opts.Password)
 
 	master := exec.Command("/usr/lib/postfix/sbin/master", "-c", filepath.Join(dir, "etc"), "-d")
 	out, err := os.Create(filepath.Join(dir, "master.out"))
@@ -151,10 +149,10 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 	t.Cleanup(func() {
 		p.proc.stop(t)
 		if t.Failed() {
-			t.Logf("postfix log (last lines):\n%s", p.Log())
+			t.Logf("postfix log (last lines):\n%s", p.logTail())
 		}
 	})
-	waitSMTP(t, p.proc, p.addr, p.Log)
+	waitSMTP(t, p.proc, p.addr, p.logTail)
 	return p
 }
 
@@ -276,13 +274,41 @@ func (p *Postfix) Addr() string { return p.addr }
 func (p *Postfix) Username() string { return p.username }
 
 // Password is the SASL account's password.
-func (p *Postfix) Password() string { return p.password }
+func (p *Postfix) Password() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.password
+}
+
+// SetPassword changes the SASL account's password, as a mail provider's
+// account reset does; it counts from the next AUTH (smtpd reads the sasldb
+// at every authentication).
+func (p *Postfix) SetPassword(password string) {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sasldb := filepath.Join(p.dir, "etc", "sasldb2")
+	cmd := exec.Command(p.saslpasswd, "-p", "-c", "-f", sasldb, "-u", "postfix.test", p.username)
+	cmd.Stdin = strings.NewReader(password)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		p.t.Fatalf("peers: saslpasswd2: %v\n%s", err, out)
+	}
+	// smtpd reads the sasldb as the postfix user.
+	if err := os.Chown(sasldb, p.uid, p.gid); err != nil {
+		p.t.Fatalf("peers: %v", err)
+	}
+	p.password = password
+}
 
 // Log is Postfix's log so far (smtpd's NOQUEUE reject lines, deliveries).
 func (p *Postfix) Log() string {
 	b, _ := os.ReadFile(filepath.Join(p.dir, "maillog"))
 	out, _ := os.ReadFile(filepath.Join(p.dir, "master.out"))
 	return string(out) + string(b)
+}
+
+func (p *Postfix) logTail() string {
+	return tail(filepath.Join(p.dir, "master.out"), 10) + "\n" + tail(filepath.Join(p.dir, "maillog"), 60)
 }
 
 // Messages returns the delivered copies so far (one per recipient), in
@@ -297,11 +323,37 @@ func (p *Postfix) Messages() []Msg {
 	return msgs
 }
 
-// Wait returns the delivered copies once there are at least n, failing the
-// test after FailAfter.
+// Wait returns the delivered copies once there are at least n and Postfix's
+// queue is empty, so that every message it accepted so far is among them
+// (a duplicate would show), failing the test after FailAfter.
 func (p *Postfix) Wait(n int) []Msg {
 	p.t.Helper()
-	return waitFor(p.t, p.t.Context(), "postfix", n, p.read)
+	return waitFor(p.t, p.t.Context(), "postfix", n, func() ([]Msg, error) {
+		queued, err := p.queued()
+		if err != nil || queued > 0 {
+			return nil, err
+		}
+		return p.read()
+	})
+}
+
+// queued counts the messages in Postfix's queues (accepted, not yet
+// delivered): cleanup(8) writes to incoming before smtpd answers 250, and
+// the file leaves active only once delivered.
+func (p *Postfix) queued() (int, error) {
+	n := 0
+	for _, q := range []string{"maildrop", "incoming", "active", "deferred", "hold"} {
+		err := filepath.WalkDir(filepath.Join(p.dir, "queue", q), func(_ string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				n++
+			}
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // read loads the maildir. virtual(8) writes into tmp/ and renames into new/,
