@@ -3,9 +3,12 @@ package e2e
 import (
 	"fmt"
 	"mime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 
 	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/store/storetest"
@@ -102,16 +105,30 @@ func runFlow(t *testing.T, s setup) {
 	w.vacation(c, judgment)
 	peterRef := w.bounce()
 
-	// SIGTERM, as systemd stops it: a clean exit. Then, with nothing left
-	// running that could still send: Sanne received exactly the
-	// confirmation and the judgment (nothing for her vacation reply), Peter
-	// only his confirmation, and only Peter's case is flagged.
+	// The last message is moved to Processed after its commit, which may
+	// come after the mail it caused went out: wait for that, then SIGTERM,
+	// as systemd stops it: a clean exit. Then, with nothing left running
+	// that could still send: Sanne received exactly the confirmation and
+	// the judgment (nothing for her vacation reply), Peter only his
+	// confirmation, and only Peter's case is flagged.
+	waitFor(t, "INBOX to be empty", func() bool { return len(w.s.imap.Messages(t, "INBOX")) == 0 })
 	w.d.stop()
 	if got := w.inbox(parentAddr); len(got) != 2 {
 		t.Errorf("Sanne received %d mails, want the confirmation and the judgment only", len(got))
 	}
 	if got := w.inbox(bouncingAddr); len(got) != 1 {
 		t.Errorf("Peter received %d mails, want only his confirmation", len(got))
+	}
+	// The shared mailbox as the staff see it in their own client: every
+	// message moved to Processed, none deleted, none marked read.
+	processed := w.s.imap.Messages(t, "Processed")
+	if len(processed) != 5 {
+		t.Errorf("Processed holds %d messages, want the 5 delivered", len(processed))
+	}
+	for _, m := range processed {
+		if slices.Contains(m.Flags, imap.FlagSeen) {
+			t.Errorf("the daemon marked message %d \\Seen; people read this mailbox too", m.UID)
+		}
 	}
 	list := w.d.cli("cases", "list")
 	for _, line := range strings.Split(list, "\n") {
