@@ -100,7 +100,8 @@ level = "debug"
 	return path, env
 }
 
-// daemon is a running `complaintd run`.
+// daemon is the operator's side: the configuration, the CLI on it, and
+// `complaintd run` once started.
 type daemon struct {
 	t       *testing.T
 	config  string
@@ -194,8 +195,15 @@ func (d *daemon) stop() {
 	if d.waitErr != nil {
 		d.t.Errorf("complaintd ended with %v after SIGTERM, want exit status 0", d.waitErr)
 	}
-	if out := d.logText(); !strings.Contains(out, "complaintd stopped") {
+	out := d.logText()
+	if !strings.Contains(out, "complaintd stopped") {
 		d.t.Errorf("complaintd did not log its clean stop")
+	}
+	// Its log is at debug level and still holds no secret.
+	for _, kv := range d.env {
+		if name, secret, _ := strings.Cut(kv, "="); strings.HasSuffix(name, "_PASSWORD") && secret != "" && strings.Contains(out, secret) {
+			d.t.Errorf("the daemon's log contains the value of %s", name)
+		}
 	}
 }
 

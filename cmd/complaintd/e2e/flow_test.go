@@ -96,8 +96,14 @@ func runFlow(t *testing.T, s setup) {
 	w.d = newDaemon(t, s)
 	// What the operator runs first: check reaches the database and both
 	// servers, and the SMTP server takes our envelope.
-	if out := w.d.cli("check"); !strings.Contains(out, "all checks passed") {
+	out := w.d.cli("check")
+	if !strings.Contains(out, "all checks passed") {
 		t.Fatalf("complaintd check:\n%s", out)
+	}
+	for _, secret := range []string{s.imap.Password(), s.smtp.submission().password} {
+		if secret != "" && strings.Contains(out, secret) {
+			t.Errorf("complaintd check prints a password:\n%s", out)
+		}
 	}
 	w.d.start()
 	c := w.complaint()
