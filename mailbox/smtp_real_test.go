@@ -125,3 +125,39 @@ func TestSMTPRealPostfixRefusalFault(t *testing.T) {
 		})
 	}
 }
+
+// STARTTLS as a submission server on port 587 has it: TLS required, AUTH
+// only after it, the certificate verified against the configured CA.
+func TestSMTPRealPostfixSTARTTLS(t *testing.T) {
+	t.Parallel()
+	pf := peers.StartPostfix(t, peers.PostfixOptions{STARTTLS: true})
+	s := newSender(t, mailbox.SMTPConfig{Addr: pf.Addr(), TLS: "starttls", RootCAs: pf.CA().Roots,
+		Username: pf.Username(), Password: pf.Password()})
+	summary, err := s.Check(t.Context(), "klachten@kinderopvang.example")
+	if err != nil || !strings.Contains(summary, "certificate verified for 127.0.0.1") || !strings.Contains(summary, "authenticated as") {
+		t.Fatalf("Check = %q, %v", summary, err)
+	}
+	if err := s.Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(1)); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if msgs := pf.Wait(1); !bytes.Equal(msgs[0].Data, outgoing(1)) {
+		t.Errorf("arrived altered:\n%q", msgs[0].Data)
+	}
+
+	// The CA not trusted: no mail leaves, and it is not the recipient's fault.
+	err = newSender(t, mailbox.SMTPConfig{Addr: pf.Addr(), TLS: "starttls", Username: pf.Username(), Password: pf.Password()}).
+		Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(2))
+	var se *mailbox.SMTPError
+	if !errors.As(err, &se) || se.Temporary() || se.RecipientFault() {
+		t.Errorf("untrusted certificate: err = %v, want permanent and ours", err)
+	}
+	// Plaintext: Postfix wants STARTTLS first.
+	err = newSender(t, mailbox.SMTPConfig{Addr: pf.Addr(), TLS: "none"}).
+		Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(3))
+	if !errors.As(err, &se) || se.RecipientFault() || !strings.Contains(se.Answer(), "530 5.7.0") {
+		t.Errorf("plaintext: err = %v, want 530 5.7.0 and ours", err)
+	}
+	if n := len(pf.Wait(1)); n != 1 {
+		t.Errorf("%d messages arrived, want 1", n)
+	}
+}

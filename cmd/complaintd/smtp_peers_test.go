@@ -366,3 +366,26 @@ func TestRealSMTPAuthRequiredHoldsUntilConfigured(t *testing.T) {
 		}
 	})
 }
+
+// The configuration a real deployment has: STARTTLS, smtp.ca_file, an
+// account. check passes and the confirmation goes out.
+func TestRealSMTPStartTLSWithCAFile(t *testing.T) {
+	pf := peers.StartPostfix(t, peers.PostfixOptions{STARTTLS: true})
+	h := newPeerHarness(t, storetest.URL(t, "sqlite"), pf, func(c *Config) {
+		c.SMTP.TLS, c.SMTP.CAFile = "starttls", pf.CA().CAFile
+	})
+	out, _, err := run(t, h.ctx, "check", "-config", writeHarnessConfig(t, h.cfg))
+	if err != nil || !strings.Contains(out, "smtp: ok") || !strings.Contains(out, "certificate verified") {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	h.deliver(complaintFromSanne())
+	h.poll()
+	h.flush()
+	conf := h.confirmation()
+	if conf.State != workflow.OutboxSent {
+		t.Fatalf("confirmation %s (%s)", conf.State, conf.LastError)
+	}
+	if n := copiesOf(pf.Wait(len(h.outbox())), conf.MessageID, "sanne.jansen@example.nl"); n != 1 {
+		t.Errorf("confirmation arrived %d times", n)
+	}
+}

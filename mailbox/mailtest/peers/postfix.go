@@ -32,6 +32,10 @@ type PostfixOptions struct {
 	// Sender address rejected: not owned by user". Like a real Postfix
 	// (smtpd_delay_reject = yes) it is given at RCPT TO, to every recipient.
 	RefuseSenders map[string]string
+	// STARTTLS makes TLS mandatory (smtpd_tls_security_level = encrypt,
+	// AUTH only after STARTTLS) with a certificate from a throwaway CA; see
+	// Postfix.CA. Without it the server speaks plaintext on loopback.
+	STARTTLS bool
 }
 
 // Postfix is one running instance: Debian's Postfix with
@@ -47,6 +51,7 @@ type Postfix struct {
 	username string
 	password string
 	proc     *proc
+	ca       *CA // nil without STARTTLS
 
 	saslpasswd string
 	uid, gid   int
@@ -127,7 +132,17 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 	mk(filepath.Join(queue, "public"), 0o710, uid, pdGID)
 	mk(filepath.Join(queue, "pid"), 0o755, 0, 0)
 
-	p.write("etc/main.cf", postfixMainCF(dir, uid, gid))
+	mainCF := postfixMainCF(dir, uid, gid)
+	if opts.STARTTLS {
+		p.ca = NewCA(t, filepath.Join(dir, "etc"))
+		mainCF += fmt.Sprintf(`smtpd_tls_security_level = encrypt
+smtpd_tls_auth_only = yes
+smtpd_tls_cert_file = %s
+smtpd_tls_key_file = %s
+smtpd_tls_mandatory_protocols = >=TLSv1.2
+`, p.ca.CertFile, p.ca.KeyFile)
+	}
+	p.write("etc/main.cf", mainCF)
 	p.write("etc/master.cf", postfixMasterCF(p.addr))
 	p.write("etc/mailboxes", "/./ inbox/\n")
 	p.write("etc/refused_rcpt", accessTable(t, opts.RefuseRecipients))
@@ -219,6 +234,7 @@ func postfixMasterCF(addr string) string {
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
 rewrite   unix  - - n - - trivial-rewrite
+tlsmgr    unix  - - n 1000? 1 tlsmgr
 bounce    unix  - - n - 0 bounce
 defer     unix  - - n - 0 bounce
 trace     unix  - - n - 0 bounce
@@ -267,8 +283,13 @@ func randomPassword(t testing.TB) string {
 	return hex.EncodeToString(b)
 }
 
-// Addr is host:port of the SMTP service (plaintext; AUTH PLAIN and LOGIN).
+// Addr is host:port of the SMTP service (AUTH PLAIN and LOGIN; plaintext, or
+// STARTTLS required with PostfixOptions.STARTTLS).
 func (p *Postfix) Addr() string { return p.addr }
+
+// CA is what a client must trust for STARTTLS (its Roots, or its CAFile for
+// an smtp.ca_file setting); nil without PostfixOptions.STARTTLS.
+func (p *Postfix) CA() *CA { return p.ca }
 
 // Username and Password are the SASL account.
 func (p *Postfix) Username() string { return p.username }
