@@ -36,12 +36,15 @@ type mailServer interface {
 	Messages() []peers.Msg
 }
 
-// realSMTP adapts a peers server. Both speak plain SMTP with AUTH on
-// 127.0.0.1, which the daemon allows for a loopback address (tls = "none").
-type realSMTP struct{ srv mailServer }
+// realSMTP adapts a peers server, reached with the given [smtp] tls and
+// ca_file.
+type realSMTP struct {
+	srv         mailServer
+	tls, caFile string
+}
 
 func (r realSMTP) submission() submission {
-	return submission{addr: r.srv.Addr(), tls: "none", username: r.srv.Username(), password: r.srv.Password()}
+	return submission{addr: r.srv.Addr(), tls: r.tls, caFile: r.caFile, username: r.srv.Username(), password: r.srv.Password()}
 }
 
 func (r realSMTP) delivered(t *testing.T) []delivery {
@@ -60,9 +63,15 @@ var smtpPeers = []struct {
 	name  string
 	start func(t *testing.T) smtpPeer
 }{
-	// Debian's Postfix: strict_rfc821_envelopes, smtpd_helo_required,
-	// SASL; it delivers every recipient's copy to a maildir.
-	{"postfix", func(t *testing.T) smtpPeer { return realSMTP{peers.StartPostfix(t, peers.PostfixOptions{})} }},
-	// Mailpit: the API shows what it received.
-	{"mailpit", func(t *testing.T) smtpPeer { return realSMTP{peers.StartMailpit(t)} }},
+	// Debian's Postfix as a submission server: STARTTLS mandatory under
+	// a throwaway CA (smtp.ca_file), AUTH only after it, SASL,
+	// strict_rfc821_envelopes, smtpd_helo_required; it delivers every
+	// recipient's copy to a maildir.
+	{"postfix", func(t *testing.T) smtpPeer {
+		p := peers.StartPostfix(t, peers.PostfixOptions{STARTTLS: true})
+		return realSMTP{srv: p, tls: "starttls", caFile: p.CA().CAFile}
+	}},
+	// Mailpit: plain SMTP with AUTH on 127.0.0.1 (tls = "none", which the
+	// daemon allows for a loopback address); its API shows what it received.
+	{"mailpit", func(t *testing.T) smtpPeer { return realSMTP{srv: peers.StartMailpit(t), tls: "none"} }},
 }

@@ -43,8 +43,8 @@ type Dovecot struct {
 	dir      string
 	password string
 	port     int
-	tlsPort  int         // 0 without TLS
-	cert     *ServerCert // nil without TLS
+	tlsPort  int // 0 without TLS
+	ca       *CA // nil without TLS
 
 	mu   sync.Mutex
 	proc *serverProc // nil while stopped
@@ -111,17 +111,17 @@ func (d *Dovecot) Password() string { return d.password }
 // RootCAs trusts the server certificate (nil without TLS); CAFile is the
 // same CA as a PEM file, for a configuration's ca_file ("" without TLS).
 func (d *Dovecot) RootCAs() *x509.CertPool {
-	if d.cert == nil {
+	if d.ca == nil {
 		return nil
 	}
-	return d.cert.Roots
+	return d.ca.Roots
 }
 
 func (d *Dovecot) CAFile() string {
-	if d.cert == nil {
+	if d.ca == nil {
 		return ""
 	}
-	return filepath.Join(d.dir, "ca.pem")
+	return d.ca.CAFile
 }
 
 // IMAPConfig is the poller configuration for this instance.
@@ -202,18 +202,8 @@ func (d *Dovecot) writeFiles(ids dovecotIDs, opts DovecotOptions) error {
 	if !opts.TLS {
 		return nil
 	}
-	cert, err := NewServerCert("dovecot")
-	if err != nil {
-		return err
-	}
-	d.cert = cert
-	if err := os.WriteFile(filepath.Join(d.dir, "cert.pem"), cert.ChainPEM, 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(d.CAFile(), cert.CAPEM, 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(d.dir, "key.pem"), cert.KeyPEM, 0o600)
+	d.ca = NewCA(d.t, d.dir)
+	return nil
 }
 
 func (d *Dovecot) writeConfig(ids dovecotIDs, opts DovecotOptions) error {
@@ -231,8 +221,8 @@ func (d *Dovecot) writeConfig(ids dovecotIDs, opts DovecotOptions) error {
 		// secured, so LOGIN without TLS still works here; the poller is
 		// told to use TLS and the log shows each login's transport.
 		p("ssl = required")
-		p("ssl_cert = <%s/cert.pem", d.dir)
-		p("ssl_key = <%s/key.pem", d.dir)
+		p("ssl_cert = <%s", d.ca.CertFile)
+		p("ssl_key = <%s", d.ca.KeyFile)
 		p("disable_plaintext_auth = yes")
 	} else {
 		p("ssl = no")
