@@ -66,8 +66,8 @@ func StartDovecot(t testing.TB, opts DovecotOptions) *Dovecot {
 			t.Skip("dovecot not installed (CI installs dovecot-imapd)")
 		}
 	}
-	dir := WorldReadableTempDir(t, "complaintd-dovecot-")
-	d := &Dovecot{t: t, bin: bin, dir: dir, password: RandomHex(t, 12)}
+	dir := worldReadableTempDir(t, "complaintd-dovecot-")
+	d := &Dovecot{t: t, bin: bin, dir: dir, password: randomHex(t, 12)}
 	t.Cleanup(func() {
 		d.Stop()
 		if t.Failed() {
@@ -388,7 +388,7 @@ func (d *Dovecot) IMAPPIDs() []int {
 		return nil
 	}
 	master := proc.cmd.Process.Pid
-	return ProcsWhere(func(p ProcStat) bool { return p.PPID == master && p.Comm == "imap" })
+	return procsWhere(func(p procStat) bool { return p.PPID == master && p.Comm == "imap" })
 }
 
 func (d *Dovecot) dumpLogs() {

@@ -68,15 +68,15 @@ var (
 	portsTaken = map[int]bool{}
 )
 
-// ProcStat is what /proc/<pid>/stat says about a process.
-type ProcStat struct {
+// procStat is what /proc/<pid>/stat says about a process.
+type procStat struct {
 	PID, PPID, PGID int
 	Comm            string
 	State           string // "Z" for a zombie
 }
 
-// ProcsWhere lists the live (non-zombie) processes for which keep is true.
-func ProcsWhere(keep func(ProcStat) bool) []int {
+// procsWhere lists the live (non-zombie) processes for which keep is true.
+func procsWhere(keep func(procStat) bool) []int {
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
@@ -97,7 +97,7 @@ func ProcsWhere(keep func(ProcStat) bool) []int {
 		if len(f) < 3 {
 			continue
 		}
-		p := ProcStat{PID: pid, Comm: string(stat[open+1 : end]), State: f[0]}
+		p := procStat{PID: pid, Comm: string(stat[open+1 : end]), State: f[0]}
 		p.PPID, _ = strconv.Atoi(f[1])
 		p.PGID, _ = strconv.Atoi(f[2])
 		if p.State != "Z" && keep(p) {
@@ -112,7 +112,7 @@ func ProcsWhere(keep func(ProcStat) bool) []int {
 // kills stragglers. Zombies do not count: reaping them is init's business.
 func waitGroupGone(t testing.TB, what string, pgid int) {
 	deadline := time.Now().Add(5 * time.Second)
-	for len(ProcsWhere(func(p ProcStat) bool { return p.PGID == pgid })) > 0 {
+	for len(procsWhere(func(p procStat) bool { return p.PGID == pgid })) > 0 {
 		if time.Now().After(deadline) {
 			t.Logf("%s: processes of group %d outlived SIGTERM; killing them", what, pgid)
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
@@ -137,8 +137,8 @@ func WaitExited(t testing.TB, pids []int) {
 	}
 }
 
-// RandomHex returns n random bytes as hex, for throwaway passwords.
-func RandomHex(t testing.TB, n int) string {
+// randomHex returns n random bytes as hex, for throwaway passwords.
+func randomHex(t testing.TB, n int) string {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -153,12 +153,12 @@ func LastLines(b []byte, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// WorldReadableTempDir makes a temporary directory (removed when the test
+// worldReadableTempDir makes a temporary directory (removed when the test
 // ends) that the servers' unprivileged processes can enter. Not t.TempDir():
 // when the test runs as root the servers' mail processes run as nobody, who
 // cannot enter the 0700 directories t.TempDir makes; and unix sockets live in
 // here, whose paths must stay under 108 bytes whatever the test's name.
-func WorldReadableTempDir(t testing.TB, prefix string) string {
+func worldReadableTempDir(t testing.TB, prefix string) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
