@@ -110,22 +110,40 @@ type daemon struct {
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed once Wait returned, with its error in waitErr
 	waitErr error
+	stops   int // clean stops so far; each logs "complaintd stopped" once
 }
 
 // newDaemon writes the configuration; nothing runs yet, but cli works.
+// Whatever still runs when the test ends is killed, and the log shown if
+// the test failed.
 func newDaemon(t *testing.T, s setup) *daemon {
 	t.Helper()
 	config, env := s.configFile(t)
-	return &daemon{t: t, config: config, env: env, log: filepath.Join(s.workDir, "complaintd.log")}
+	d := &daemon{t: t, config: config, env: env, log: filepath.Join(s.workDir, "complaintd.log")}
+	t.Cleanup(func() {
+		if d.cmd != nil {
+			select {
+			case <-d.exited:
+			default: // the test failed before stopping it
+				_ = d.cmd.Process.Kill()
+				<-d.exited
+			}
+		}
+		if t.Failed() {
+			out, _ := os.ReadFile(d.log)
+			t.Logf("complaintd log (last lines):\n%s", peers.LastLines(out, 80))
+		}
+	})
+	return d
 }
 
-// start runs `complaintd run -config FILE` as a child process. The test
-// stops it with stop; should the test fail first, it is killed in cleanup
-// and its log shown.
+// start runs `complaintd run -config FILE` as a child process, its output
+// appended to the log. The test stops it with stop (and may start it
+// again).
 func (d *daemon) start() {
 	t := d.t
 	t.Helper()
-	logFile, err := os.OpenFile(d.log, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	logFile, err := os.OpenFile(d.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,18 +157,6 @@ func (d *daemon) start() {
 	}
 	d.exited = make(chan struct{})
 	go func() { d.waitErr = d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-d.exited:
-		default:
-			_ = d.cmd.Process.Kill()
-			<-d.exited
-		}
-		if t.Failed() {
-			out, _ := os.ReadFile(d.log)
-			t.Logf("complaintd log (last lines):\n%s", peers.LastLines(out, 80))
-		}
-	})
 }
 
 // command is the binary with the test's configuration and environment:
@@ -195,9 +201,10 @@ func (d *daemon) stop() {
 	if d.waitErr != nil {
 		d.t.Errorf("complaintd ended with %v after SIGTERM, want exit status 0", d.waitErr)
 	}
+	d.stops++
 	out := d.logText()
-	if !strings.Contains(out, "complaintd stopped") {
-		d.t.Errorf("complaintd did not log its clean stop")
+	if n := strings.Count(out, "complaintd stopped"); n != d.stops {
+		d.t.Errorf("complaintd logged %d clean stops, want %d", n, d.stops)
 	}
 	// Its log is at debug level and still holds no secret.
 	for _, kv := range d.env {

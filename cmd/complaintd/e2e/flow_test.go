@@ -107,6 +107,11 @@ func runFlow(t *testing.T, s setup) {
 	}
 	w.d.start()
 	c := w.complaint()
+	// A restart between the notification and Anna's reply, as after an
+	// upgrade: her reply token, signed with the secret the first process
+	// generated and stored, still verifies in the second.
+	w.d.stop()
+	w.d.start()
 	judgment := w.judgment(c)
 	w.vacation(c, judgment)
 	peterRef := w.bounce()
