@@ -5,13 +5,24 @@ import (
 	"unicode"
 )
 
-// newText returns the words the sender wrote in this message: the text
+// newText returns the words a person wrote in this message (replyText). If
+// nothing would be left (a parent's message that is all quote or all
+// forward) it returns the full text, trimmed, so nothing a parent sends is
+// lost. Never use it for a handler's message: that would relay the quoted
+// notification, with colleagues' internal notes, to the parent.
+func newText(text string) string {
+	if out := replyText(text); out != "" {
+		return out
+	}
+	return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "\ufeff"))
+}
+
+// replyText returns the words the sender wrote in this message: the text
 // without quoted history, forwarded messages and signatures. Greetings,
 // sign-offs and signatures without a "-- " delimiter (Outlook's) stay, and
-// so do answers written between quoted lines. If nothing would be left (a
-// message that is all quote or all forward) it returns the full text,
-// trimmed.
-func newText(text string) string {
+// so do answers written between quoted lines. It is "" for a message that
+// is all quote or all forward.
+func replyText(text string) string {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	lines := strings.Split(text, "\n")
 	var kept []string
@@ -31,7 +42,20 @@ scan:
 			removed = true
 		case historyStarts(lines, i):
 			break scan
+		case dashedAttribution(lines[i]):
+			// "---- John Smith wrote ----" (Android), "------On …, X
+			// wrote-----": everything below is history.
+			break scan
 		default:
+			if before, ok := sharedAttribution(lines, i); ok {
+				// "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com
+				// wrote:" above a quote: the words before it are new.
+				if strings.TrimSpace(before) != "" {
+					keep(before)
+				}
+				removed = true
+				continue
+			}
 			if end, ok := attribution(lines, i); ok {
 				if !quoteFollows(lines, end+1) {
 					// "--- On …, X wrote:" over an unquoted original
@@ -45,10 +69,7 @@ scan:
 		}
 	}
 	kept = dropTrailingSignature(kept)
-	if out := strings.TrimRightFunc(strings.Join(trimBlankStart(kept), "\n"), unicode.IsSpace); out != "" {
-		return out
-	}
-	return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(text), "\ufeff"))
+	return strings.TrimRightFunc(strings.Join(trimBlankStart(kept), "\n"), unicode.IsSpace)
 }
 
 // isBlank reports whether a line holds nothing but white space, counting
@@ -64,14 +85,20 @@ func isQuoted(l string) bool {
 }
 
 // quoteFollows reports whether the first non-blank line from i on is quoted.
+// It looks a bounded number of lines ahead, so that a hostile text of many
+// attribution-like lines over many empty ones costs linear time.
 func quoteFollows(lines []string, i int) bool {
-	for ; i < len(lines); i++ {
+	for end := min(len(lines), i+maxBlankRun); i < end; i++ {
 		if !isBlank(lines[i]) {
 			return isQuoted(lines[i])
 		}
 	}
 	return false
 }
+
+// maxBlankRun is how many empty lines may stand between an attribution and
+// its quote.
+const maxBlankRun = 20
 
 // historyStarts reports whether line i starts what the sender did not
 // write, so that it and everything after it goes: a forwarded or original
@@ -83,8 +110,7 @@ func historyStarts(lines []string, i int) bool {
 	switch {
 	case isSeparatorMarker(lower):
 		return true
-	case lower == "begin forwarded message:", lower == "begin doorgestuurd bericht:", // Apple Mail
-		lower == "anfang der weitergeleiteten nachricht:", lower == "début du message réexpédié :":
+	case appleForwardMarkers[lower]:
 		return true
 	case strings.TrimRightFunc(lines[i], unicode.IsSpace) == "--":
 		// The signature delimiter "-- " (RFC 3676 section 4.3), also
@@ -101,25 +127,6 @@ func historyStarts(lines []string, i int) bool {
 		return true
 	}
 	return headerBlock(lines, i)
-}
-
-// isSeparatorMarker recognises the dashed lines that mail clients put
-// above a quoted or forwarded message: "-----Original Message-----"
-// (Outlook), "----- Original Message -----" (Yahoo, AOL), "----------
-// Forwarded message ---------" and "---------- Doorgestuurd bericht
-// ---------" (Gmail), "-------- Forwarded Message --------" (Thunderbird).
-func isSeparatorMarker(lower string) bool {
-	if !strings.HasPrefix(lower, "--") {
-		return false
-	}
-	inner := strings.TrimSpace(strings.Trim(lower, "- "))
-	switch inner {
-	case "original message", "oorspronkelijk bericht", "origineel bericht", "forwarded message",
-		"doorgestuurd bericht", "doorgestuurd bericht van", "ursprüngliche nachricht", "weitergeleitete nachricht",
-		"message d'origine", "message transféré", "mensaje original", "mensaje reenviado":
-		return true
-	}
-	return false
 }
 
 // isDashName reports whether l is "-Name" or "-First Last".
@@ -139,64 +146,37 @@ func isDashName(l string) bool {
 	return true
 }
 
-// headerBlock reports whether line i opens the header block Outlook (and
-// Gmail in a forward) writes above the original: "Van:/From:" followed by
-// at least two of "Verzonden:/Sent:/Date:", "Aan:/To:", "Onderwerp:/
-// Subject:", "Cc:". Outlook on the web and converted HTML set the names in
-// bold ("*From:*").
-func headerBlock(lines []string, i int) bool {
-	if key, ok := headerKey(lines[i]); !ok || !fromKey(key) {
-		return false
-	}
-	n := 0
-	for j := i + 1; j < len(lines) && j <= i+5; j++ {
-		if _, ok := headerKey(lines[j]); !ok {
-			break
-		}
-		n++
-	}
-	return n >= 2
-}
-
-// headerKey returns the lower-case field name of a line like "Subject: …"
-// or "*Subject:* …" when the name is one mail clients show.
-func headerKey(l string) (string, bool) {
-	l = strings.TrimLeft(strings.TrimSpace(strings.TrimLeft(l, "\ufeff")), "*")
-	name, _, ok := strings.Cut(l, ":")
-	if !ok || len(name) > 20 {
-		return "", false
-	}
-	key := strings.ToLower(strings.TrimSpace(strings.TrimRight(name, "* ")))
-	switch key {
-	case "from", "van", "von", "de", "sent", "verzonden", "gesendet", "envoyé", "enviado", "date", "datum",
-		"to", "aan", "an", "à", "para", "subject", "onderwerp", "betreff", "objet", "asunto", "cc", "bcc",
-		"reply-to", "antwoord aan":
-		return key, true
-	}
-	return "", false
-}
-
-func fromKey(key string) bool {
-	return key == "from" || key == "van" || key == "von" || key == "de"
-}
-
 // attribution recognises the line a client writes above a quote, wrapped
 // over up to three lines: "On Mon, 2 Apr 2012 at 18:26, Megan <m@x> wrote:"
 // (Gmail, Apple Mail, Thunderbird), "Op do 19 nov 2026 om 21:48 schreef X
 // <" + "x@y>:" (Gmail in Dutch), "Op 16 nov. 2026 om 16:40 heeft X het
-// volgende geschreven:" (iOS in Dutch), "Am … schrieb X:", "Le … a écrit :".
-// It returns the index of its last line. The text must open like an
-// attribution (a preposition or a date), end with a colon, and either name
-// the verb or (followed by a quote) carry an address or a time; so "On your
-// remote host you can run:" is not one.
+// volgende geschreven:" (iOS in Dutch), "Am … schrieb X:", "Le … a écrit :",
+// "tir. 18. apr. 2017 kl. 13:09 skrev X <x@y>:" (Gmail in Norwegian),
+// "2014-03-20 8:48 GMT+01:00 X <x@y>:" (older Gmail), "X <x@y> schrieb:".
+// It returns the index of its last line. The text must end with a colon and
+// carry enough of an attribution's parts (an opening preposition or date, the
+// verb, an address, a time, a quote below) that prose does not pass: "On
+// your remote host you can run:" and "Op maandag schreef ik u al het
+// volgende:" are not attributions.
 func attribution(lines []string, i int) (int, bool) {
 	first := strings.ToLower(strings.TrimLeft(strings.TrimSpace(lines[i]), "-\ufeff "))
-	if !opensAttribution(first) {
+	opens := opensAttribution(first)
+	if opens && first[0] >= '0' && first[0] <= '9' && !strings.HasSuffix(first, ":") && strings.Contains(first, "@") &&
+		strings.Contains(first, "<") && quoteFollows(lines, i+1) {
+		// "2011/4/7 Nathan <support@example.com>" (old Gmail) above a quote.
+		return i, true
+	}
+	if !opens && !hasClockTime(first) && !hasAttributionVerb(first) {
+		// An attribution that opens otherwise starts with its date or
+		// names its verb on its first line; else the lines above it would
+		// be taken along.
 		return 0, false
 	}
 	joined := ""
 	for j := i; j < len(lines) && j < i+3; j++ {
-		if isBlank(lines[j]) || isQuoted(lines[j]) {
+		// ">:" closing an address wrapped after "<" is no quote.
+		closes := j > i && strings.Count(joined, "<") > strings.Count(joined, ">") && strings.HasPrefix(strings.TrimSpace(lines[j]), ">:")
+		if isBlank(lines[j]) || isQuoted(lines[j]) && !closes {
 			return 0, false
 		}
 		joined += " " + strings.ToLower(strings.TrimSpace(lines[j]))
@@ -206,32 +186,20 @@ func attribution(lines []string, i int) (int, bool) {
 		if len(joined) > 400 {
 			return 0, false
 		}
-		verb := false
-		for _, v := range []string{"wrote", "schreef", "geschreven", "schrieb", "écrit", "escribió", "escreveu",
-			"scritto", "написал", "napisał", "skrev", "kirjoitti"} {
-			verb = verb || strings.Contains(joined, v)
-		}
-		hasAddrOrTime := strings.Contains(joined, "@") || hasClockTime(joined)
-		if verb && (hasAddrOrTime || quoteFollows(lines, j+1)) || hasAddrOrTime && quoteFollows(lines, j+1) {
+		verb, addr, clock := hasAttributionVerb(joined), strings.Contains(joined, "@"), hasClockTime(joined)
+		quote := quoteFollows(lines, j+1)
+		switch {
+		case opens && verb && (addr || clock || quote),
+			opens && (addr || clock) && quote,
+			endsWithVerb(joined) && (addr || quote),
+			verb && clock && addr,
+			opens && clock && addr && strings.HasSuffix(joined, ">:"),
+			clock && addr && quote && strings.HasSuffix(joined, ">:"):
 			return j, true
 		}
 		return 0, false
 	}
 	return 0, false
-}
-
-// opensAttribution reports whether a line opens like an attribution: "On",
-// "Op", "Am", "Le", "El", "Em", "Il", "W dniu", or a date.
-func opensAttribution(lower string) bool {
-	if lower != "" && lower[0] >= '0' && lower[0] <= '9' {
-		return true
-	}
-	for _, p := range []string{"on ", "op ", "am ", "le ", "el ", "em ", "il ", "w dniu "} {
-		if strings.HasPrefix(lower, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // hasClockTime reports whether s holds a time such as 4:19 or 21:48.

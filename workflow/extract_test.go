@@ -1,6 +1,10 @@
 package workflow
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
 
 func TestNewText(t *testing.T) {
 	for _, tc := range []struct{ name, text, want string }{
@@ -140,6 +144,71 @@ func TestNewText(t *testing.T) {
 			want: "Dank u.",
 		},
 		{
+			name: "French Outlook block",
+			text: "Merci.\n\nDe : Klachten <klachten@vlinder.example>\nEnvoyé : vendredi 20 novembre 2026 16:05\nÀ : Samira\nObjet : Réponse\n\nBonjour\n",
+			want: "Merci.",
+		},
+		{
+			name: "Spanish Outlook block",
+			text: "Gracias.\n\nDe: Klachten <klachten@vlinder.example>\nEnviado: viernes, 20 de noviembre de 2026 16:05\nPara: Samira\nAsunto: Respuesta\n\nHola\n",
+			want: "Gracias.",
+		},
+		{
+			name: "Polish Outlook block",
+			text: "Dziękuję.\n\nOd: Klachten <klachten@vlinder.example>\nWysłano: piątek, 20 listopada 2026 16:05\nDo: Samira\nTemat: Odpowiedź\n\nDzień dobry\n",
+			want: "Dziękuję.",
+		},
+		{
+			name: "Turkish Outlook block",
+			text: "Teşekkürler.\n\nKimden: Klachten <klachten@vlinder.example>\nGönderildi: 20 Kasım 2026 Cuma 16:05\nKime: Samira\nKonu: Yanıt\n\nMerhaba\n",
+			want: "Teşekkürler.",
+		},
+		{
+			name: "Arabic Outlook block",
+			text: "شكرا.\n\nمن: Klachten <klachten@vlinder.example>\nتم الإرسال: الجمعة، 20 نوفمبر 2026 16:05\nإلى: Samira\nالموضوع: رد\n\nمرحبا\n",
+			want: "شكرا.",
+		},
+		{
+			name: "Outlook bold block whose From line wraps",
+			text: "Akkoord.\n\n*Van:* Kinderopvang De Vlinder - Klachten [mailto:\nklachten@vlinder.example]\n*Verzonden:* vrijdag 20 november 2026 16:05\n*Aan:* Samira\n*Onderwerp:* Reactie\n\nBeste mevrouw,\n",
+			want: "Akkoord.",
+		},
+		{
+			name: "Oorspronkelijk bericht translations",
+			text: "Tak.\n\n-----Oprindelig meddelelse-----\nFra: Anna\n\nHej",
+			want: "Tak.",
+		},
+		{
+			name: "On … you wrote: above an unquoted original",
+			text: "Dat klopt niet.\n\nOn Thu, Nov 19, 2026 at 9:48 PM, you wrote:\n\nBeste Sanne, wij hebben uw klacht ontvangen.\n",
+			want: "Dat klopt niet.",
+		},
+		{
+			name: "Android's dashed attribution",
+			text: "Prima.\n\n---- Klachten wrote ----\n\nBeste Sanne,\n",
+			want: "Prima.",
+		},
+		{
+			name: "a date and a recipient in prose are no header block",
+			text: "Datum: 3 november\nLocatie: De Rups\n\nNiemand belde.\n",
+			want: "Datum: 3 november\nLocatie: De Rups\n\nNiemand belde.",
+		},
+		{
+			name: "a header block in an unknown language (Hungarian Outlook)",
+			text: "Köszönöm.\n\nFeladó: Klachten <klachten@vlinder.example>\nElküldve: 2026. november 19. 21:49\nCímzett: Anna\nTárgy: Reactie\n\nBeste Anna,\n",
+			want: "Köszönöm.",
+		},
+		{
+			name: "contact details at the top of a complaint stay",
+			text: "Naam: Sanne Jansen\nE-mail: sanne.jansen@example.nl\nTelefoon: 06-12345678\nKind: Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.\n",
+			want: "Naam: Sanne Jansen\nE-mail: sanne.jansen@example.nl\nTelefoon: 06-12345678\nKind: Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.",
+		},
+		{
+			name: "the head of a formal letter stays",
+			text: "Hierbij mijn klacht.\n\nAan: Kinderopvang De Vlinder\nVan: Sanne Jansen\nDatum: 3 november 2026\nBetreft: ophalen van Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.\n",
+			want: "Hierbij mijn klacht.\n\nAan: Kinderopvang De Vlinder\nVan: Sanne Jansen\nDatum: 3 november 2026\nBetreft: ophalen van Noah\n\nGeachte heer/mevrouw,\n\nNoah is meegegeven.",
+		},
+		{
 			name: "empty",
 			text: " \n\n",
 			want: "",
@@ -150,5 +219,48 @@ func TestNewText(t *testing.T) {
 				t.Errorf("newText(%q)\n got %q\nwant %q", tc.text, got, tc.want)
 			}
 		})
+	}
+}
+
+// FuzzReplyText: the extractor never panics, never invents a line, and
+// never returns nothing for a person's text (newText).
+func FuzzReplyText(f *testing.F) {
+	for _, s := range []string{
+		"Dank u.\n\nOp do 19 nov 2026 om 21:48 schreef K <\nk@v.example>:\n> Hallo\n",
+		"reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi",
+		"Hi\n\n  *From:* bob@example.com [mailto:\n  bob@example.com]\n  *Sent:* Wednesday\n  *To:* t@example.com\n",
+		"---- John wrote ----\n", "tir. 18. apr. 2017 kl. 13:09 skrev T <t@e.com\n>:\n\n> ok", "\f#0", ">\n>:\n--\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := replyText(s)
+		lines := map[string]bool{}
+		for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+			lines[strings.TrimRightFunc(l, unicode.IsSpace)] = true
+		}
+		for _, l := range strings.Split(got, "\n") {
+			if !lines[strings.TrimRightFunc(l, unicode.IsSpace)] && strings.TrimSpace(l) != "" {
+				// sharedAttribution keeps the start of a line.
+				found := false
+				for in := range lines {
+					found = found || strings.HasPrefix(in, strings.TrimRightFunc(l, unicode.IsSpace))
+				}
+				if !found {
+					t.Fatalf("invented line %q from %q", l, s)
+				}
+			}
+		}
+		if strings.TrimSpace(s) != "" && strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(s), "\ufeff")) != "" && newText(s) == "" {
+			t.Fatalf("nothing extracted from %q", s)
+		}
+	})
+}
+
+// A hostile text of attribution-like lines over empty lines is linear.
+func BenchmarkReplyTextHostile(b *testing.B) {
+	text := strings.Repeat("x On Wed, 4 Apr 2012 at 3:59, a@b.example wrote:\n", 20000) + strings.Repeat("\n", 100000) + "> q\n"
+	for b.Loop() {
+		replyText(text)
 	}
 }

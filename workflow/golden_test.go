@@ -322,6 +322,12 @@ pedagogical policy sets out. We therefore take no measures.`)
 		}
 		return l
 	}},
+	{"command_result_empty_answer", "command_result", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 23, 9, 12))
+		l.To = "Anna de Vries"
+		l.Commands = &workflow.CommandsView{EmptyAnswer: true}
+		return l
+	}},
 	{"command_result_judgment", "command_result", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
 		l.To = "Anna de Vries"

@@ -37,6 +37,13 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 		return err
 	}
 	cmds, body := parseCommands(in.NewText)
+	body, cut, err := w.cutOurQuote(ctx, c, h.Email, body)
+	if err != nil {
+		return err
+	}
+	if cut {
+		w.log.Warn("a handler's message quoted our mail in a shape not recognised; the quote was left out", "case", c.Reference, "handler", h.Email)
+	}
 	if len(cmds) == 0 {
 		return w.relay(ctx, c, a, h, in, body)
 	}
@@ -123,6 +130,9 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		// parent; text under other commands stays inside, said so in the
 		// confirmation, so staff chatter never reaches a parent by accident.
 		view.NoteKept = !p.internal
+		if view.NoteKept {
+			view.Applied = append(view.Applied, w.phrase("applied.note_kept"))
+		}
 		if err := addEvent(ctx, w.db, c.ID, now, EventNote, h.Email, p.body); err != nil {
 			return nil, err
 		}
@@ -187,7 +197,13 @@ func (w *Workflow) closeCase(ctx context.Context, c *Case, status, actor string,
 func (w *Workflow) relay(ctx context.Context, c *Case, a *arrival, h Handler, in Message, body string) error {
 	now := w.clock.Now()
 	if body == "" {
-		return addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email, "an empty answer (only quoted text) was not relayed")
+		// Nothing above the quote: an empty reply, or one written below the
+		// quoted notification, which is never relayed. The handler is told.
+		if err := addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email,
+			"not relayed: the answer held no new text above the quoted message; the handler was told"); err != nil {
+			return err
+		}
+		return w.commandResult(ctx, c, h, in, &CommandsView{EmptyAnswer: true})
 	}
 	if err := w.toComplainant(ctx, c, h, MsgRelay, body, false); err != nil {
 		return err
@@ -250,7 +266,7 @@ func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves 
 }
 
 // complainantDraft drafts a message to the complainant of c: in their
-// thread, with their reply token.
+// thread (answering our last message to them), with their reply token.
 func (w *Workflow) complainantDraft(ctx context.Context, c *Case, kind string) (draft, error) {
 	now := w.clock.Now()
 	partID, err := addParticipant(ctx, w.db, c.ID, RoleComplainant, c.ComplainantEmail, c.ComplainantName, now)
@@ -263,9 +279,16 @@ func (w *Workflow) complainantDraft(ctx context.Context, c *Case, kind string) (
 		c: c, partID: partID, kind: kind, template: kind, lang: c.Language,
 		to: &mail.Address{Name: c.ComplainantName, Address: c.ComplainantEmail}, letter: l,
 	}
-	if last, ok, err := lastInThread(ctx, w.db, c.ID, c.ComplainantEmail); err != nil {
+	// Our last message to them, never their own last message: that can be
+	// an out-of-office reply, which their client may not even show.
+	last, ok, err := lastSentTo(ctx, w.db, c.ID, c.ComplainantEmail)
+	if err == nil && !ok {
+		last, ok, err = lastInThread(ctx, w.db, c.ID, c.ComplainantEmail)
+	}
+	if err != nil {
 		return d, err
-	} else if ok {
+	}
+	if ok {
 		d.inReplyTo, d.refs = last.MessageID, strings.Fields(last.Refs)
 	}
 	return d, nil

@@ -108,6 +108,9 @@ type CommandsView struct {
 	// than sent to the parent (only #oordeel, #ingetrokken and #afgerond
 	// send their text to the parent).
 	NoteKept bool
+	// EmptyAnswer: a handler's message without commands held no new text
+	// (all quote, or an answer below the quote), so nothing was relayed.
+	EmptyAnswer bool
 	// Sent lists what went to the complainant because of these commands,
 	// e.g. "the judgment", "the confirmation of the withdrawal".
 	Sent []string

@@ -152,3 +152,56 @@ func lastInThread(ctx context.Context, db Database, caseID int64, addr string) (
 	}
 	return m, true, nil
 }
+
+// lastSentTo is our newest message on a case to addr: what our next message
+// to them answers, so it lands in the thread of what we wrote to them and
+// not under their out-of-office reply.
+func lastSentTo(ctx context.Context, db Database, caseID int64, addr string) (Message, bool, error) {
+	var m Message
+	err := db.Get(ctx, &m, `SELECT `+messageColumns+` FROM messages WHERE case_id = ? AND direction = ? AND to_addr = ?
+		ORDER BY id DESC LIMIT 1`, caseID, DirOut, strings.ToLower(addr))
+	if isNoRows(err) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("workflow: thread: %w", err)
+	}
+	return m, true, nil
+}
+
+// firstNotification is the first notification about a case we sent to a
+// handler (the new-case notice, or the first message they heard of after
+// joining): the root of that handler's thread about the case.
+func firstNotification(ctx context.Context, db Database, caseID int64, addr string) (Message, bool, error) {
+	var m Message
+	err := db.Get(ctx, &m, `SELECT `+messageColumns+` FROM messages WHERE case_id = ? AND direction = ? AND to_addr = ?
+		AND kind IN (?, ?) ORDER BY id LIMIT 1`, caseID, DirOut, strings.ToLower(addr), MsgNewCase, MsgCaseReply)
+	if isNoRows(err) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("workflow: thread: %w", err)
+	}
+	return m, true, nil
+}
+
+// staffNotices are the messages to handlers and managers that are not an
+// answer to one of their messages: each answers the case's first
+// notification to its recipient, so it shows in that case's thread.
+var staffNotices = map[string]bool{
+	MsgBounceNotice: true, MsgReminder: true, MsgDeadlinePassedStaff: true, MsgMeasureDue: true, MsgSpoofAlert: true,
+}
+
+// threadStaffNotice sets what a staff notice answers, when it is about a case
+// and answers nothing yet.
+func (w *Workflow) threadStaffNotice(ctx context.Context, d *draft) error {
+	if d.c == nil || d.inReplyTo != "" || !staffNotices[d.kind] {
+		return nil
+	}
+	first, ok, err := firstNotification(ctx, w.db, d.c.ID, d.to.Address)
+	if err != nil || !ok {
+		return err
+	}
+	d.inReplyTo, d.refs = first.MessageID, strings.Fields(first.Refs)
+	return nil
+}

@@ -53,6 +53,11 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 	}
 	now := w.clock.Now()
 	org := w.set.Organisation
+	for i := range drafts {
+		if err := w.threadStaffNotice(ctx, &drafts[i]); err != nil {
+			return err
+		}
+	}
 	held, err := w.holdBack(ctx, drafts, now)
 	if err != nil {
 		return err

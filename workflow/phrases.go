@@ -31,6 +31,7 @@ var phrasesNL = map[string]string{
 	"status.decided": "voorzien van een oordeel", "status.closed": "afgerond", "status.withdrawn": "ingetrokken",
 
 	"applied.internal":  "interne notitie vastgelegd (niet naar de ouder gestuurd)",
+	"applied.note_kept": "de tekst onder je opdrachten is als interne notitie bewaard en NIET naar de ouder gestuurd",
 	"applied.status":    "status gezet op: %s",
 	"applied.assign":    "toegewezen aan %s",
 	"applied.location":  "locatie gezet op %s",
@@ -76,6 +77,7 @@ var phrasesEN = map[string]string{
 	"status.decided": "decided", "status.closed": "closed", "status.withdrawn": "withdrawn",
 
 	"applied.internal":  "internal note recorded (not sent to the parent)",
+	"applied.note_kept": "the text below your commands was kept as an internal note and NOT sent to the parent",
 	"applied.status":    "status set to: %s",
 	"applied.assign":    "assigned to %s",
 	"applied.location":  "location set to %s",

@@ -394,11 +394,17 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		from = strings.ToLower(a.Address)
 	}
 	text := m.Text()
+	fresh := newText(text)
+	if kind == MsgHandlerReply {
+		// A handler's message never falls back to its full text: that is
+		// the quoted notification, with other handlers' internal notes.
+		fresh = replyText(text)
+	}
 	in := Message{
 		CaseID: c.ID, Direction: DirIn, Kind: kind, MessageID: m.MessageID(),
 		InReplyTo: strings.Join(m.InReplyTo(), " "), Refs: strings.Join(m.References(), " "),
 		FromAddr: from, ToAddr: strings.ToLower(w.set.Organisation.Address), Subject: m.Subject(),
-		BodySHA256: m.BodySHA256(), FullText: text, NewText: newText(text),
+		BodySHA256: m.BodySHA256(), FullText: text, NewText: fresh,
 		Attachments: strings.Join(attachmentList(m), "\n"),
 		CreatedAt:   w.clock.Now(),
 	}

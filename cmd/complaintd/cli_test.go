@@ -154,9 +154,23 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "EMAIL ") != 16 {
-		t.Errorf("demo printed %d emails, want 16 (3 confirmations, 6 notifications, 2 reply notifications, "+
-			"the answer relayed and passed on, the judgment, its confirmation and notification)", strings.Count(out, "EMAIL "))
+	if strings.Count(out, "EMAIL ") != 18 {
+		t.Errorf("demo printed %d emails, want 18 (3 confirmations, 6 notifications, 2 reply notifications, "+
+			"Anna's command result and its notification, her answer relayed and passed on, the judgment, "+
+			"its confirmation and notification)", strings.Count(out, "EMAIL "))
+	}
+	// Anna's answer reaches the parent itself, with her words only.
+	relayed := false
+	for _, m := range strings.Split(out, "EMAIL ")[1:] {
+		if strings.Contains(m, "-> sanne.jansen@example.nl") && strings.Contains(m, "Dank je voor je aanvulling") {
+			relayed = true
+			if strings.Contains(m, "#toewijzen") || strings.Contains(m, "Oorspronkelijk bericht") {
+				t.Errorf("the parent sees Anna's commands or quoted history:\n%s", m)
+			}
+		}
+	}
+	if !relayed {
+		t.Errorf("Anna's answer did not reach the parent")
 	}
 }
 

@@ -165,12 +165,27 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
-	// Anna, the klachtenfunctionaris, answers the first parent from her own
-	// mail client: her reply to the notification is relayed to the parent,
-	// and the command lines on top take the case and place it (the digest
-	// sorts cases by location).
+	// Anna, the klachtenfunctionaris, takes the first case and places it
+	// with command lines (the digest sorts cases by location); she gets a
+	// confirmation and the other handler is told.
+	take, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0001",
+		"#toewijzen Anna de Vries\r\n#locatie KDV De Rups")
+	if err != nil {
+		return err
+	}
+	if _, err := imapSrv.Deliver("INBOX", take, time.Now()); err != nil {
+		return fmt.Errorf("demo: deliver commands: %w", err)
+	}
+	fmt.Fprintln(stdout, "delivered Anna's commands: she takes the first case and records its location")
+	want += 2 // Anna's confirmation, and the other handler
+	if err := waitForMail(ctx, smtpSrv, want); err != nil {
+		return err
+	}
+
+	// Then she answers the parent in a reply without command lines: only
+	// her new words are relayed to the parent, in the parent's thread.
 	answer, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0001",
-		"#toewijzen Anna de Vries\r\n#locatie KDV De Rups\r\n\r\nBeste Sanne,\r\n\r\nDank je voor je aanvulling. Ik spreek morgen met de leidster van de Rupsen en bel je daarna.\r\n\r\nHartelijke groet,\r\nAnna de Vries")
+		"Beste Sanne,\r\n\r\nDank je voor je aanvulling. Ik spreek morgen met de leidster van de Rupsen en bel je daarna.\r\n\r\nHartelijke groet,")
 	if err != nil {
 		return err
 	}
