@@ -112,6 +112,7 @@ func runFlow(t *testing.T, s setup) {
 	// generated and stored, still verifies in the second.
 	w.d.stop()
 	w.d.start()
+	w.conversation(&c)
 	judgment := w.judgment(c)
 	w.vacation(c, judgment)
 	peterRef := w.bounce()
@@ -124,8 +125,8 @@ func runFlow(t *testing.T, s setup) {
 	// confirmation, and only Peter's case is flagged.
 	waitFor(t, "INBOX to be empty", func() bool { return len(w.s.imap.Messages(t, "INBOX")) == 0 })
 	w.d.stop()
-	if got := w.inbox(parentAddr); len(got) != 2 {
-		t.Errorf("Sanne received %d mails, want the confirmation and the judgment only", len(got))
+	if got := w.inbox(parentAddr); len(got) != 3 {
+		t.Errorf("Sanne received %d mails, want the confirmation, Anna's answer and the judgment only", len(got))
 	}
 	if got := w.inbox(bouncingAddr); len(got) != 1 {
 		t.Errorf("Peter received %d mails, want only his confirmation", len(got))
@@ -133,8 +134,8 @@ func runFlow(t *testing.T, s setup) {
 	// The shared mailbox as the staff see it in their own client: every
 	// message moved to Processed, none deleted, none marked read.
 	processed := w.s.imap.Messages(t, "Processed")
-	if len(processed) != 5 {
-		t.Errorf("Processed holds %d messages, want the 5 delivered", len(processed))
+	if len(processed) != 7 {
+		t.Errorf("Processed holds %d messages, want the 7 delivered", len(processed))
 	}
 	for _, m := range processed {
 		if slices.Contains(m.Flags, imap.FlagSeen) {
@@ -153,12 +154,13 @@ func runFlow(t *testing.T, s setup) {
 	}
 }
 
-// firstCase is what the first step leaves for the next ones.
+// firstCase is what each step leaves for the next ones.
 type firstCase struct {
-	ref      string
-	received time.Time
-	conf     letter
-	notes    map[string]letter // per handler
+	ref          string
+	received     time.Time
+	conf         letter
+	lastToParent letter            // the latest letter Sanne received
+	notes        map[string]letter // per handler, the latest notification about the case
 }
 
 // complaint: a parent writes a complaint; she receives the confirmation
@@ -176,6 +178,7 @@ func (w *world) complaint() firstCase {
 	c := firstCase{received: received, notes: map[string]letter{}}
 	c.conf = w.await(parentAddr, "the confirmation", "KL-", "Ontvangstbevestiging")
 	c.ref = reference(t, c.conf.subject)
+	c.lastToParent = c.conf
 	// Six weeks: the end of the 42nd day after receipt, in the
 	// organisation's zone.
 	due := time.Date(received.Year(), received.Month(), received.Day()+42, 0, 0, 0, 0, amsterdam)
@@ -196,6 +199,43 @@ func (w *world) complaint() firstCase {
 		c.notes[h] = n
 	}
 	return c
+}
+
+// conversation: Sanne answers her confirmation from Gmail; the handlers
+// receive her new text, without the confirmation she quoted. Anna answers
+// that notification from Thunderbird without command lines; Sanne receives
+// Anna's new text from the organisation, in her own thread.
+func (w *world) conversation(c *firstCase) {
+	t := w.t
+	t.Helper()
+	at := time.Now()
+	w.deliver(gmailReply(t, "Sanne Jansen", parentAddr, c.conf, at,
+		"Het gebeurde ook al op 3 november, toen met zijn oma.\n\nSanne"), at)
+	for _, h := range []string{annaAddr, marcoAddr} {
+		n := w.await(h, "Sanne's reply", c.ref, "3 november")
+		if strings.Contains(n.text, "We hebben je klacht ontvangen") || strings.Contains("\n"+n.text, "\n> ") {
+			t.Errorf("the notification of Sanne's reply to %s shows the confirmation she quoted:\n%s", h, n.text)
+		}
+		c.notes[h] = n
+	}
+
+	at = time.Now()
+	answer := "Dank u voor uw aanvulling. Wij spreken deze week met de leidster van de groep en met de " +
+		"invalkracht die Noah heeft meegegeven."
+	w.deliver(thunderbirdReply(t, c.notes[annaAddr], at, "Beste mevrouw Jansen,\n\n"+flowed(answer)), at)
+	relay := w.await(parentAddr, "Anna's answer", c.ref, answer)
+	for _, leak := range []string{"schreef", "\n> ", "Nieuw bericht", "3 november", "anna.devries@"} {
+		if strings.Contains("\n"+relay.text, leak) {
+			t.Errorf("Sanne reads %q from Anna's reply (quoted history or internal detail):\n%s", leak, relay.text)
+		}
+	}
+	if from := relay.header.Get("From"); !strings.Contains(from, "klachten@vlinder.example") {
+		t.Errorf("Anna's answer reaches Sanne From %q, want the organisation", from)
+	}
+	if got := relay.header.Get("In-Reply-To"); got != "<"+c.lastToParent.messageID()+">" {
+		t.Errorf("Anna's answer In-Reply-To %q, want our last letter to Sanne (issue 8 item 6)", got)
+	}
+	c.lastToParent = relay
 }
 
 // judgment: Anna answers her notification from Thunderbird with command
@@ -227,13 +267,13 @@ func (w *world) judgment(c firstCase) letter {
 			t.Errorf("the judgment lacks %q:\n%s", want, j.text)
 		}
 	}
-	for _, leak := range []string{"#oordeel", "#maatregel", "schreef", "> ", "Nieuwe klacht"} {
-		if strings.Contains(j.text, leak) {
+	for _, leak := range []string{"#oordeel", "#maatregel", "schreef", "\n> ", "Nieuwe klacht"} {
+		if strings.Contains("\n"+j.text, leak) {
 			t.Errorf("the parent reads %q from the handler's reply (commands or quoted history):\n%s", leak, j.text)
 		}
 	}
-	if got := j.header.Get("In-Reply-To"); got != "<"+c.conf.messageID()+">" {
-		t.Errorf("judgment In-Reply-To %q, want the confirmation's Message-ID: Sanne's client threads it there", got)
+	if got := j.header.Get("In-Reply-To"); got != "<"+c.lastToParent.messageID()+">" {
+		t.Errorf("judgment In-Reply-To %q, want our last letter to Sanne: her client threads it there (issue 8 item 6)", got)
 	}
 	result := w.await(annaAddr, "the command result", c.ref, "Verwerkt")
 	if !strings.Contains(result.text, "#oordeel") {
@@ -265,8 +305,8 @@ func (w *world) vacation(c firstCase, judgment letter) {
 			toSanne = append(toSanne, strings.TrimSpace(line))
 		}
 	}
-	if len(toSanne) != 2 {
-		t.Errorf("%d mails queued for Sanne after her vacation reply, want the confirmation and the judgment only:\n%s",
+	if len(toSanne) != 3 {
+		t.Errorf("%d mails queued for Sanne after her vacation reply, want the confirmation, Anna's answer and the judgment only:\n%s",
 			len(toSanne), strings.Join(toSanne, "\n"))
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"html"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +282,78 @@ Content-Transfer-Encoding: 8bit
 --%[2]s--
 `, date, boundary, queueID, at.Unix(), l.rcpt, l.headerBlock())
 	return receivedBy(crlf(msg), "", "dkim=none; spf=pass smtp.helo=mx.example.org; dmarc=none", at)
+}
+
+// gmailReply is a parent's reply to a letter as Gmail's web client writes it
+// in Dutch: top-posted, multipart/alternative, quoted-printable, the
+// attribution "Op za 5 dec 2026 om 06:50 schreef NAME <\nADDRESS>:" wrapped
+// where Gmail wraps it, and the letter quoted with "> " (and in a
+// gmail_quote blockquote in the HTML part).
+func gmailReply(t *testing.T, name, addr string, to letter, at time.Time, text string) []byte {
+	t.Helper()
+	from, err := to.header.AddressList("From")
+	if err != nil || len(from) == 0 {
+		t.Fatalf("the letter to reply to has no From: %v", err)
+	}
+	replyTo := to.header.Get("Reply-To")
+	if replyTo == "" {
+		replyTo = to.header.Get("From")
+	}
+	refs, _ := to.header.Text("References")
+	refs = strings.TrimSpace(refs + " <" + to.messageID() + ">")
+	sent, _ := to.header.Date()
+	sent = sent.In(amsterdam)
+	attribution := fmt.Sprintf("Op %s %d %s %d om %s schreef %s <\n%s>:", dutchShortDays[sent.Weekday()], sent.Day(),
+		dutchShortMonths[sent.Month()-1], sent.Year(), sent.Format("15:04"), from[0].Name, from[0].Address)
+	plain := text + "\n\n" + attribution + "\n\n" + quoted(to.text) + "\n"
+	html := `<div dir="ltr">` + htmlLines(text) + `</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">` +
+		htmlLines(attribution) + `<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;` +
+		`border-left:1px solid rgb(204,204,204);padding-left:1ex">` + htmlLines(to.text) + "</blockquote></div>\n"
+	const boundary = "000000000000f414761c5e868ba6"
+	msg := fmt.Sprintf(`MIME-Version: 1.0
+References: %s
+In-Reply-To: <%s>
+From: %s <%s>
+Date: %s
+Message-ID: <CANl85%s@mail.gmail.com>
+Subject: %s
+To: %s
+Content-Type: multipart/alternative; boundary="%s"
+
+--%s
+Content-Type: text/plain; charset="UTF-8"
+Content-Transfer-Encoding: quoted-printable
+
+%s
+--%s
+Content-Type: text/html; charset="UTF-8"
+Content-Transfer-Encoding: quoted-printable
+
+%s
+--%s--
+`, refs, to.messageID(), name, addr, at.Format(time.RFC1123Z), randomToken(t, 12),
+		mime.QEncoding.Encode("UTF-8", "Re: "+to.subject), replyTo, boundary,
+		boundary, qp(plain), boundary, qp(html), boundary)
+	domain := addr[strings.LastIndexByte(addr, '@')+1:]
+	return receivedBy(crlf(msg), addr,
+		"dkim=pass header.d="+domain+"; spf=pass smtp.mailfrom="+addr+"; dmarc=pass header.from="+domain, at)
+}
+
+var (
+	dutchShortDays   = [...]string{"zo", "ma", "di", "wo", "do", "vr", "za"}
+	dutchShortMonths = [...]string{"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"}
+)
+
+// qp encodes s as quoted-printable, with LF line ends (crlf fixes them).
+func qp(s string) string {
+	var b strings.Builder
+	w := quotedprintable.NewWriter(&b)
+	_, _ = w.Write([]byte(strings.ReplaceAll(s, "\n", "\r\n")))
+	_ = w.Close()
+	return strings.ReplaceAll(b.String(), "\r\n", "\n")
+}
+
+// htmlLines is text as HTML, each line break a <br>.
+func htmlLines(text string) string {
+	return strings.ReplaceAll(html.EscapeString(strings.TrimRight(text, "\n")), "\n", "<br>")
 }
