@@ -400,3 +400,15 @@ func (d *Dovecot) dumpLogs() {
 		d.t.Logf("%s (last lines):\n%s", path, LastLines(out, 60))
 	}
 }
+
+// GiveToMailUser makes files written into the maildir by a test (while
+// Dovecot is stopped) belong to the user Dovecot reads the mailbox as.
+func (d *Dovecot) GiveToMailUser(t testing.TB, paths ...string) {
+	t.Helper()
+	ids := dovecotIdentities(t)
+	for _, p := range paths {
+		if err := os.Chown(p, ids.mailUID, ids.mailGID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
