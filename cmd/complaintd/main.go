@@ -27,6 +27,7 @@ Commands:
   cases show REF show the whole timeline of one case, e.g. KL-2026-0001
   due            list the scheduled work due at a moment (-at), without doing it
   digest         print the managers' digests as they would be at a moment (-at), or -send them
+  version        print the version, VCS revision and commit time (also -version)
   help           show this help
 
 Every command takes -config FILE (or COMPLAINTD_CONFIG); "complaintd <command> -help"
@@ -66,6 +67,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "version", "-version", "--version":
+		return cmdVersion(stdout)
 	case "run":
 		return cmdRun(ctx, rest, stderr, env)
 	case "demo":

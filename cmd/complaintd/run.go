@@ -22,7 +22,8 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer, env func(strin
 		return err
 	}
 	defer c.close()
-	log.Info("complaintd started", "mailbox", cfg.IMAP.Mailbox, "database", c.db.Dialect(), "handlers", len(cfg.Handlers))
+	log.Info("complaintd started", append(readVersion().logAttrs(),
+		"mailbox", cfg.IMAP.Mailbox, "database", c.db.Dialect(), "handlers", len(cfg.Handlers))...)
 	c.run(ctx)
 	log.Info("complaintd stopped")
 	return nil
