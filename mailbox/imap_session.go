@@ -178,7 +178,7 @@ func (s *imapSession) ensureMailboxes(ctx context.Context, names ...string) (cre
 			return created, s.wrap(ctx, fmt.Sprintf("LIST %q", name), lerr)
 		}
 		if !exists {
-			return created, s.wrap(ctx, fmt.Sprintf("CREATE %q", name), cerr)
+			return created, s.wrap(ctx, fmt.Sprintf("CREATE %q", name), fmt.Errorf("%w: %w", ErrMissingMailbox, cerr))
 		}
 	}
 	return created, nil
@@ -202,6 +202,12 @@ func (s *imapSession) selectMailbox(ctx context.Context) (*imap.SelectData, erro
 	s.waiting()
 	data, err := s.client.Select(s.cfg.Mailbox, nil).Wait()
 	if err != nil {
+		var imapErr *imap.Error
+		if errors.As(err, &imapErr) {
+			if ok, lerr := s.mailboxExists(s.cfg.Mailbox); lerr == nil && !ok {
+				return nil, s.wrap(ctx, fmt.Sprintf("SELECT %q", s.cfg.Mailbox), fmt.Errorf("%w: %w", ErrMissingMailbox, err))
+			}
+		}
 		return nil, s.wrap(ctx, fmt.Sprintf("SELECT %q", s.cfg.Mailbox), err)
 	}
 	return data, nil

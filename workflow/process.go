@@ -89,7 +89,7 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 		return w.quarantine(ctx, log, e.ID, "cannot parse: "+err.Error())
 	}
 	var caseID int64
-	var outcome string
+	var outcome, reason string
 	err = w.db.InTx(ctx, func(ctx context.Context) error {
 		// Settled as processed up front: this also locks the entry, so two
 		// daemons handed the same message act on it once; if anything below
@@ -99,8 +99,8 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 			return err
 		}
 		if sameAs != 0 {
-			outcome = LedgerIgnored
-			return settle(ctx, w.db, e.ID, LedgerIgnored, fmt.Sprintf("same message as ledger #%d", sameAs), now)
+			outcome, reason = LedgerIgnored, fmt.Sprintf("same message as ledger #%d", sameAs)
+			return settle(ctx, w.db, e.ID, LedgerIgnored, reason, now)
 		}
 		res, err := w.apply(ctx, &arrival{Delivery: d, entry: e, mail: m})
 		if err != nil {
@@ -108,7 +108,7 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 		}
 		caseID, outcome = res.caseID, LedgerProcessed
 		if res.ignored != "" {
-			outcome = LedgerIgnored
+			outcome, reason = LedgerIgnored, res.ignored
 			return settle(ctx, w.db, e.ID, LedgerIgnored, res.ignored, now)
 		}
 		return nil
@@ -123,7 +123,11 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 		_ = noteFailure(context.WithoutCancel(ctx), w.db, e.ID, err.Error(), w.clock.Now())
 		return 0, err
 	}
-	log.Info("message processed", "outcome", outcome, "case", caseID)
+	if reason != "" { // an ignored message is logged with why
+		log.Info("message processed", "outcome", outcome, "reason", reason, "case", caseID)
+	} else {
+		log.Info("message processed", "outcome", outcome, "case", caseID)
+	}
 	w.wakeOutbox()
 	return Done, nil
 }

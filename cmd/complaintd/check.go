@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -14,8 +16,9 @@ import (
 )
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
-	fs, config := newFlags("check [-config FILE]",
-		"Validates the configuration, then connects to the database, the IMAP server and the SMTP server\nand reports what it found. Nothing is changed, fetched or sent.", stderr, env)
+	fs, config := newFlags("check [-config FILE] [-create]",
+		"Validates the configuration, prints every value (secrets hidden), then connects to the database,\nthe IMAP server and the SMTP server and reports what it found. Nothing is changed, fetched or sent:\na missing database or folder is reported; -create makes the missing IMAP folders.", stderr, env)
+	create := fs.Bool("create", false, "create the missing IMAP folders (processed_mailbox, quarantine_mailbox)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,6 +54,12 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return fmt.Sprintf("%d handler(s); message ids on %s", len(s.Handlers), s.Organisation.Host), err
 	})
 	step("database", func(ctx context.Context) (string, error) {
+		if path, ok := sqlitePath(cfg.Database.URL); ok {
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				// Opening it would create it: check only says so.
+				return fmt.Sprintf("sqlite file %s does not exist yet: the daemon (or complaintd migrate) creates it", path), nil
+			}
+		}
 		db, err := store.Open(ctx, cfg.Database.URL, store.Options{})
 		if err != nil {
 			return "", err
@@ -77,6 +86,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}, silent)
 		if err != nil {
 			return "", err
+		}
+		if *create {
+			return p.CheckCreate(ctx)
 		}
 		return p.Check(ctx)
 	})

@@ -442,34 +442,6 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// redacted renders the configuration as TOML-like lines with secrets hidden,
-// for `complaintd check`.
-func (c *Config) redacted() string {
-	var b strings.Builder
-	last := ""
-	forEachKey(c, func(section, key string, f reflect.Value, secret bool) {
-		if section != last {
-			fmt.Fprintf(&b, "[%s]\n", section)
-			last = section
-		}
-		v := f.Interface()
-		switch {
-		case secret && key == "url":
-			v = redactURL(f.String())
-		case secret && f.String() != "":
-			v = "(set, hidden)"
-		}
-		if s, ok := v.(string); ok && strings.Contains(s, "\n") {
-			v = strings.SplitN(s, "\n", 2)[0] + " …"
-		}
-		fmt.Fprintf(&b, "  %s = %v\n", key, v)
-	})
-	for _, h := range c.Handlers {
-		fmt.Fprintf(&b, "[[handlers]] %s <%s> locations=%v\n", h.Name, h.Email, h.Locations)
-	}
-	return b.String()
-}
-
 // redactURL hides the password in a database URL.
 func redactURL(s string) string {
 	if i := strings.Index(s, "://"); i >= 0 {

@@ -102,14 +102,29 @@ func newFlags(name, help string, stderr io.Writer, env func(string) string) (*fl
 	return fs, config
 }
 
+// parseFlags parses flags wherever they stand, before or after the
+// arguments (`cases show KL-2026-0001 -config FILE`); after "--" everything
+// is an argument.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, positional...)) // leaves them in fs.Args()
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {

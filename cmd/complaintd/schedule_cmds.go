@@ -165,6 +165,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			}
 		}
 		day := now.In(loc).Format(time.DateOnly)
+		failed := 0
 		for _, o := range outs {
 			what := o.Note
 			if o.Sent {
@@ -172,15 +173,15 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 				if err != nil {
 					return err
 				}
-				what = "sent"
-				if state != "sent" {
-					what = "queued, not yet accepted by the mail server; the daemon keeps trying"
-					if lastErr != "" {
-						what += " (" + lastErr + ")"
-					}
+				what = digestOutcome(state, lastErr)
+				if state == workflow.OutboxFailed || state == workflow.OutboxBounced || state == workflow.OutboxHeld {
+					failed++
 				}
 			}
 			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, o.Manager.Name, o.Manager.Email, what)
+		}
+		if failed > 0 {
+			return fmt.Errorf("%d digest(s) not delivered", failed)
 		}
 		return nil
 	}
@@ -203,4 +204,23 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		fmt.Fprintf(stdout, "Subject: %s\n\n%s\n", subject, text)
 	}
 	return nil
+}
+
+// digestOutcome says truthfully what became of a digest handed to the
+// outbox: sent, failed for good, held back, or still being tried.
+func digestOutcome(state, lastErr string) string {
+	why := ""
+	if lastErr != "" {
+		why = " (" + lastErr + ")"
+	}
+	switch state {
+	case workflow.OutboxSent:
+		return "sent"
+	case workflow.OutboxFailed, workflow.OutboxBounced:
+		return "FAILED, not delivered; it will not be tried again" + why
+	case workflow.OutboxHeld:
+		return "HELD back, not sent" + why
+	default:
+		return "queued, not yet accepted by the mail server; the daemon keeps trying" + why
+	}
 }

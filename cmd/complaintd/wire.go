@@ -47,13 +47,19 @@ func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
 // digest): an SQLite file that does not exist is an error, not a new empty
 // database that would answer "nothing" to every question.
 func openExistingDB(ctx context.Context, cfg *Config) (*store.DB, error) {
-	if path, ok := strings.CutPrefix(cfg.Database.URL, "sqlite:"); ok {
-		path, _, _ = strings.Cut(strings.TrimPrefix(path, "//"), "?")
+	if path, ok := sqlitePath(cfg.Database.URL); ok {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("database.url: %s does not exist: check database.url (the daemon creates the database when it first runs)", path)
 		}
 	}
 	return openDB(ctx, cfg)
+}
+
+// sqlitePath is the file of an sqlite: database URL.
+func sqlitePath(url string) (string, bool) {
+	path, ok := strings.CutPrefix(url, "sqlite:")
+	path, _, _ = strings.Cut(strings.TrimPrefix(path, "//"), "?")
+	return path, ok
 }
 
 // settings maps the configuration onto the workflow's settings. stored is
