@@ -36,6 +36,7 @@ type Config struct {
 	Templates    TemplatesConfig    `toml:"templates"`
 	Processing   ProcessingConfig   `toml:"processing"`
 	Log          LogConfig          `toml:"log"`
+	HTTP         HTTPConfig         `toml:"http"`
 }
 
 type OrganisationConfig struct {
@@ -431,6 +432,7 @@ func (c *Config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "%q must be text or json", c.Log.Format)
 	}
+	errs = append(errs, c.HTTP.problems()...)
 	return errors.Join(errs...)
 }
 

@@ -11,9 +11,11 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/ops"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
@@ -191,6 +193,10 @@ type components struct {
 	// imapCfg is what poller was built with, for tools that poll differently.
 	imapCfg mailbox.IMAPConfig
 	sender  *mailbox.SMTPSender
+	// obs counts for the metrics and readiness (ops_wire.go).
+	obs *observer
+	// standby is true while another daemon holds the mailbox lock.
+	standby atomic.Bool
 }
 
 // options adjust how components are built; tests and the demo use them.
@@ -226,13 +232,14 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 	if err != nil {
 		return nil, err
 	}
+	obs := &observer{log: log.With("part", "metrics")}
 	set, err := workflowSettings(ctx, cfg, db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	wf, err := workflow.New(workflow.Deps{
-		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: sender,
+		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 	})
 	if err != nil {
@@ -240,9 +247,12 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		return nil, err
 	}
 	handle := func(ctx context.Context, f mailbox.Fetched) (mailbox.Outcome, error) {
-		disp, err := wf.Process(ctx, workflow.Delivery{
+		d := workflow.Delivery{
 			Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, InternalDate: f.InternalDate, Raw: f.Raw,
-		})
+		}
+		start := time.Now()
+		disp, err := wf.Process(ctx, d)
+		obs.settled(ctx, wf, d, err, time.Since(start))
 		if err != nil {
 			return 0, err
 		}
@@ -257,7 +267,13 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		db.Close()
 		return nil, fmt.Errorf("imap: %w", err)
 	}
-	return &components{cfg: cfg, log: log, db: db, wf: wf, poller: poller, imapCfg: imapCfg, sender: sender}, nil
+	c := &components{cfg: cfg, log: log, db: db, wf: wf, poller: poller, imapCfg: imapCfg, sender: sender, obs: obs}
+	v := readVersion()
+	obs.metrics = ops.NewMetrics(ops.MetricsOptions{
+		Version: v.Version, Revision: v.Revision, Snapshot: c.snapshot, Log: obs.log,
+		IMAP: func() (bool, time.Time) { h := poller.Health(); return h.Connected, h.LastRound },
+	})
+	return c, nil
 }
 
 func (c *components) close() {
