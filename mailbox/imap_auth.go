@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,9 +17,34 @@ import (
 // `complaintd check` says so plainly.
 var ErrIMAPAuth = errors.New("authentication refused by the server")
 
+// TokenSource supplies OAuth2 bearer tokens that stay valid (renewed before
+// they expire). *oauth.Source is one.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+	// Forget drops the token in hand after the server refused it, so the
+	// next login asks the authorization server for a new one.
+	Forget()
+}
+
 // authenticate logs in with the configured method. The password or token is
 // only ever handed to the library, never formatted into an error or log line.
-func authenticate(c *imapclient.Client, cfg IMAPConfig) error {
+func authenticate(ctx context.Context, c *imapclient.Client, cfg IMAPConfig) error {
+	if cfg.Tokens == nil || cfg.Auth == AuthPassword {
+		return authenticateWith(c, cfg)
+	}
+	tok, err := cfg.Tokens.Token(ctx)
+	if err != nil {
+		return fmt.Errorf("oauth2 token: %w", err)
+	}
+	cfg.Password = tok
+	err = authenticateWith(c, cfg)
+	if errors.Is(err, ErrIMAPAuth) {
+		cfg.Tokens.Forget()
+	}
+	return err
+}
+
+func authenticateWith(c *imapclient.Client, cfg IMAPConfig) error {
 	var err error
 	switch cfg.Auth {
 	case AuthPassword:

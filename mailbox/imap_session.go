@@ -88,7 +88,7 @@ func dialIMAP(ctx context.Context, cfg IMAPConfig, serverName string, log *slog.
 		s.close()
 		return nil, s.wrap(ctx, "CAPABILITY", errors.New("no capability list from server"))
 	}
-	if err := authenticate(s.client, cfg); err != nil {
+	if err := authenticate(ctx, s.client, cfg); err != nil {
 		s.close()
 		return nil, s.wrap(ctx, "login as "+cfg.Username, err)
 	}

@@ -29,7 +29,10 @@ type MetricsOptions struct {
 	Version, Revision string // labels of complaintd_build_info
 	Snapshot          SnapshotFunc
 	IMAP              IMAPFunc
-	Log               *slog.Logger
+	// OAuth2 reports the access token's expiry and whether the last attempt
+	// to get one worked; nil without OAuth2.
+	OAuth2 func() (expiry time.Time, ok bool)
+	Log    *slog.Logger
 }
 
 // Metrics are the daemon's Prometheus metrics, in a registry of their own.
@@ -40,7 +43,6 @@ type Metrics struct {
 	processing prometheus.Histogram
 	sends      *prometheus.CounterVec
 	smtpSent   prometheus.Gauge
-	tokenExp   *prometheus.GaugeVec
 }
 
 // NewMetrics registers every metric.
@@ -64,10 +66,6 @@ func NewMetrics(o MetricsOptions) *Metrics {
 			Name: "complaintd_smtp_last_sent_timestamp_seconds",
 			Help: "When the SMTP server last accepted a message (Unix time; 0 before the first).",
 		}),
-		tokenExp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "complaintd_oauth2_token_expiry_timestamp_seconds",
-			Help: "When the OAuth2 access token in use expires (Unix time), by connection.",
-		}, []string{"connection"}),
 	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "complaintd_build_info",
@@ -75,7 +73,7 @@ func NewMetrics(o MetricsOptions) *Metrics {
 		ConstLabels: prometheus.Labels{"version": o.Version, "revision": o.Revision},
 	})
 	info.Set(1)
-	m.reg.MustRegister(m.messages, m.processing, m.sends, m.smtpSent, m.tokenExp, info,
+	m.reg.MustRegister(m.messages, m.processing, m.sends, m.smtpSent, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, o := range []string{"processed", "ignored", "quarantined", "failed"} {
 		m.messages.WithLabelValues(o, "") // present at 0 from the start
@@ -92,6 +90,16 @@ func NewMetrics(o MetricsOptions) *Metrics {
 				Name: "complaintd_imap_last_round_timestamp_seconds",
 				Help: "When the last IMAP round finished without error (Unix time; 0 before the first).",
 			}, func() float64 { _, at := o.IMAP(); return unixOrZero(at) }))
+	}
+	if o.OAuth2 != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "complaintd_oauth2_token_expiry_timestamp_seconds",
+			Help: "When the OAuth2 access token in use (IMAP and SMTP) expires (Unix time; 0 before the first).",
+		}, func() float64 { at, _ := o.OAuth2(); return unixOrZero(at) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "complaintd_oauth2_token_ok",
+				Help: "1 when the last attempt to get an OAuth2 access token worked, 0 when it failed (revoked, expired, unreachable).",
+			}, func() float64 { _, ok := o.OAuth2(); return boolFloat(ok) }))
 	}
 	if o.Snapshot != nil {
 		log := o.Log
@@ -118,11 +126,6 @@ func (m *Metrics) SendResult(result string, at time.Time) {
 	if result == "sent" {
 		m.smtpSent.Set(float64(at.Unix()))
 	}
-}
-
-// TokenExpiry records when the OAuth2 access token of a connection expires.
-func (m *Metrics) TokenExpiry(connection string, at time.Time) {
-	m.tokenExp.WithLabelValues(connection).Set(float64(at.Unix()))
 }
 
 func unixOrZero(t time.Time) float64 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/oauth"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
 )
@@ -76,12 +77,26 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return fmt.Sprintf("%s, schema version %d of %d: %s", db.Dialect(), cur, latest, note), nil
 	})
 	silent := slog.New(slog.DiscardHandler)
+	var tokens *oauth.Source
+	if cfg.usesOAuth2() {
+		step("oauth2", func(ctx context.Context) (string, error) {
+			var err error
+			tokens, err = checkOAuth2(ctx, cfg, silent)
+			if err != nil {
+				return "", err
+			}
+			st := tokens.Status()
+			c := tokens.Config()
+			return fmt.Sprintf("provider %s, grant %s, token endpoint %s: access token valid until %s",
+				c.Provider, c.Grant, c.TokenURL, st.Expiry.Format(time.RFC3339)), nil
+		})
+	}
 	step("imap", func(ctx context.Context) (string, error) {
 		cas, err := loadCAs("imap.ca_file", cfg.IMAP.CAFile)
 		if err != nil {
 			return "", err
 		}
-		p, err := mailbox.NewPoller(imapConfig(cfg, cas), func(context.Context, mailbox.Fetched) (mailbox.Outcome, error) {
+		p, err := mailbox.NewPoller(imapConfig(cfg, cas, tokens), func(context.Context, mailbox.Fetched) (mailbox.Outcome, error) {
 			return 0, fmt.Errorf("check fetches nothing")
 		}, silent)
 		if err != nil {
@@ -97,7 +112,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		if err != nil {
 			return "", err
 		}
-		s, err := mailbox.NewSMTPSender(smtpConfig(cfg, cas), silent)
+		s, err := mailbox.NewSMTPSender(smtpConfig(cfg, cas, tokens), silent)
 		if err != nil {
 			return "", err
 		}
@@ -117,4 +132,33 @@ func indentLines(s string) string {
 		lines[i] = "  " + l
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// checkOAuth2 gets an access token the way the daemon would. The database
+// is only read, except that a refresh token the server rotated is stored
+// (the old one is spent).
+func checkOAuth2(ctx context.Context, cfg *Config, log *slog.Logger) (*oauth.Source, error) {
+	st := &settingsTokenStore{}
+	if cfg.OAuth2.Grant != oauth.GrantClientCredentials {
+		if path, ok := sqlitePath(cfg.Database.URL); ok {
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("no database yet, so nobody signed in: run complaintd oauth login")
+			}
+		}
+		db, err := store.Open(ctx, cfg.Database.URL, store.Options{})
+		if err != nil {
+			return nil, err
+		}
+		// The source outlives this step (IMAP and SMTP use it): the pool
+		// stays open for the rest of check, which then exits.
+		st.db = db
+	}
+	src, err := newTokenSource(cfg, st, log, options{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := src.Token(ctx); err != nil {
+		return src, err
+	}
+	return src, nil
 }

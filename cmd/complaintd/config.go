@@ -37,6 +37,7 @@ type Config struct {
 	Processing   ProcessingConfig   `toml:"processing"`
 	Log          LogConfig          `toml:"log"`
 	HTTP         HTTPConfig         `toml:"http"`
+	OAuth2       OAuth2Config       `toml:"oauth2"`
 }
 
 type OrganisationConfig struct {
@@ -118,6 +119,7 @@ type SMTPConfig struct {
 	TLS           string        `toml:"tls"`
 	CAFile        string        `toml:"ca_file"`
 	AllowInsecure bool          `toml:"allow_insecure"`
+	Auth          string        `toml:"auth"`
 	Username      string        `toml:"username"`
 	Password      string        `toml:"password" secret:"true"`
 	HELO          string        `toml:"helo"`
@@ -316,13 +318,13 @@ func (c *Config) validate() error {
 	if c.IMAP.Username == "" {
 		bad("imap.username", "is required")
 	}
-	if c.IMAP.Password == "" {
+	if c.IMAP.Password == "" && !c.imapUsesOAuth2() {
 		bad("imap.password", "is required (or set COMPLAINTD_IMAP_PASSWORD or COMPLAINTD_IMAP_PASSWORD_FILE)")
 	}
 	switch c.IMAP.Auth {
-	case "password", "xoauth2", "oauthbearer":
+	case "password", "oauth2", "xoauth2", "oauthbearer":
 	default:
-		bad("imap.auth", "%q must be password, xoauth2 or oauthbearer", c.IMAP.Auth)
+		bad("imap.auth", "%q must be password, oauth2, xoauth2 or oauthbearer", c.IMAP.Auth)
 	}
 	if c.IMAP.Mailbox == "" || c.IMAP.ProcessedMailbox == "" || c.IMAP.QuarantineMailbox == "" {
 		bad("imap.mailbox", "mailbox, processed_mailbox and quarantine_mailbox must all be named")
@@ -339,9 +341,19 @@ func (c *Config) validate() error {
 		bad("imap.command_timeout", "%s is too short (at least 1s)", c.IMAP.CommandTimeout)
 	}
 	checkServer("smtp", c.SMTP.Addr, c.SMTP.TLS, c.SMTP.AllowInsecure)
-	if c.SMTP.Username != "" && c.SMTP.Password == "" {
-		bad("smtp.password", "is required when smtp.username is set")
+	switch c.SMTP.Auth {
+	case "", "password":
+		if c.SMTP.Username != "" && c.SMTP.Password == "" {
+			bad("smtp.password", "is required when smtp.username is set")
+		}
+	case "oauth2":
+		if c.SMTP.Username == "" {
+			bad("smtp.username", "is required with smtp.auth = \"oauth2\" (the mailbox's address)")
+		}
+	default:
+		bad("smtp.auth", "%q must be password or oauth2", c.SMTP.Auth)
 	}
+	errs = append(errs, c.oauth2Problems()...)
 	if len(c.Handlers) == 0 {
 		bad("handlers", "at least one [[handlers]] entry (name, email) is needed, or complaints reach no one")
 	}

@@ -27,6 +27,7 @@ Commands:
   cases show REF show the whole timeline of one case, e.g. KL-2026-0001
   due            list the scheduled work due at a moment (-at), without doing it
   digest         print the managers' digests as they would be at a moment (-at), or -send them
+  oauth login    sign the mailbox's user in (OAuth2 device code) and store the refresh token
   version        print the version, VCS revision and commit time (also -version)
   help           show this help
 
@@ -83,6 +84,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return cmdDue(ctx, rest, stdout, stderr, env)
 	case "digest":
 		return cmdDigest(ctx, rest, stdout, stderr, env)
+	case "oauth":
+		return cmdOAuth(ctx, rest, stdout, stderr, env)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)

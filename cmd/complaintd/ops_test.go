@@ -43,6 +43,17 @@ func fetch(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// tryFetch is fetch that answers 0 while nothing listens yet.
+func tryFetch(url string) (int, string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // eventually polls cond until it holds, failing the test after a bound.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

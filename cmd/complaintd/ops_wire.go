@@ -115,6 +115,14 @@ func (o *observer) settled(ctx context.Context, wf *workflow.Workflow, d workflo
 
 // readiness lists the checks /readyz runs.
 func (c *components) readiness() []ops.Check {
+	checks := c.baseReadiness()
+	if c.tokens != nil {
+		checks = append(checks, ops.Check{Name: "oauth2", Fn: oauth2Ready(c.tokens)})
+	}
+	return checks
+}
+
+func (c *components) baseReadiness() []ops.Check {
 	return []ops.Check{
 		{Name: "database", Fn: c.db.Ping},
 		{Name: "imap", Fn: c.imapReady},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/oauth"
 	"github.com/complaintd/complaintd/ops"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
@@ -151,11 +152,16 @@ func loadCAs(key, file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// imapConfig maps the [imap] section onto the poller's configuration.
-func imapConfig(cfg *Config, cas *x509.CertPool) mailbox.IMAPConfig {
+// imapConfig maps the [imap] section onto the poller's configuration;
+// tokens is the OAuth2 token source, or nil.
+func imapConfig(cfg *Config, cas *x509.CertPool, tokens *oauth.Source) mailbox.IMAPConfig {
+	var ts mailbox.TokenSource
+	if tokens != nil && cfg.imapUsesOAuth2() {
+		ts = tokens
+	}
 	return mailbox.IMAPConfig{
 		Addr: cfg.IMAP.Addr, TLS: cfg.IMAP.TLS, AllowInsecure: cfg.IMAP.AllowInsecure, RootCAs: cas,
-		Username: cfg.IMAP.Username, Password: cfg.IMAP.Password, Auth: cfg.IMAP.Auth,
+		Username: cfg.IMAP.Username, Password: cfg.IMAP.Password, Auth: imapMechanism(cfg.IMAP.Auth), Tokens: ts,
 		Mailbox: cfg.IMAP.Mailbox, ProcessedMailbox: cfg.IMAP.ProcessedMailbox, QuarantineMailbox: cfg.IMAP.QuarantineMailbox,
 		PollInterval: cfg.IMAP.PollInterval, CommandTimeout: cfg.IMAP.CommandTimeout,
 		Workers: imapWorkers(cfg),
@@ -175,12 +181,17 @@ func imapWorkers(cfg *Config) int {
 	return max(2, runtime.NumCPU())
 }
 
-// smtpConfig maps the [smtp] section onto the sender's configuration.
-func smtpConfig(cfg *Config, cas *x509.CertPool) mailbox.SMTPConfig {
-	return mailbox.SMTPConfig{
+// smtpConfig maps the [smtp] section onto the sender's configuration;
+// tokens is the OAuth2 token source, or nil.
+func smtpConfig(cfg *Config, cas *x509.CertPool, tokens *oauth.Source) mailbox.SMTPConfig {
+	c := mailbox.SMTPConfig{
 		Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, AllowInsecure: cfg.SMTP.AllowInsecure, RootCAs: cas,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, HELO: cfg.SMTP.HELO, Timeout: cfg.SMTP.Timeout,
 	}
+	if cfg.SMTP.Auth == "oauth2" && tokens != nil {
+		c.Auth, c.Tokens = mailbox.AuthXOAuth2, tokens
+	}
+	return c
 }
 
 // components are the parts of a running daemon.
@@ -197,6 +208,8 @@ type components struct {
 	obs *observer
 	// standby is true while another daemon holds the mailbox lock.
 	standby atomic.Bool
+	// tokens renews the OAuth2 access token of IMAP and SMTP; nil without OAuth2.
+	tokens *oauth.Source
 }
 
 // options adjust how components are built; tests and the demo use them.
@@ -204,6 +217,8 @@ type options struct {
 	clock   workflow.Clock
 	imapCAs *x509.CertPool // used instead of imap.ca_file when set
 	smtpCAs *x509.CertPool
+	// oauthNow is the OAuth2 renewal clock (nil: time.Now); tests skew it.
+	oauthNow func() time.Time
 }
 
 // build wires everything the configuration describes. Nothing talks to the
@@ -224,7 +239,12 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 			return nil, err
 		}
 	}
-	sender, err := mailbox.NewSMTPSender(smtpConfig(cfg, smtpCAs), log.With("part", "smtp"))
+	tokenStore := &settingsTokenStore{}
+	tokens, err := newTokenSource(cfg, tokenStore, log, o)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := mailbox.NewSMTPSender(smtpConfig(cfg, smtpCAs, tokens), log.With("part", "smtp"))
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
@@ -232,6 +252,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 	if err != nil {
 		return nil, err
 	}
+	tokenStore.db = db
 	obs := &observer{log: log.With("part", "metrics")}
 	set, err := workflowSettings(ctx, cfg, db)
 	if err != nil {
@@ -261,18 +282,25 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		}
 		return mailbox.Done, nil
 	}
-	imapCfg := imapConfig(cfg, imapCAs)
+	imapCfg := imapConfig(cfg, imapCAs, tokens)
 	poller, err := mailbox.NewPoller(imapCfg, handle, log.With("part", "imap"))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("imap: %w", err)
 	}
-	c := &components{cfg: cfg, log: log, db: db, wf: wf, poller: poller, imapCfg: imapCfg, sender: sender, obs: obs}
+	c := &components{cfg: cfg, log: log, db: db, wf: wf, poller: poller, imapCfg: imapCfg, sender: sender, obs: obs, tokens: tokens}
 	v := readVersion()
-	obs.metrics = ops.NewMetrics(ops.MetricsOptions{
+	mo := ops.MetricsOptions{
 		Version: v.Version, Revision: v.Revision, Snapshot: c.snapshot, Log: obs.log,
 		IMAP: func() (bool, time.Time) { h := poller.Health(); return h.Connected, h.LastRound },
-	})
+	}
+	if tokens != nil {
+		mo.OAuth2 = func() (time.Time, bool) {
+			st := tokens.Status()
+			return st.Expiry, st.Err == nil && !st.Expiry.IsZero()
+		}
+	}
+	obs.metrics = ops.NewMetrics(mo)
 	return c, nil
 }
 
