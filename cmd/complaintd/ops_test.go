@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -280,4 +281,30 @@ func (s *opsServerForTest) ready(t *testing.T) string {
 	srv := &ops.Server{Checks: s.c.readiness()}
 	lines, _ := srv.Ready(t.Context())
 	return strings.Join(lines, "\n")
+}
+
+// An ignored message is logged with its reason, a quarantined one too.
+func TestIgnoredAndQuarantinedMessagesAreLoggedWithTheirReason(t *testing.T) {
+	h := newHarness(t, storetest.URL(t, "sqlite"))
+	var logs syncBuffer
+	c, err := build(h.ctx, h.cfg, slog.New(slog.NewTextHandler(&logs, nil)), options{clock: h.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	h.deliver(complaintFromSanne())
+	h.deliver(complaintFromSanne())                            // the same message again: ignored
+	h.deliver([]byte("no header at all, and no body either\r\n")) // nothing to answer: quarantined
+	if err := c.poller.PollOnce(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{
+		`msg="message processed" .*outcome=ignored reason="same message as ledger #1"`,
+		`msg="message quarantined" .*reason="cannot parse`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
 }
