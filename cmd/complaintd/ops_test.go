@@ -293,7 +293,7 @@ func TestIgnoredAndQuarantinedMessagesAreLoggedWithTheirReason(t *testing.T) {
 	}
 	defer c.close()
 	h.deliver(complaintFromSanne())
-	h.deliver(complaintFromSanne())                            // the same message again: ignored
+	h.deliver(complaintFromSanne())                               // the same message again: ignored
 	h.deliver([]byte("no header at all, and no body either\r\n")) // nothing to answer: quarantined
 	if err := c.poller.PollOnce(h.ctx); err != nil {
 		t.Fatal(err)
