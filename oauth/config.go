@@ -19,6 +19,7 @@ const (
 
 	GrantDeviceCode        = "device_code"        // delegated: complaintd oauth login, refresh token kept
 	GrantClientCredentials = "client_credentials" // app-only: client id and secret
+	GrantServiceAccount    = "service_account"    // app-only at Google: a service account's key, domain-wide delegation
 )
 
 // Config describes the authorization server and the client.
@@ -36,6 +37,11 @@ type Config struct {
 	RenewBefore time.Duration
 	// AllowInsecure permits an http:// endpoint that is not loopback.
 	AllowInsecure bool
+	// ServiceAccountKey is the JSON key file of a Google service account
+	// (grant service_account); Subject is the mailbox it acts as, through
+	// domain-wide delegation.
+	ServiceAccountKey []byte
+	Subject           string
 }
 
 // DefaultScopes are what IMAP and SMTP need at each provider.
@@ -81,8 +87,19 @@ func (c Config) withDefaults() (Config, error) {
 	case "":
 		c.Grant = GrantDeviceCode
 	case GrantDeviceCode, GrantClientCredentials:
+	case GrantServiceAccount:
+		key, err := parseServiceAccount(c.ServiceAccountKey)
+		if err != nil {
+			bad("service_account_file", "%v", err)
+		} else if c.TokenURL == "" || c.Provider == ProviderGoogle {
+			c.TokenURL = cmp(key.TokenURI, c.TokenURL)
+		}
+		if c.Subject == "" {
+			bad("grant", "service_account needs the mailbox to act as (imap.username)")
+		}
+		c.ClientID = cmp(c.ClientID, key.ClientEmail)
 	default:
-		bad("grant", "%q must be device_code or client_credentials", c.Grant)
+		bad("grant", "%q must be device_code, client_credentials or service_account", c.Grant)
 	}
 	if c.ClientID == "" {
 		bad("client_id", "is required (the application (client) id of the app registration)")

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -137,6 +138,14 @@ func (s *Source) Forget() {
 
 func (s *Source) fetch(ctx context.Context) (*oauth2.Token, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client)
+	if s.cfg.Grant == GrantServiceAccount {
+		jc, err := s.cfg.jwtConfig()
+		if err != nil {
+			return nil, err
+		}
+		tok, err := jc.TokenSource(ctx).Token()
+		return tok, classify(err)
+	}
 	if s.cfg.Grant == GrantClientCredentials {
 		cc := clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret,
 			TokenURL: s.cfg.TokenURL, Scopes: s.cfg.Scopes, AuthStyle: oauth2.AuthStyleInParams}
@@ -194,6 +203,15 @@ func (s *Source) noteRefreshExpiry(tok *oauth2.Token) {
 func classify(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
+		if re.ErrorCode == "" { // x/oauth2/jwt leaves the RFC 6749 5.2 body unparsed
+			var body struct {
+				Code string `json:"error"`
+				Desc string `json:"error_description"`
+			}
+			if json.Unmarshal(re.Body, &body) == nil {
+				re.ErrorCode, re.ErrorDescription = body.Code, body.Desc
+			}
+		}
 		switch re.ErrorCode {
 		case "invalid_grant", "invalid_client", "unauthorized_client":
 			desc := re.ErrorDescription
@@ -215,7 +233,7 @@ func classify(err error) error {
 // ends), and stores the refresh token.
 func (s *Source) Login(ctx context.Context, out io.Writer) error {
 	if s.cfg.Grant != GrantDeviceCode {
-		return errors.New("oauth: login is for oauth2.grant = device_code; client_credentials needs no sign-in")
+		return fmt.Errorf("oauth: login is for oauth2.grant = device_code; %s needs no sign-in", s.cfg.Grant)
 	}
 	if s.cfg.DeviceAuthURL == "" {
 		return errors.New("oauth2.device_auth_url: is required for the sign-in")

@@ -238,3 +238,30 @@ func mustSealer(t *testing.T) *oauth.Sealer {
 	}
 	return s
 }
+
+// Google's app-only access: a service account's signed assertion for the
+// mailbox (domain-wide delegation); without delegation it is refused.
+func TestServiceAccount(t *testing.T) {
+	srv := startServer(t, oauthtest.Options{})
+	key, err := srv.NewServiceAccount("complaintd@project.iam.gserviceaccount.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := oauth.Config{Provider: oauth.ProviderGeneric, TokenURL: srv.TokenURL(), Grant: oauth.GrantServiceAccount,
+		ServiceAccountKey: key, Subject: "klachten@vlinder.example", Scopes: []string{"https://mail.google.com/"}}
+	src, err := oauth.NewSource(cfg, nil, nil, oauth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Token(t.Context()); !errors.Is(err, oauth.ErrRevoked) || !strings.Contains(err.Error(), "no domain-wide delegation") {
+		t.Fatalf("without delegation: %v", err)
+	}
+	srv.DelegateTo("klachten@vlinder.example")
+	if tok, err := src.Token(t.Context()); err != nil || !srv.Valid(tok) {
+		t.Fatalf("with delegation: %v", err)
+	}
+	cfg.ServiceAccountKey = []byte(`{"type":"authorized_user"}`)
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "oauth2.service_account_file") {
+		t.Errorf("a user key accepted as a service account: %v", err)
+	}
+}

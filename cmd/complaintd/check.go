@@ -139,7 +139,7 @@ func indentLines(s string) string {
 // (the old one is spent).
 func checkOAuth2(ctx context.Context, cfg *Config, log *slog.Logger) (*oauth.Source, error) {
 	st := &settingsTokenStore{}
-	if cfg.OAuth2.Grant != oauth.GrantClientCredentials {
+	if cfg.OAuth2.needsSealer() {
 		if path, ok := sqlitePath(cfg.Database.URL); ok {
 			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("no database yet, so nobody signed in: run complaintd oauth login")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
@@ -24,17 +25,41 @@ type OAuth2Config struct {
 	DeviceAuthURL string        `toml:"device_auth_url"`
 	ClientID      string        `toml:"client_id"`
 	ClientSecret  string        `toml:"client_secret" secret:"true"`
-	Grant         string        `toml:"grant"` // device_code (default) or client_credentials
+	Grant         string        `toml:"grant"` // device_code (default), client_credentials or service_account
+	// ServiceAccountFile is a Google service account's JSON key (grant
+	// service_account); it acts as the mailbox (imap.username).
+	ServiceAccountFile string `toml:"service_account_file"`
 	Scopes        []string      `toml:"scopes"`
 	EncryptionKey string        `toml:"encryption_key" secret:"true"`
 	RenewBefore   time.Duration `toml:"renew_before"`
 	AllowInsecure bool          `toml:"allow_insecure"`
 }
 
-func (o OAuth2Config) oauthConfig() oauth.Config {
-	return oauth.Config{Provider: o.Provider, Tenant: o.Tenant, TokenURL: o.TokenURL, DeviceAuthURL: o.DeviceAuthURL,
+// oauthConfig maps [oauth2] onto the oauth package's configuration.
+func (c *Config) oauthConfig() (oauth.Config, error) {
+	o := c.OAuth2
+	oc := oauth.Config{Provider: o.Provider, Tenant: o.Tenant, TokenURL: o.TokenURL, DeviceAuthURL: o.DeviceAuthURL,
 		ClientID: o.ClientID, ClientSecret: o.ClientSecret, Grant: o.Grant, Scopes: o.Scopes,
 		RenewBefore: o.RenewBefore, AllowInsecure: o.AllowInsecure}
+	if o.Grant == oauth.GrantServiceAccount {
+		oc.Subject = c.IMAP.Username
+		if !c.imapUsesOAuth2() {
+			oc.Subject = c.SMTP.Username
+		}
+		if o.ServiceAccountFile != "" {
+			b, err := os.ReadFile(o.ServiceAccountFile)
+			if err != nil {
+				return oc, fmt.Errorf("oauth2.service_account_file: %w", err)
+			}
+			oc.ServiceAccountKey = b
+		}
+	}
+	return oc, nil
+}
+
+// needsSealer: only the delegated grant keeps a refresh token.
+func (o OAuth2Config) needsSealer() bool {
+	return o.Grant != oauth.GrantClientCredentials && o.Grant != oauth.GrantServiceAccount
 }
 
 // imapUsesOAuth2: imap.auth "oauth2", or xoauth2/oauthbearer with an
@@ -56,10 +81,13 @@ func (c *Config) oauth2Problems() []error {
 		return nil
 	}
 	var errs []error
-	if err := c.OAuth2.oauthConfig().Validate(); err != nil {
+	oc, err := c.oauthConfig()
+	if err != nil {
+		errs = append(errs, err)
+	} else if err := oc.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.OAuth2.Grant != oauth.GrantClientCredentials {
+	if c.OAuth2.needsSealer() {
 		if _, err := oauth.NewSealer(c.OAuth2.EncryptionKey); err != nil {
 			errs = append(errs, fmt.Errorf("%w (or set COMPLAINTD_OAUTH2_ENCRYPTION_KEY_FILE): it encrypts the stored refresh token", err))
 		}
@@ -116,13 +144,17 @@ func newTokenSource(cfg *Config, st *settingsTokenStore, log *slog.Logger, o opt
 		return nil, nil
 	}
 	var sealer *oauth.Sealer
-	if cfg.OAuth2.Grant != oauth.GrantClientCredentials {
+	if cfg.OAuth2.needsSealer() {
 		var err error
 		if sealer, err = oauth.NewSealer(cfg.OAuth2.EncryptionKey); err != nil {
 			return nil, err
 		}
 	}
-	return oauth.NewSource(cfg.OAuth2.oauthConfig(), st, sealer, oauth.Options{Log: log.With("part", "oauth2"), Now: o.oauthNow})
+	oc, err := cfg.oauthConfig()
+	if err != nil {
+		return nil, err
+	}
+	return oauth.NewSource(oc, st, sealer, oauth.Options{Log: log.With("part", "oauth2"), Now: o.oauthNow})
 }
 
 // oauth2Ready fails while no valid token can be had.

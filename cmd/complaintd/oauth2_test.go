@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -184,4 +186,45 @@ func expired(auth *oauthtest.Server, l *tokenLog) bool {
 		}
 	}
 	return true
+}
+
+// Google's service account with domain-wide delegation: the key file is
+// read, the mailbox (imap.username) is the subject; bad settings name keys.
+func TestOAuth2ServiceAccountConfig(t *testing.T) {
+	auth, err := oauthtest.Start(oauthtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	key, err := auth.NewServiceAccount("complaintd@project.iam.gserviceaccount.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth.DelegateTo("klachten@vlinder.example")
+	keyFile := filepath.Join(t.TempDir(), "sa.json")
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := demoConfig(t.TempDir(), "127.0.0.1:993", "127.0.0.1:587")
+	cfg.IMAP.Auth, cfg.IMAP.Password, cfg.IMAP.Username = "oauth2", "", "klachten@vlinder.example"
+	cfg.OAuth2 = OAuth2Config{Provider: "generic", TokenURL: auth.TokenURL(), Grant: "service_account",
+		ServiceAccountFile: keyFile, Scopes: []string{"https://mail.google.com/"}}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("service account config: %v", err)
+	}
+	src, err := newTokenSource(cfg, &settingsTokenStore{}, testLog(t), options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := src.Token(t.Context()); err != nil || !auth.Valid(tok) {
+		t.Fatalf("token as the service account: %v", err)
+	}
+	cfg.OAuth2.ServiceAccountFile = filepath.Join(t.TempDir(), "missing.json")
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "oauth2.service_account_file") {
+		t.Errorf("missing key file: %v", err)
+	}
+	cfg.OAuth2 = OAuth2Config{Provider: "microsoft", ClientID: "x"}
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "oauth2.tenant") || !strings.Contains(err.Error(), "oauth2.encryption_key") {
+		t.Errorf("microsoft without tenant and key: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ package oauthtest
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"net"
@@ -36,6 +37,8 @@ type Server struct {
 	access   map[string]time.Time // token → expiry
 	refresh  map[string]bool      // valid refresh tokens
 	devices  map[string]bool      // device_code → approved
+	accounts map[string]*rsa.PublicKey
+	subjects []string // delegated mailboxes of the service accounts
 	issued   int
 	refused  int
 	inspects int
@@ -143,7 +146,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if id != s.opts.ClientID {
+	jwtBearer := r.PostForm.Get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	if id != s.opts.ClientID && !jwtBearer {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client")
 		return
 	}
@@ -151,6 +155,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	refresh := ""
 	switch r.PostForm.Get("grant_type") {
+	case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+		if err := s.checkAssertion(r.PostForm.Get("assertion")); err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", err.Error())
+			return
+		}
 	case "client_credentials":
 		if secret != s.opts.ClientSecret {
 			oauthError(w, http.StatusUnauthorized, "invalid_client", "wrong client secret")
