@@ -19,20 +19,20 @@ import (
 // OAuth2Config is the [oauth2] section: how IMAP and SMTP get their bearer
 // tokens when imap.auth or smtp.auth is "oauth2".
 type OAuth2Config struct {
-	Provider      string        `toml:"provider"` // microsoft, google, generic
-	Tenant        string        `toml:"tenant"`
-	TokenURL      string        `toml:"token_url"`
-	DeviceAuthURL string        `toml:"device_auth_url"`
-	ClientID      string        `toml:"client_id"`
-	ClientSecret  string        `toml:"client_secret" secret:"true"`
-	Grant         string        `toml:"grant"` // device_code (default), client_credentials or service_account
+	Provider      string `toml:"provider"` // microsoft, google, generic
+	Tenant        string `toml:"tenant"`
+	TokenURL      string `toml:"token_url"`
+	DeviceAuthURL string `toml:"device_auth_url"`
+	ClientID      string `toml:"client_id"`
+	ClientSecret  string `toml:"client_secret" secret:"true"`
+	Grant         string `toml:"grant"` // device_code (default), client_credentials or service_account
 	// ServiceAccountFile is a Google service account's JSON key (grant
 	// service_account); it acts as the mailbox (imap.username).
-	ServiceAccountFile string `toml:"service_account_file"`
-	Scopes        []string      `toml:"scopes"`
-	EncryptionKey string        `toml:"encryption_key" secret:"true"`
-	RenewBefore   time.Duration `toml:"renew_before"`
-	AllowInsecure bool          `toml:"allow_insecure"`
+	ServiceAccountFile string        `toml:"service_account_file"`
+	Scopes             []string      `toml:"scopes"`
+	EncryptionKey      string        `toml:"encryption_key" secret:"true"`
+	RenewBefore        time.Duration `toml:"renew_before"`
+	AllowInsecure      bool          `toml:"allow_insecure"`
 }
 
 // oauthConfig maps [oauth2] onto the oauth package's configuration.
