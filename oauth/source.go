@@ -58,7 +58,8 @@ type Source struct {
 	tok       *oauth2.Token
 	refresh   string // the refresh token in hand (delegated grant)
 	status    Status
-	lastError string // said at ERROR once per distinct failure
+	lastError string    // said at ERROR once per distinct failure
+	lastWarn  time.Time // of the refresh token's expiry, said at most daily
 }
 
 // Options adjust a Source; tests set the HTTP client (their CA) and clock.
@@ -193,7 +194,8 @@ func (s *Source) noteRefreshExpiry(tok *oauth2.Token) {
 		return
 	}
 	s.status.RefreshExpiry = s.now().Add(time.Duration(secs) * time.Second)
-	if left := time.Until(s.status.RefreshExpiry); left < 14*24*time.Hour {
+	if left := time.Until(s.status.RefreshExpiry); left < 14*24*time.Hour && time.Since(s.lastWarn) > 24*time.Hour {
+		s.lastWarn = time.Now()
 		s.log.Warn("oauth2: the refresh token expires soon; sign in again with complaintd oauth login",
 			"expires", s.status.RefreshExpiry.Format(time.RFC3339))
 	}

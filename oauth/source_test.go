@@ -265,3 +265,31 @@ func TestServiceAccount(t *testing.T) {
 		t.Errorf("a user key accepted as a service account: %v", err)
 	}
 }
+
+// A refresh token the server says expires within 14 days is warned about.
+func TestRefreshTokenExpiryWarning(t *testing.T) {
+	for _, tc := range []struct {
+		life time.Duration
+		warn bool
+	}{{10 * 24 * time.Hour, true}, {90 * 24 * time.Hour, false}} {
+		srv := startServer(t, oauthtest.Options{RefreshLifetime: tc.life})
+		sealer := mustSealer(t)
+		store := &memStore{sealed: sealer.Seal([]byte(srv.IssueRefreshToken()), "complaintd oauth2 refresh token")}
+		var logs bytes.Buffer
+		src, err := oauth.NewSource(genericConfig(srv, oauth.GrantDeviceCode), store, sealer,
+			oauth.Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.Token(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		exp := src.Status().RefreshExpiry
+		if d := time.Until(exp) - tc.life; d > time.Minute || d < -time.Minute {
+			t.Errorf("refresh expiry %v, want in %v", exp, tc.life)
+		}
+		if warned := strings.Contains(logs.String(), "level=WARN msg=\"oauth2: the refresh token expires soon"); warned != tc.warn {
+			t.Errorf("life %v: warned %v, want %v:\n%s", tc.life, warned, tc.warn, logs.String())
+		}
+	}
+}

@@ -87,8 +87,12 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			}
 			st := tokens.Status()
 			c := tokens.Config()
-			return fmt.Sprintf("provider %s, grant %s, token endpoint %s: access token valid until %s",
-				c.Provider, c.Grant, c.TokenURL, st.Expiry.Format(time.RFC3339)), nil
+			summary := fmt.Sprintf("provider %s, grant %s, token endpoint %s: access token valid until %s",
+				c.Provider, c.Grant, c.TokenURL, st.Expiry.Format(time.RFC3339))
+			if !st.RefreshExpiry.IsZero() {
+				summary += "; the refresh token expires " + st.RefreshExpiry.Format(time.RFC3339) + " (sign in again before)"
+			}
+			return summary, nil
 		})
 	}
 	step("imap", func(ctx context.Context) (string, error) {

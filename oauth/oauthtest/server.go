@@ -25,6 +25,8 @@ type Options struct {
 	// Rotate issues a new refresh token with every refresh and retires the
 	// old one, as Microsoft does.
 	Rotate bool
+	// RefreshLifetime, when set, is announced as refresh_token_expires_in.
+	RefreshLifetime time.Duration
 }
 
 // Server is a running authorization server.
@@ -202,6 +204,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		"scope": r.PostForm.Get("scope")}
 	if refresh != "" {
 		resp["refresh_token"] = refresh
+		if s.opts.RefreshLifetime > 0 {
+			resp["refresh_token_expires_in"] = int(s.opts.RefreshLifetime.Seconds())
+		}
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
