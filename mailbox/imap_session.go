@@ -31,6 +31,10 @@ type imapSession struct {
 	newMail chan struct{}
 
 	stopAbort func() bool
+
+	// token is the OAuth2 bearer token this session logged in with ("" for
+	// a password), so Run can change sessions when the token is renewed.
+	token string
 }
 
 // dialIMAP connects, secures, greets and authenticates. ctx cancellation at
@@ -88,7 +92,7 @@ func dialIMAP(ctx context.Context, cfg IMAPConfig, serverName string, log *slog.
 		s.close()
 		return nil, s.wrap(ctx, "CAPABILITY", errors.New("no capability list from server"))
 	}
-	if err := authenticate(ctx, s.client, cfg); err != nil {
+	if s.token, err = authenticate(ctx, s.client, cfg); err != nil {
 		s.close()
 		return nil, s.wrap(ctx, "login as "+cfg.Username, err)
 	}

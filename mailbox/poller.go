@@ -200,6 +200,12 @@ func (p *Poller) Run(ctx context.Context) error {
 			if !fail(err) {
 				return nil
 			}
+			continue
+		}
+		if p.tokenRenewed(ctx, s) {
+			p.log.Info("imap: the OAuth2 token was renewed; logging in again with the new one")
+			s.logout()
+			s = nil
 		}
 	}
 	return nil
