@@ -42,6 +42,9 @@ type Config struct {
 	// domain-wide delegation.
 	ServiceAccountKey []byte
 	Subject           string
+	// Certificate, when set, authenticates the client with a signed
+	// assertion instead of ClientSecret (client_credentials).
+	Certificate *ClientCertificate
 }
 
 // DefaultScopes are what IMAP and SMTP need at each provider.
@@ -104,8 +107,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ClientID == "" {
 		bad("client_id", "is required (the application (client) id of the app registration)")
 	}
-	if c.Grant == GrantClientCredentials && c.ClientSecret == "" {
-		bad("client_secret", "is required with grant client_credentials")
+	if c.Grant == GrantClientCredentials && c.ClientSecret == "" && c.Certificate == nil {
+		bad("client_secret", "is required with grant client_credentials (or client_certificate_file and client_key_file)")
 	}
 	if len(c.Scopes) == 0 {
 		c.Scopes = DefaultScopes(c.Provider, c.Grant)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -150,6 +151,17 @@ func (s *Source) fetch(ctx context.Context) (*oauth2.Token, error) {
 	if s.cfg.Grant == GrantClientCredentials {
 		cc := clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret,
 			TokenURL: s.cfg.TokenURL, Scopes: s.cfg.Scopes, AuthStyle: oauth2.AuthStyleInParams}
+		if s.cfg.Certificate != nil {
+			a, err := s.cfg.Certificate.assertion(s.cfg.ClientID, s.cfg.TokenURL, time.Now())
+			if err != nil {
+				return nil, fmt.Errorf("oauth: signing the client assertion: %w", err)
+			}
+			cc.ClientSecret = ""
+			cc.EndpointParams = url.Values{
+				"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+				"client_assertion":      {a},
+			}
+		}
 		tok, err := cc.Token(ctx)
 		return tok, classify(err)
 	}

@@ -293,3 +293,35 @@ func TestRefreshTokenExpiryWarning(t *testing.T) {
 		}
 	}
 }
+
+// Microsoft's certificate credential: a signed client assertion instead of
+// a secret; a certificate the server does not know is refused.
+func TestClientCertificate(t *testing.T) {
+	srv := startServer(t, oauthtest.Options{})
+	certPEM, keyPEM, err := srv.NewClientCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := oauth.LoadClientCertificate(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := genericConfig(srv, oauth.GrantClientCredentials)
+	cfg.ClientSecret, cfg.Certificate = "", cert
+	src, err := oauth.NewSource(cfg, nil, nil, oauth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := src.Token(t.Context()); err != nil || !srv.Valid(tok) {
+		t.Fatalf("with a certificate: %v", err)
+	}
+	other := startServer(t, oauthtest.Options{}) // does not know the certificate
+	cfg.TokenURL = other.TokenURL()
+	src, _ = oauth.NewSource(cfg, nil, nil, oauth.Options{})
+	if _, err := src.Token(t.Context()); !errors.Is(err, oauth.ErrRevoked) || !strings.Contains(err.Error(), "unknown certificate") {
+		t.Errorf("unknown certificate: %v", err)
+	}
+	if _, err := oauth.LoadClientCertificate(certPEM, []byte("not a key")); err == nil || !strings.Contains(err.Error(), "oauth2.client_certificate_file") {
+		t.Errorf("bad key: %v", err)
+	}
+}

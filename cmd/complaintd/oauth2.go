@@ -28,11 +28,15 @@ type OAuth2Config struct {
 	Grant         string `toml:"grant"` // device_code (default), client_credentials or service_account
 	// ServiceAccountFile is a Google service account's JSON key (grant
 	// service_account); it acts as the mailbox (imap.username).
-	ServiceAccountFile string        `toml:"service_account_file"`
-	Scopes             []string      `toml:"scopes"`
-	EncryptionKey      string        `toml:"encryption_key" secret:"true"`
-	RenewBefore        time.Duration `toml:"renew_before"`
-	AllowInsecure      bool          `toml:"allow_insecure"`
+	ServiceAccountFile string `toml:"service_account_file"`
+	// ClientCertificateFile and ClientKeyFile (PEM) sign client assertions
+	// instead of sending client_secret (Microsoft's certificate credential).
+	ClientCertificateFile string        `toml:"client_certificate_file"`
+	ClientKeyFile         string        `toml:"client_key_file"`
+	Scopes                []string      `toml:"scopes"`
+	EncryptionKey         string        `toml:"encryption_key" secret:"true"`
+	RenewBefore           time.Duration `toml:"renew_before"`
+	AllowInsecure         bool          `toml:"allow_insecure"`
 }
 
 // oauthConfig maps [oauth2] onto the oauth package's configuration.
@@ -41,6 +45,22 @@ func (c *Config) oauthConfig() (oauth.Config, error) {
 	oc := oauth.Config{Provider: o.Provider, Tenant: o.Tenant, TokenURL: o.TokenURL, DeviceAuthURL: o.DeviceAuthURL,
 		ClientID: o.ClientID, ClientSecret: o.ClientSecret, Grant: o.Grant, Scopes: o.Scopes,
 		RenewBefore: o.RenewBefore, AllowInsecure: o.AllowInsecure}
+	if (o.ClientCertificateFile == "") != (o.ClientKeyFile == "") {
+		return oc, errors.New("oauth2.client_certificate_file: set together with oauth2.client_key_file")
+	}
+	if o.ClientCertificateFile != "" {
+		certPEM, err := os.ReadFile(o.ClientCertificateFile)
+		if err != nil {
+			return oc, fmt.Errorf("oauth2.client_certificate_file: %w", err)
+		}
+		keyPEM, err := os.ReadFile(o.ClientKeyFile)
+		if err != nil {
+			return oc, fmt.Errorf("oauth2.client_key_file: %w", err)
+		}
+		if oc.Certificate, err = oauth.LoadClientCertificate(certPEM, keyPEM); err != nil {
+			return oc, err
+		}
+	}
 	if o.Grant == oauth.GrantServiceAccount {
 		oc.Subject = c.IMAP.Username
 		if !c.imapUsesOAuth2() {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -226,5 +227,41 @@ func TestOAuth2ServiceAccountConfig(t *testing.T) {
 	cfg.OAuth2 = OAuth2Config{Provider: "microsoft", ClientID: "x"}
 	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "oauth2.tenant") || !strings.Contains(err.Error(), "oauth2.encryption_key") {
 		t.Errorf("microsoft without tenant and key: %v", err)
+	}
+}
+
+// Microsoft app-only with a certificate instead of a secret, from files.
+func TestOAuth2ClientCertificateConfig(t *testing.T) {
+	auth, err := oauthtest.Start(oauthtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	certPEM, keyPEM, err := auth.NewClientCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := errors.Join(os.WriteFile(certFile, certPEM, 0o644), os.WriteFile(keyFile, keyPEM, 0o600)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := demoConfig(t.TempDir(), "127.0.0.1:993", "127.0.0.1:587")
+	cfg.IMAP.Auth, cfg.IMAP.Password = "oauth2", ""
+	cfg.OAuth2 = OAuth2Config{Provider: "generic", TokenURL: auth.TokenURL(), ClientID: "complaintd", Grant: "client_credentials",
+		ClientCertificateFile: certFile, ClientKeyFile: keyFile, Scopes: []string{"https://outlook.office365.com/.default"}}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("certificate config: %v", err)
+	}
+	src, err := newTokenSource(cfg, &settingsTokenStore{}, testLog(t), options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := src.Token(t.Context()); err != nil || !auth.Valid(tok) {
+		t.Fatalf("token with the certificate: %v", err)
+	}
+	cfg.OAuth2.ClientKeyFile = ""
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "oauth2.client_certificate_file") {
+		t.Errorf("certificate without key: %v", err)
 	}
 }

@@ -163,6 +163,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "client_credentials":
+		if a := r.PostForm.Get("client_assertion"); a != "" {
+			if r.PostForm.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+				oauthError(w, http.StatusBadRequest, "invalid_request", "client_assertion_type")
+				return
+			}
+			if err := s.checkClientAssertion(a); err != nil {
+				oauthError(w, http.StatusUnauthorized, "invalid_client", err.Error())
+				return
+			}
+			break
+		}
 		if secret != s.opts.ClientSecret {
 			oauthError(w, http.StatusUnauthorized, "invalid_client", "wrong client secret")
 			return

@@ -4,12 +4,15 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"strings"
 	"time"
 )
@@ -88,4 +91,71 @@ func (s *Server) checkAssertion(assertion string) error {
 		}
 	}
 	return errors.New("no domain-wide delegation for " + claims.Sub)
+}
+
+// NewClientCertificate makes a self-signed certificate for the client, as
+// uploaded to an app registration, and returns it and its key in PEM.
+// Client assertions signed with it (x5t naming it) replace the secret.
+func (s *Server) NewClientCertificate() (certPEM, keyPEM []byte, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "complaintd"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum := sha1.Sum(der)
+	s.mu.Lock()
+	if s.accounts == nil {
+		s.accounts = map[string]*rsa.PublicKey{}
+	}
+	s.accounts["x5t:"+base64.RawURLEncoding.EncodeToString(sum[:])] = &key.PublicKey
+	s.mu.Unlock()
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), nil
+}
+
+// checkClientAssertion verifies a client assertion (RFC 7523 2.2) signed
+// with a registered certificate, issued by and about the client.
+func (s *Server) checkClientAssertion(assertion string) error {
+	parts := strings.Split(assertion, ".")
+	if len(parts) != 3 {
+		return errors.New("not a JWT")
+	}
+	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+	pb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return err
+	}
+	var h struct {
+		Alg string `json:"alg"`
+		X5t string `json:"x5t"`
+	}
+	var c struct {
+		Iss, Sub, Aud string
+		Exp           int64
+	}
+	if json.Unmarshal(hb, &h) != nil || json.Unmarshal(pb, &c) != nil || h.Alg != "RS256" {
+		return errors.New("bad assertion")
+	}
+	pub := s.accounts["x5t:"+h.X5t]
+	if pub == nil {
+		return errors.New("unknown certificate")
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig) != nil {
+		return errors.New("bad signature")
+	}
+	if c.Iss != s.opts.ClientID || c.Sub != s.opts.ClientID || c.Aud != s.TokenURL() || time.Now().Unix() > c.Exp {
+		return errors.New("wrong issuer, subject, audience, or expired")
+	}
+	return nil
 }
