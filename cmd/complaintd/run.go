@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"sync"
 	"time"
+
+	"github.com/complaintd/complaintd/ops"
 )
 
 func cmdRun(ctx context.Context, args []string, stderr io.Writer, env func(string) string) error {
@@ -22,8 +25,22 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer, env func(strin
 		return err
 	}
 	defer c.close()
-	log.Info("complaintd started", "mailbox", cfg.IMAP.Mailbox, "database", c.db.Dialect(), "handlers", len(cfg.Handlers))
+	log.Info("complaintd started", append(readVersion().logAttrs(),
+		"mailbox", cfg.IMAP.Mailbox, "database", c.db.Dialect(), "handlers", len(cfg.Handlers))...)
+	var side sync.WaitGroup // the HTTP listener and the watchdog
+	defer side.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if _, err := c.serveOps(ctx, &side); err != nil {
+		return err
+	}
+	notifier, err := ops.NewNotifier(env, os.Getpid())
+	if err != nil {
+		log.Warn("not notifying systemd", "err", err)
+	}
+	notifySystemd(ctx, notifier, log, &side)
 	c.run(ctx)
+	_ = notifier.Notify("STOPPING=1")
 	log.Info("complaintd stopped")
 	return nil
 }
@@ -78,12 +95,14 @@ func (c *components) pollExclusively(ctx context.Context) {
 		case err != nil:
 			c.log.Error("mailbox lock", "err", err)
 		case !ok:
+			c.standby.Store(true)
 			if !announced {
 				c.log.Info("another daemon polls this mailbox; standing by")
 				announced = true
 			}
 		default:
 			announced = false
+			c.standby.Store(false)
 			if err := c.poller.Run(ctx); err != nil {
 				c.log.Error("poller stopped", "err", err)
 			}

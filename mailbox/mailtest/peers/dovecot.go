@@ -34,6 +34,9 @@ type DovecotOptions struct {
 	// TLS: ssl = required with a certificate from a throwaway CA, STARTTLS
 	// on the plain port and implicit TLS on a second (imaps) port.
 	TLS bool
+	// OAuth2IntrospectionURL turns on Dovecot's oauth2 passdb for XOAUTH2
+	// and OAUTHBEARER, validating every token at this RFC 7662 endpoint.
+	OAuth2IntrospectionURL string
 }
 
 // Dovecot is one instance. The ports stay the same across Restart.
@@ -215,7 +218,11 @@ func (d *Dovecot) writeConfig(ids dovecotIDs, opts DovecotOptions) error {
 	p("log_path = %s/dovecot.log", d.dir)
 	p("listen = 127.0.0.1")
 	p("protocols = imap")
-	p("auth_mechanisms = plain login")
+	if opts.OAuth2IntrospectionURL != "" {
+		p("auth_mechanisms = plain login xoauth2 oauthbearer")
+	} else {
+		p("auth_mechanisms = plain login")
+	}
 	if opts.TLS {
 		// Dovecot counts a connection from 127.0.0.1 to 127.0.0.1 as
 		// secured, so LOGIN without TLS still works here; the poller is
@@ -234,7 +241,25 @@ func (d *Dovecot) writeConfig(ids dovecotIDs, opts DovecotOptions) error {
 	p("default_login_user = %s", ids.loginUser)
 	p("default_internal_user = %s", ids.internalUser)
 	p("default_internal_group = %s", ids.internalGroup)
-	p("passdb {\n  driver = passwd-file\n  args = %s/users\n}", d.dir)
+	if opts.OAuth2IntrospectionURL != "" {
+		conf := strings.Join([]string{
+			"introspection_url = " + opts.OAuth2IntrospectionURL,
+			"introspection_mode = post",
+			"force_introspection = yes",
+			"username_attribute = username",
+			"active_attribute = active",
+			"active_value = true",
+			"timeout_msecs = 5000",
+		}, "\n") + "\n"
+		if err := os.WriteFile(filepath.Join(d.dir, "oauth2.conf"), []byte(conf), 0o644); err != nil {
+			return err
+		}
+		p("passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = %s/oauth2.conf\n}", d.dir)
+		// Passwords only: a bearer token must not pass as one.
+		p("passdb {\n  driver = passwd-file\n  mechanisms = plain login\n  args = %s/users\n}", d.dir)
+	} else {
+		p("passdb {\n  driver = passwd-file\n  args = %s/users\n}", d.dir)
+	}
 	p("userdb {\n  driver = static\n  args = uid=%d gid=%d home=%s/home/%%u\n}", ids.mailUID, ids.mailGID, d.dir)
 	chroot := ""
 	if !ids.root {
