@@ -135,6 +135,7 @@ func TestDigestSendReportsAPermanentFailure(t *testing.T) {
 	h.poll()
 	h.flush()
 	h.smtp.RefuseRecipient("directie@vlinder.example", 550, "5.1.1 no such user")
+	h.c.close() // the command holds the SQLite file and sends itself
 	out, _, err := run(t, h.ctx, "digest", "-send", "-config", config)
 	if err == nil || !strings.Contains(out, "Directie De Vlinder <directie@vlinder.example>: FAILED") ||
 		!strings.Contains(out, "5.1.1") || !strings.Contains(out, "Ilse Kramer <ilse.kramer@vlinder.example>: sent") {

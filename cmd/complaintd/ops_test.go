@@ -135,6 +135,7 @@ func TestRunServesHealthMetricsAndNotifiesSystemd(t *testing.T) {
 	config := writeHarnessConfig(t, h.cfg)
 	sd, sock := listenNotify(t)
 	env := map[string]string{"NOTIFY_SOCKET": sock, "WATCHDOG_USEC": "200000"}
+	h.c.close() // `run` is the daemon on this SQLite file
 
 	ctx, stop := context.WithCancel(h.ctx)
 	var wg sync.WaitGroup
@@ -286,6 +287,7 @@ func (s *opsServerForTest) ready(t *testing.T) string {
 // An ignored message is logged with its reason, a quarantined one too.
 func TestIgnoredAndQuarantinedMessagesAreLoggedWithTheirReason(t *testing.T) {
 	h := newHarness(t, storetest.URL(t, "sqlite"))
+	h.c.close() // this test builds the daemon on the SQLite file itself
 	var logs syncBuffer
 	c, err := build(h.ctx, h.cfg, slog.New(slog.NewTextHandler(&logs, nil)), options{clock: h.clock})
 	if err != nil {
@@ -300,7 +302,7 @@ func TestIgnoredAndQuarantinedMessagesAreLoggedWithTheirReason(t *testing.T) {
 	}
 	out := logs.String()
 	for _, want := range []string{
-		`msg="message processed" .*outcome=ignored reason="same message as ledger #1"`,
+		`msg="message processed" .*outcome=ignored .*reason="same message as ledger #1"`,
 		`msg="message quarantined" .*reason="cannot parse`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {

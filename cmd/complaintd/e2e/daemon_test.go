@@ -3,9 +3,12 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -111,6 +114,9 @@ type daemon struct {
 	exited  chan struct{} // closed once Wait returned, with its error in waitErr
 	waitErr error
 	stops   int // clean stops so far; each logs "complaintd stopped" once
+	// httpAddr serves /healthz, /readyz and /metrics ([http] addr, set
+	// through the environment as an operator may).
+	httpAddr string
 }
 
 // newDaemon writes the configuration; nothing runs yet, but cli works.
@@ -119,7 +125,9 @@ type daemon struct {
 func newDaemon(t *testing.T, s setup) *daemon {
 	t.Helper()
 	config, env := s.configFile(t)
-	d := &daemon{t: t, config: config, env: env, log: filepath.Join(s.workDir, "complaintd.log")}
+	d := &daemon{t: t, config: config, env: env, log: filepath.Join(s.workDir, "complaintd.log"),
+		httpAddr: fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))}
+	d.env = append(d.env, "COMPLAINTD_HTTP_ADDR="+d.httpAddr)
 	t.Cleanup(func() {
 		if d.cmd != nil {
 			select {
@@ -235,4 +243,39 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(wait) // polling another process, bounded above
 	}
+}
+
+// get fetches a path of the daemon's HTTP listener: status and body.
+func (d *daemon) get(path string) (int, string) {
+	d.t.Helper()
+	resp, err := http.Get("http://" + d.httpAddr + path)
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// metric sums the samples of a Prometheus metric whose labels contain
+// every one of labels (e.g. `outcome="processed"`).
+func metric(exposition, name string, labels ...string) float64 {
+	var sum float64
+	for _, line := range strings.Split(exposition, "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		ok := true
+		for _, l := range labels {
+			ok = ok && strings.Contains(line, l)
+		}
+		f := strings.Fields(line)
+		if v, err := strconv.ParseFloat(f[len(f)-1], 64); ok && err == nil {
+			sum += v
+		}
+	}
+	return sum
 }

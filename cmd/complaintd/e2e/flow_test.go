@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"mime"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -124,6 +125,24 @@ func runFlow(t *testing.T, s setup) {
 	// the judgment (nothing for her vacation reply), Peter only his
 	// confirmation, and only Peter's case is flagged.
 	waitFor(t, "INBOX to be empty", func() bool { return len(w.s.imap.Messages(t, "INBOX")) == 0 })
+	// What the operator's monitoring sees of this second process: ready,
+	// and the messages and mails of the flow since its restart counted.
+	// Six messages came in (Sanne's reply, Anna's answer and judgment, the
+	// vacation reply, Peter's complaint, the bounce); at least ten mails
+	// went out (notifications, the answer, the judgment, the command
+	// result, Peter's confirmation, the bounce notices).
+	if code, body := w.d.get("/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz answered %d after the flow:\n%s", code, body)
+	}
+	waitFor(t, "the metrics to count the flow", func() bool {
+		_, m := w.d.get("/metrics")
+		return metric(m, "complaintd_messages_total", `outcome="processed"`) >= 6 &&
+			metric(m, "complaintd_smtp_sends_total", `result="sent"`) >= 10
+	})
+	_, m := w.d.get("/metrics")
+	if n := metric(m, "complaintd_messages_total", `outcome="quarantined"`); n != 0 {
+		t.Errorf("/metrics counts %v quarantined messages, want none", n)
+	}
 	w.d.stop()
 	if got := w.inbox(parentAddr); len(got) != 3 {
 		t.Errorf("Sanne received %d mails, want the confirmation, Anna's answer and the judgment only", len(got))
