@@ -5,7 +5,9 @@ package workflow_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -189,4 +191,93 @@ func TestLoopBreakerNeverHoldsBackTheDeadlineNotice(t *testing.T) {
 			t.Fatalf("the loop breaker held back none of the staff's deadline notices: not engaged (outbox: %+v)", notices)
 		}
 	})
+}
+
+// Several daemons share one PostgreSQL database: a row another daemon holds
+// locked (mid-claim, mid-update) is skipped, not waited for, and two
+// daemons claiming at the same time each take different rows (FOR UPDATE
+// SKIP LOCKED). Without it the claim queues behind the lock and no mail
+// goes out until the holder lets go.
+func TestConcurrentClaimersSkipALockedRowInsteadOfWaiting(t *testing.T) {
+	if !slices.Contains(storetest.Dialects(t), store.Postgres) {
+		t.Skip("row locks between daemons are PostgreSQL's: set TEST_DATABASE_URL")
+	}
+	ctx := t.Context()
+	url := storetest.URL(t, store.Postgres)
+	clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
+	sent := &recordingTransport{}
+	daemon := func() *workflow.Workflow {
+		db := openDaemonDB(t, url)
+		t.Cleanup(func() { db.Close() })
+		w, err := workflow.New(workflow.Deps{DB: db, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
+			Transport: sent, Clock: clock, Settings: testSettings()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	a, b := daemon(), daemon()
+	for uid := uint32(1); uid <= 4; uid++ {
+		if _, err := a.Process(ctx, delivery(uid, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A third session holds the oldest queued row locked.
+	other, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var lockedID int64
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM outbox ORDER BY id LIMIT 1 FOR UPDATE`).Scan(&lockedID); err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan error, 2)
+	for _, w := range []*workflow.Workflow{a, b} {
+		go func() {
+			_, err := w.DeliverDue(ctx)
+			done <- err
+		}()
+	}
+	bound := time.NewTimer(15 * time.Second)
+	defer bound.Stop()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-bound.C:
+			_ = tx.Rollback() // let the waiting claim finish before the test ends
+			<-done
+			t.Fatalf("a claim waited for the row another session holds locked (%d of %d sent meanwhile)", sent.count(), rows-1)
+		}
+	}
+	if sent.count() != rows-1 {
+		t.Fatalf("the two daemons sent %d messages, want each of the %d unlocked ones once", sent.count(), rows-1)
+	}
+	var state string
+	if err := tx.QueryRowContext(ctx, `SELECT state FROM outbox WHERE id = $1`, lockedID).Scan(&state); err != nil || state != workflow.OutboxQueued {
+		t.Fatalf("locked row %d is %q (%v), want left queued", lockedID, state, err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sent.count() != rows {
+		t.Fatalf("%d of %d messages sent once the lock was let go", sent.count(), rows)
+	}
 }
