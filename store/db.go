@@ -49,7 +49,7 @@ type DB struct {
 	// one daemon owns an SQLite file, so exclusion within the process is enough.
 	locks map[string]bool
 	// stmts caches prepared statements by query text.
-	stmts map[string]*sqlx.Stmt
+	stmts *stmtCache
 	// path is the SQLite file ("" on PostgreSQL).
 	path string
 	// lock is the SQLite file lock of an Exclusive handle (nil otherwise).
@@ -86,7 +86,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		lock.release()
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
-	db := &DB{x: x, dialect: dialect, queryTimeout: opts.QueryTimeout, locks: map[string]bool{}, stmts: map[string]*sqlx.Stmt{}, path: path, lock: lock}
+	db := &DB{x: x, dialect: dialect, queryTimeout: opts.QueryTimeout, locks: map[string]bool{}, stmts: newStmtCache(maxPrepared), path: path, lock: lock}
 	if db.queryTimeout <= 0 {
 		db.queryTimeout = 30 * time.Second
 	}
@@ -166,11 +166,8 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the prepared statements and the pool.
 func (db *DB) Close() error {
+	db.stmts.closeAll()
 	db.mu.Lock()
-	for _, st := range db.stmts {
-		st.Close()
-	}
-	db.stmts = map[string]*sqlx.Stmt{}
 	if db.sessionConn != nil {
 		db.sessionConn.Close() // ends the session's advisory lock with it
 		db.sessionConn = nil

@@ -11,3 +11,13 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// MaxPrepared is the bound of the statement cache.
+const MaxPrepared = maxPrepared
+
+// LimitPrepared replaces the statement cache of a fresh handle with one
+// keeping at most n statements, so tests can make eviction frequent.
+func (db *DB) LimitPrepared(n int) { db.stmts = newStmtCache(n) }
+
+// CachedStatements is the number of statements in the cache.
+func (db *DB) CachedStatements() int { return db.stmts.size() }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 
@@ -39,7 +40,14 @@ func (db *DB) provider() (*goose.Provider, error) {
 	return p, nil
 }
 
+// ErrSchemaTooNew: the database's schema was migrated by a newer complaintd
+// than this one. Running on it could misread or damage what the newer
+// version stores, so nothing is done.
+var ErrSchemaTooNew = errors.New("store: the database schema is newer than this complaintd knows")
+
 // Migrate brings the schema up to date. It is safe to run on every start.
+// A schema newer than this build knows is refused with ErrSchemaTooNew (an
+// operator went back to an older release without restoring the database).
 //
 // On SQLite a handle opened shared (beside a running daemon) migrates only
 // under the file lock: an up-to-date schema needs nothing, and one that is
@@ -48,6 +56,9 @@ func (db *DB) provider() (*goose.Provider, error) {
 func (db *DB) Migrate(ctx context.Context) error {
 	p, err := db.provider()
 	if err != nil {
+		return err
+	}
+	if err := checkNotTooNew(ctx, p); err != nil {
 		return err
 	}
 	if db.dialect == SQLite && db.lock == nil {
@@ -66,6 +77,19 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate %s: %w", db.dialect, err)
+	}
+	return nil
+}
+
+// checkNotTooNew returns ErrSchemaTooNew, naming both versions, when the
+// database has a migration applied that this build does not have.
+func checkNotTooNew(ctx context.Context, p *goose.Provider) error {
+	current, latest, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("store: schema version: %w", err)
+	}
+	if current > latest {
+		return fmt.Errorf("%w: the database is at version %d, this complaintd knows versions up to %d; run the release that migrated it (or a newer one), or restore the backup taken before it", ErrSchemaTooNew, current, latest)
 	}
 	return nil
 }

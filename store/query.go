@@ -9,37 +9,80 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// maxPrepared bounds the statement cache; queries beyond it (there are a few
-// dozen distinct ones) run unprepared.
-const maxPrepared = 256
-
-// stmtOn returns query prepared for the transaction carried by ctx, or for
-// the pool. Prepared statements are kept per database handle (database/sql
+// stmtOn returns a statement running query in the transaction carried by
+// ctx, or on the pool; the caller gives it back with done once the query is
+// over. Prepared statements are kept per database handle (database/sql
 // prepares each once per connection and reuses it inside transactions), so
 // the server parses and plans a query once instead of on every execution.
-func (db *DB) stmtOn(ctx context.Context, query string) (*sqlx.Stmt, error) {
+// The cache is bounded (see stmtCache): what it does not keep is closed, on
+// the server too.
+//
+// A text not cached yet is prepared on the pool only outside a transaction.
+// Inside one it runs unprepared on the transaction's connection: preparing it
+// on the pool would need a second connection while this one is held, and when
+// every connection is held by a transaction doing the same (on SQLite, by
+// transactions waiting for this one's write lock) they would all wait until
+// they time out.
+func (db *DB) stmtOn(ctx context.Context, query string) (statement, error) {
 	query = db.x.Rebind(query)
-	db.mu.Lock()
-	st, ok := db.stmts[query]
-	db.mu.Unlock()
-	if !ok {
-		var err error
-		if st, err = db.x.PreparexContext(ctx, query); err != nil {
-			return nil, err
+	tx, _ := ctx.Value(txKey{}).(*sqlx.Tx)
+	cs := db.stmts.get(query)
+	if cs == nil {
+		if tx != nil {
+			return statement{tx: tx, query: query}, nil
 		}
-		db.mu.Lock()
-		if prev, ok := db.stmts[query]; ok {
-			st.Close()
-			st = prev
-		} else if len(db.stmts) < maxPrepared {
-			db.stmts[query] = st
+		st, err := db.x.PreparexContext(ctx, query)
+		if err != nil {
+			return statement{}, err
 		}
-		db.mu.Unlock()
+		cs = db.stmts.add(query, st)
 	}
-	if tx, ok := ctx.Value(txKey{}).(*sqlx.Tx); ok && tx != nil {
-		return tx.StmtxContext(ctx, st), nil
+	s := statement{st: cs.st, done: func() { db.stmts.put(cs) }}
+	if tx != nil {
+		// The transaction's copy holds the statement open until the
+		// transaction ends, whatever the cache does with it meanwhile.
+		s.st = tx.StmtxContext(ctx, cs.st)
 	}
-	return st, nil
+	return s, nil
+}
+
+// statement is one query ready to run: a cached prepared statement, or a
+// text run unprepared in a transaction.
+type statement struct {
+	st    *sqlx.Stmt // nil: query runs unprepared on tx
+	tx    *sqlx.Tx
+	query string
+	done  func() // gives a cached statement back; nil otherwise
+}
+
+func (s statement) get(ctx context.Context, dest any, args []any) error {
+	defer s.release()
+	if s.st == nil {
+		return s.tx.GetContext(ctx, dest, s.query, args...)
+	}
+	return s.st.GetContext(ctx, dest, args...)
+}
+
+func (s statement) selectAll(ctx context.Context, dest any, args []any) error {
+	defer s.release()
+	if s.st == nil {
+		return s.tx.SelectContext(ctx, dest, s.query, args...)
+	}
+	return s.st.SelectContext(ctx, dest, args...)
+}
+
+func (s statement) exec(ctx context.Context, args []any) (sql.Result, error) {
+	defer s.release()
+	if s.st == nil {
+		return s.tx.ExecContext(ctx, s.query, args...)
+	}
+	return s.st.ExecContext(ctx, args...)
+}
+
+func (s statement) release() {
+	if s.done != nil {
+		s.done()
+	}
 }
 
 // Get runs a query that returns one row and scans it into dest (a struct with
@@ -49,7 +92,7 @@ func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) erro
 	defer cancel()
 	st, err := db.stmtOn(ctx, query)
 	if err == nil {
-		err = st.GetContext(ctx, dest, db.args(args)...)
+		err = st.get(ctx, dest, db.args(args))
 	}
 	if err != nil {
 		return fmt.Errorf("store: get: %w", err)
@@ -63,7 +106,7 @@ func (db *DB) Select(ctx context.Context, dest any, query string, args ...any) e
 	defer cancel()
 	st, err := db.stmtOn(ctx, query)
 	if err == nil {
-		err = st.SelectContext(ctx, dest, db.args(args)...)
+		err = st.selectAll(ctx, dest, db.args(args))
 	}
 	if err != nil {
 		return fmt.Errorf("store: select: %w", err)
@@ -78,7 +121,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (int64, error
 	st, err := db.stmtOn(ctx, query)
 	var res sql.Result
 	if err == nil {
-		res, err = st.ExecContext(ctx, db.args(args)...)
+		res, err = st.exec(ctx, db.args(args))
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: exec: %w", err)

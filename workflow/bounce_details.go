@@ -171,7 +171,7 @@ func bouncedRecipients(m Mail, h textproto.MIMEHeader) []string {
 		return out
 	}
 	for _, e := range m.EmbeddedHeaders() {
-		for _, a := range firstAddresses(e.Get("To")) {
+		for _, a := range addressesIn(e.Get("To")) {
 			out = appendNew(out, strings.ToLower(a))
 		}
 	}
@@ -181,7 +181,7 @@ func bouncedRecipients(m Mail, h textproto.MIMEHeader) []string {
 	// The returned header pasted into the text (sendmail V5, qmail).
 	for line := range strings.Lines(returned) {
 		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "to") {
-			for _, a := range firstAddresses(strings.TrimSpace(v)) {
+			for _, a := range addressesIn(strings.TrimSpace(v)) {
 				out = appendNew(out, strings.ToLower(a))
 			}
 			break

@@ -123,9 +123,9 @@ func isOwnAddress(addr, ours string) bool {
 	return l == local || strings.HasPrefix(l, local+"+")
 }
 
-// firstAddresses parses an address list header value leniently: the
+// addressesIn parses an address list header value leniently: all the
 // addresses it can read.
-func firstAddresses(v string) []string {
+func addressesIn(v string) []string {
 	list, err := mail.ParseAddressList(v)
 	if err != nil {
 		if a, err := mail.ParseAddress(v); err == nil {

@@ -131,8 +131,9 @@ type Handler struct {
 	Locations []string
 }
 
-// Validate checks settings and fills in defaults. Errors name the setting.
-func (s *Settings) Validate() error {
+// ValidateAndFillDefaults checks settings and fills in the defaults of what
+// is left zero. Errors name the setting.
+func (s *Settings) ValidateAndFillDefaults() error {
 	var errs []error
 	o := &s.Organisation
 	if strings.TrimSpace(o.Name) == "" {

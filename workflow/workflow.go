@@ -48,7 +48,7 @@ func New(d Deps) (*Workflow, error) {
 	if d.DB == nil || d.Parse == nil || d.Render == nil || d.Compose == nil {
 		return nil, errors.New("workflow: DB, Parse, Render and Compose are required")
 	}
-	if err := d.Settings.Validate(); err != nil {
+	if err := d.Settings.ValidateAndFillDefaults(); err != nil {
 		return nil, fmt.Errorf("workflow: settings: %w", err)
 	}
 	tk, err := newTokens(d.Settings.Tokens.Secrets, d.Settings.Tokens.MaxAge)
