@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,6 +17,7 @@ const (
 	cmdNoMeasures = "geen-maatregelen"
 	cmdWithdrawn  = "ingetrokken"
 	cmdClose      = "afgerond"
+	cmdDone       = "uitgevoerd"
 )
 
 // commandName maps what a handler may write after '#' to a command.
@@ -39,6 +41,8 @@ func commandName(word string) (string, bool) {
 		return cmdWithdrawn, true
 	case "afgerond", "afsluiten", "close", "closed":
 		return cmdClose, true
+	case "uitgevoerd", "done":
+		return cmdDone, true
 	}
 	return "", false
 }
@@ -88,6 +92,7 @@ type plan struct {
 	judgment   bool
 	measures   []plannedMeasure
 	moves      []plannedMove
+	done       []Measure // measures of a decided case now carried out
 	noMeasures bool
 	withdrawn  bool
 	close      bool
@@ -124,7 +129,7 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 	}
 	seen := map[string]command{}
 	for _, cmd := range cmds {
-		if _, dup := seen[cmd.name]; dup && cmd.name != cmdMeasure && cmd.name != "" {
+		if _, dup := seen[cmd.name]; dup && cmd.name != cmdMeasure && cmd.name != cmdDone && cmd.name != "" {
 			refuse(cmd, w.phrase("refuse.twice"))
 			continue
 		}
@@ -207,6 +212,8 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 			}
 		case cmdNoMeasures:
 			p.noMeasures = true
+		case cmdDone:
+			w.planDone(&p, c, open, cmd, refuse)
 		case cmdWithdrawn:
 			if !c.Open() {
 				refuse(cmd, w.phrase("refuse.withdraw_state", w.statusWord(c.Status)))
@@ -229,6 +236,7 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 
 // checkTogether refuses combinations that contradict each other.
 func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refuse func(command, string)) {
+	_, hadMeasure := seen[cmdMeasure]
 	if j, ok := seen[cmdJudgment]; ok && p.judgment {
 		switch {
 		case p.internal:
@@ -236,10 +244,12 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 			p.judgment = false
 		case len(p.measures) > 0 && p.noMeasures:
 			refuse(seen[cmdNoMeasures], w.phrase("refuse.contradiction"))
-		case len(p.measures) == 0 && !p.noMeasures:
+		case len(p.measures) == 0 && !p.noMeasures && !hadMeasure:
+			// A #maatregel line that was refused (a bad date) has its own
+			// refusal; "no measures" would send the handler the wrong way.
 			refuse(j, w.phrase("refuse.no_measures"))
 		default:
-			n := w.phrase("count.measures", len(p.measures))
+			n := w.measureCount(len(p.measures))
 			if p.noMeasures {
 				n = w.phrase("count.none")
 			}
@@ -256,7 +266,20 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 		if !j && c.Status != StatusDecided {
 			refuse(seen[cmdMeasure], w.phrase("refuse.measures_early"))
 		} else if !j {
-			p.applied = append(p.applied, w.phrase("applied.measures", len(p.measures)))
+			p.applied = append(p.applied, w.phrase("applied.measures", w.measureCount(len(p.measures))))
+			if p.internal || p.close {
+				refuse(seen[cmdMeasure], w.phrase("refuse.added_with"))
+			}
+		}
+	}
+	// A measure carried out is news for the parent of its own.
+	if len(p.done) > 0 {
+		cmd := seen[cmdDone]
+		switch {
+		case p.internal || p.close:
+			refuse(cmd, w.phrase("refuse.done_with"))
+		case len(p.moves) > 0 || len(p.measures) > 0:
+			refuse(cmd, w.phrase("refuse.done_with_measure"))
 		}
 	}
 	// A new date goes to the parent with the reason below the commands.
@@ -374,4 +397,39 @@ func (w *Workflow) findLocation(s string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// planDone checks an #uitgevoerd line: it names one open measure of a
+// decided case, by its description as in the judgment, or none when only
+// one is open.
+func (w *Workflow) planDone(p *plan, c *Case, open []Measure, cmd command, refuse func(command, string)) {
+	if c.Status != StatusDecided {
+		refuse(cmd, w.phrase("refuse.done_state", w.statusWord(c.Status)))
+		return
+	}
+	var left []Measure
+	for _, m := range open {
+		if !slices.ContainsFunc(p.done, func(d Measure) bool { return d.ID == m.ID }) {
+			left = append(left, m)
+		}
+	}
+	m, ok := measureToMove(left, cmd.arg)
+	if !ok {
+		var names []string
+		for _, m := range left {
+			names = append(names, w.phrase("line.done")+" "+m.Description)
+		}
+		switch {
+		case len(left) == 0:
+			refuse(cmd, w.phrase("refuse.done_none"))
+		case cmd.arg == "":
+			refuse(cmd, w.phrase("refuse.done_which", strings.Join(names, " | ")))
+		default:
+			refuse(cmd, w.phrase("refuse.done_unknown", cmd.arg, strings.Join(names, " | ")))
+		}
+		return
+	}
+	p.body = dropWrappedTail(p.body, m.Description, cmd.arg)
+	p.done = append(p.done, m)
+	p.applied = append(p.applied, w.phrase("applied.done", m.Description))
 }

@@ -466,6 +466,28 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l.Moved = []workflow.MeasureView{moved}
 		return l
 	}},
+	{"measure_delayed_added", "measure_delayed", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenDue1)
+		l.Writer, l.At = "Anna de Vries", goldenDue1
+		l.Text = goldenPick(lang, "Na ons gesprek willen we alle ouders uitleggen wat er verandert.",
+			"After our talk we want to explain to all parents what changes.")
+		added := workflow.MeasureView{Description: goldenPick(lang, "We houden een ouderavond over het ophaalprotocol.",
+			"We will hold a parents' evening about the pick-up protocol."), Due: goldenAt(2027, time.February, 15, 0, 0)}
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: append(goldenMeasures(lang, false), added)}
+		l.Added = []workflow.MeasureView{added}
+		return l
+	}},
+	{"measure_done", "measure_done", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenDue1)
+		l.Writer, l.At = "Anna de Vries", goldenDue1
+		l.Text = goldenPick(lang, "Op 11 januari hebben alle medewerkers de training gevolgd.",
+			"On 11 January all staff took the training.")
+		ms := goldenMeasures(lang, false)
+		ms[0].Done = true
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: ms}
+		l.Done = []workflow.MeasureView{ms[0]}
+		return l
+	}},
 	{"digest", "digest", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, "", goldenDigestDate)
 		l.Case, l.To = workflow.CaseView{}, "Mark Bakker"
@@ -774,6 +796,18 @@ func legalContent(name, lang string) []required {
 			required{"the new date", "Nieuwe datum: uiterlijk vrijdag 5 februari 2027", "New date: by Friday 5 February 2027"},
 			required{"the reason", "De trainer is ziek geworden", "The trainer fell ill"},
 			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+	case "measure_delayed_added":
+		return append(escalation, reqReceiptDate,
+			required{"the new measure", "We houden een ouderavond over het ophaalprotocol.", "We will hold a parents' evening about the pick-up protocol."},
+			required{"its date", "Uiterlijk uitgevoerd op: maandag 15 februari 2027", "To be done by: Monday 15 February 2027"},
+			required{"the reason", "Na ons gesprek willen we", "After our talk we want"},
+			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+	case "measure_done":
+		return []required{reqReference, reqReceiptDate,
+			required{"the measure done", goldenMeasures("nl", false)[0].Description, goldenMeasures("en", false)[0].Description},
+			required{"the handler's note", "Op 11 januari hebben alle medewerkers", "On 11 January all staff"},
+			required{"the measure still open, with its date", "Uiterlijk uitgevoerd op: maandag 1 maart 2027", "To be done by: Monday 1 March 2027"},
+			required{"how the parent hears that all are done", "dan laten we je dat per e-mail weten", "we will let you know by email"}}
 	case "relay":
 		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
 			required{"how to respond", "Beantwoord dan deze e-mail", "reply to this email"}}

@@ -114,9 +114,18 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 			return nil, err
 		}
 	}
+	var added []MeasureView
 	for _, m := range p.measures {
 		if err := insertMeasure(ctx, w.db, c.ID, m.text, m.due, now); err != nil {
 			return nil, err
+		}
+		if !p.judgment {
+			added = append(added, MeasureView{Description: m.text, Due: m.due})
+		}
+	}
+	for _, m := range p.done {
+		if _, err := w.db.Exec(ctx, `UPDATE measures SET done_at = ? WHERE id = ? AND done_at IS NULL`, now, m.ID); err != nil {
+			return nil, fmt.Errorf("workflow: measure %d done: %w", m.ID, err)
 		}
 	}
 	for _, mv := range p.moves {
@@ -125,7 +134,8 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		}
 	}
 	ends := p.judgment || p.withdrawn || p.close
-	if p.body != "" && !ends && len(p.moves) == 0 {
+	toParent := len(p.moves) > 0 || len(added) > 0 || len(p.done) > 0
+	if p.body != "" && !ends && !toParent {
 		// Only a judgment, a withdrawal or a closing sends its text to the
 		// parent; text under other commands stays inside, said so in the
 		// confirmation, so staff chatter never reaches a parent by accident.
@@ -142,11 +152,21 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 			return nil, err
 		}
 	}
-	if len(p.moves) > 0 {
-		if err := w.measuresMoved(ctx, c, h, p.moves, p.body); err != nil {
+	if len(p.moves) > 0 || len(added) > 0 {
+		if err := w.measuresMoved(ctx, c, h, p.moves, added, p.body); err != nil {
 			return nil, err
 		}
-		view.Sent = append(view.Sent, w.phrase("sent.moved"))
+		if len(p.moves) > 0 {
+			view.Sent = append(view.Sent, w.phrase("sent.moved"))
+		}
+		if len(added) > 0 {
+			view.Sent = append(view.Sent, w.phrase("sent.added"))
+		}
+	}
+	if len(p.done) > 0 {
+		if err := w.measuresDone(ctx, c, h, p.done, p.body, view); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case p.judgment:
@@ -244,9 +264,10 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 	return w.queue(ctx, d)
 }
 
-// measuresMoved tells the complainant that measures get a later date, with
-// the handler's reason (complaint-law.md 8.2 and 9.5).
-func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves []plannedMove, reason string) error {
+// measuresMoved tells the complainant that measures get a later date, or
+// that measures were added to the judgment, each with its date and the
+// handler's reason (complaint-law.md 8.2 and 9.5).
+func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves []plannedMove, added []MeasureView, reason string) error {
 	loc := w.set.Organisation.Location
 	d, err := w.complainantDraft(ctx, c, MsgMeasureDelayed)
 	if err != nil {
@@ -257,6 +278,7 @@ func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves 
 		from, _ := time.ParseInLocation(time.DateOnly, mv.m.DueDate, loc)
 		d.letter.Moved = append(d.letter.Moved, MeasureView{Description: mv.m.Description, Due: mv.due, MovedFrom: from})
 	}
+	d.letter.Added = added
 	ms, err := caseMeasures(ctx, w.db, c.ID)
 	if err != nil {
 		return err

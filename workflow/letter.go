@@ -49,6 +49,12 @@ type Letter struct {
 	// Moved are the measures that got a later date, for the message that
 	// tells the parent.
 	Moved []MeasureView
+	// Added are measures added to a decided case's judgment, each with its
+	// date, for the same message.
+	Added []MeasureView
+	// Done are the measures just carried out, for the message that tells
+	// the parent while others are still open.
+	Done []MeasureView
 	// NextUpdate is the latest date of the next progress message, when it
 	// comes before the judgment is due (zero otherwise).
 	NextUpdate time.Time
