@@ -18,6 +18,7 @@ const (
 	cmdWithdrawn  = "ingetrokken"
 	cmdClose      = "afgerond"
 	cmdDone       = "uitgevoerd"
+	cmdReachable  = "bereikbaar"
 )
 
 // commandName maps what a handler may write after '#' to a command.
@@ -43,6 +44,8 @@ func commandName(word string) (string, bool) {
 		return cmdClose, true
 	case "uitgevoerd", "done":
 		return cmdDone, true
+	case "bereikbaar", "reachable":
+		return cmdReachable, true
 	}
 	return "", false
 }
@@ -93,6 +96,7 @@ type plan struct {
 	measures   []plannedMeasure
 	moves      []plannedMove
 	done       []Measure // measures of a decided case now carried out
+	reachable  bool      // clear the flag complainant-unreachable
 	noMeasures bool
 	withdrawn  bool
 	close      bool
@@ -214,6 +218,13 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 			p.noMeasures = true
 		case cmdDone:
 			w.planDone(&p, c, open, cmd, refuse)
+		case cmdReachable:
+			if !c.Unreachable {
+				refuse(cmd, w.phrase("refuse.reachable"))
+				continue
+			}
+			p.reachable = true
+			p.applied = append(p.applied, w.phrase("applied.reachable"))
 		case cmdWithdrawn:
 			if !c.Open() {
 				refuse(cmd, w.phrase("refuse.withdraw_state", w.statusWord(c.Status)))

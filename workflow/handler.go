@@ -109,6 +109,11 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		}
 		c.Location = p.location
 	}
+	if p.reachable {
+		if err := clearUnreachable(ctx, w.db, c, h.Email, h.Name+" says the complainant can be reached by email again (#bereikbaar)", now); err != nil {
+			return nil, err
+		}
+	}
 	if p.status != "" {
 		if err := setStatus(ctx, w.db, c, p.status, h.Email, now); err != nil {
 			return nil, err
@@ -170,6 +175,15 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 	}
 	switch {
 	case p.judgment:
+		if c.Assignee == "" {
+			// Whoever decides an unassigned case handles it from now on: the
+			// judgment names them, and reminders and questions reach them.
+			if err := setCaseField(ctx, w.db, c, "assignee", h.Email, h.Email, now); err != nil {
+				return nil, err
+			}
+			c.Assignee = h.Email
+			view.Applied = append(view.Applied, w.phrase("applied.assign_self"))
+		}
 		if _, err := w.db.Exec(ctx, `UPDATE cases SET decided_at = ?, updated_at = ? WHERE id = ?`, now, now, c.ID); err != nil {
 			return nil, fmt.Errorf("workflow: judgment: %w", err)
 		}

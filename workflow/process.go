@@ -220,6 +220,10 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 		if _, err := addParticipant(ctx, w.db, cm.c.ID, RoleCopy, from, firstName(m), w.clock.Now()); err != nil {
 			return result{}, err
 		}
+		unverified, _ := w.dmarcFailed(m)
+		if err := w.parentWrote(ctx, cm.c, from, unverified); err != nil {
+			return result{}, err
+		}
 		return result{caseID: cm.c.ID}, w.addReply(ctx, cm.c, a)
 	}
 	if over, err := w.overCaseLimit(ctx, a, from); err != nil {

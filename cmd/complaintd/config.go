@@ -498,9 +498,6 @@ func parseClock(s string) (hour, minute int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if t.Hour() == 0 && t.Minute() == 0 {
-		return 0, 1, nil // midnight: one minute past, as 00:00 means "not set" below
-	}
 	return t.Hour(), t.Minute(), nil
 }
 

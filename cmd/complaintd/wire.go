@@ -101,7 +101,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 	hour, minute, _ := parseClock(cfg.Digest.Time) // validated
 	days, _ := parseWeekdays(cfg.Digest.Days)
 	s.Schedule = workflow.Schedule{
-		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestDays: days,
+		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestTimeSet: true, DigestDays: days,
 		WarningDays: cfg.Digest.WarningDays, Interval: cfg.Schedule.Interval,
 	}
 	for _, c := range cfg.Committees {
