@@ -267,7 +267,7 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 	if err != nil {
 		return err
 	}
-	d.letter.Text, d.letter.Writer = text, h.Name
+	d.letter.Text, d.letter.Writer = withoutSalutation(text, h.Name), h.Name
 	if withJudgment {
 		ms, err := caseMeasures(ctx, w.db, c.ID)
 		if err != nil {
@@ -287,7 +287,7 @@ func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves 
 	if err != nil {
 		return err
 	}
-	d.letter.Text, d.letter.Writer = reason, h.Name
+	d.letter.Text, d.letter.Writer = withoutSalutation(reason, h.Name), h.Name
 	for _, mv := range moves {
 		from, _ := time.ParseInLocation(time.DateOnly, mv.m.DueDate, loc)
 		d.letter.Moved = append(d.letter.Moved, MeasureView{Description: mv.m.Description, Due: mv.due, MovedFrom: from})

@@ -87,7 +87,7 @@ func (w *Workflow) measuresDone(ctx context.Context, c *Case, h Handler, done []
 	if err != nil {
 		return err
 	}
-	d.letter.Text, d.letter.Writer = text, h.Name
+	d.letter.Text, d.letter.Writer = withoutSalutation(text, h.Name), h.Name
 	d.letter.Done = measureViews(done, loc)
 	d.letter.Judgment = judgmentView(c, ms, now, loc)
 	if err := w.queue(ctx, d); err != nil {

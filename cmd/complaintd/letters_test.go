@@ -1,0 +1,45 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// linesStartingWith counts the lines of text that start with one of prefixes.
+func linesStartingWith(text string, prefixes ...string) int {
+	n := 0
+	for _, l := range strings.Split(text, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(strings.TrimSpace(l), p) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// The parent reads one greeting and one signature, also when the handler
+// wrote their own: theirs is left out, the letter's stays, in the judgment
+// and in a relayed answer alike.
+func TestLettersHaveOneGreetingAndOneSignature(t *testing.T) {
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		greetings := []string{"Beste ", "Dear ", "Hoi ", "Geachte "}
+		signOffs := []string{"Met vriendelijke groet", "Kind regards", "Hartelijke groet", "Groet,", "Best wishes"}
+		confirmationOf(t, h)
+		annaAnswers(t, h, pick("Hoi Sanne,\n\nIk spreek morgen met de leidster en bel je daarna.\n\nHartelijke groet,\nAnna",
+			"Hi Sanne,\n\nI will speak with the group leader tomorrow and call you after.\n\nBest wishes,\nAnna"))
+		relay := lastTo(t, h, "sanne.jansen@example.nl")
+		mustContain(t, "Sanne", relay, pick("Ik spreek morgen met de leidster", "I will speak with the group leader"), "Anna de Vries")
+		if g, s := linesStartingWith(relay.text, greetings...), linesStartingWith(relay.text, signOffs...); g != 1 || s != 1 {
+			t.Errorf("the relayed answer has %d greetings and %d sign-offs, want 1 and 1:\n%s", g, s, relay.text)
+		}
+		annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#geen-maatregelen", "#no-measures")+"\n\n"+
+			pick("Geachte mevrouw Jansen,\n\nWij vinden uw klacht ongegrond: Noah is meegegeven aan iemand op de ophaallijst.\n\nMet vriendelijke groet,\nAnna de Vries\nKlachtenfunctionaris",
+				"Dear Ms Jansen,\n\nWe find your complaint not upheld: Noah left with someone on the pick-up list.\n\nKind regards,\nAnna de Vries\nComplaints officer"))
+		j := lastTo(t, h, "sanne.jansen@example.nl")
+		mustContain(t, "Sanne", j, pick("Wij vinden uw klacht ongegrond", "We find your complaint not upheld"))
+		if g, s := linesStartingWith(j.text, greetings...), linesStartingWith(j.text, signOffs...); g != 1 || s != 1 {
+			t.Errorf("the judgment has %d greetings and %d sign-offs, want 1 and 1:\n%s", g, s, j.text)
+		}
+	})
+}
