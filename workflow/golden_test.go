@@ -139,6 +139,15 @@ Kind regards,
 Sanne Jansen`)
 }
 
+// goldenSpoofWhy is why a message in Anna's name failed verification, as
+// the workflow tells her in her language.
+func goldenSpoofWhy(lang string) string {
+	return goldenPick(lang, "het bericht draagt geen antwoordkenmerk van anna.devries@vlinder.example: het is geen antwoord op een e-mail van ons aan jou; "+
+		"onze mailserver kon niet bevestigen dat het bericht echt van het domein vlinder.example komt (technisch: dmarc=fail header.from=vlinder.example)",
+		"the message carries no reply token of anna.devries@vlinder.example: it is not a reply to an email from us to you; "+
+			"our mail server could not confirm that the message really comes from the domain vlinder.example (technical: dmarc=fail header.from=vlinder.example)")
+}
+
 func goldenJudgmentText(lang string) string {
 	return goldenPick(lang, `Je klacht gaat over twee dingen: dat Noah is meegegeven aan iemand die
 niet op de ophaallijst stond, en dat niemand je daarover heeft gebeld.
@@ -208,7 +217,7 @@ var goldenCases = []goldenCase{
 	}},
 	{"case_reply", "case_reply", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
-		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenAt(2026, time.November, 24, 8, 5)
+		l.To, l.From, l.FromName, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", "Sanne Jansen", goldenAt(2026, time.November, 24, 8, 5)
 		l.Text = goldenPick(lang, "Nog een aanvulling: het was rond 17:30 uur.\n\nSanne", "One more thing: it was around 17:30.\n\nSanne")
 		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", "(naamloos) (text/plain, 312 bytes)"}
 		l.OriginalSize = "12.6 MB"
@@ -216,7 +225,7 @@ var goldenCases = []goldenCase{
 	}},
 	{"case_reply_unverified", "case_reply", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
-		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenAt(2026, time.November, 24, 8, 5)
+		l.To, l.From, l.FromName, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", "Sanne Jansen", goldenAt(2026, time.November, 24, 8, 5)
 		l.Text = goldenPick(lang, "Ik trek mijn klacht in. Stuur alle stukken naar mijn nieuwe adres.", "I withdraw my complaint. Send all papers to my new address.")
 		l.Original, l.OriginalSize, l.Unverified = true, "4 kB", true
 		return l
@@ -230,7 +239,7 @@ var goldenCases = []goldenCase{
 	}},
 	{"bounce_notice", "bounce_notice", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
-		l.To, l.From, l.At = "Anna de Vries", "sanne.jansen@example.nl", goldenAt(2026, time.November, 19, 21, 52)
+		l.To, l.From, l.FromName, l.At = "Anna de Vries", "sanne.jansen@example.nl", "Sanne Jansen", goldenAt(2026, time.November, 19, 21, 52)
 		l.Subject = "[" + goldenRef + "] " + goldenPick(lang, "Ontvangstbevestiging van je klacht", "We have received your complaint")
 		l.Text = "550 5.1.1 <sanne.jansen@example.nl>: Recipient address rejected:\nUser unknown in virtual mailbox table"
 		return l
@@ -363,7 +372,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Claimed: "anna.devries@vlinder.example",
 			At:      goldenAt(2026, time.November, 26, 3, 17),
 			Subject: "Re: [" + goldenRef + "] " + l.Case.Subject,
-			Why:     "no reply token of anna.devries@vlinder.example; dmarc=fail",
+			Why:     goldenSpoofWhy(lang),
 		}
 		return l
 	}},
@@ -375,7 +384,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Claimed: "anna.devries@vlinder.example",
 			At:      goldenAt(2026, time.November, 26, 3, 17),
 			Subject: goldenPick(lang, "Betaalgegevens gewijzigd", "Payment details changed"),
-			Why:     "no reply token of anna.devries@vlinder.example; dmarc=fail",
+			Why:     goldenSpoofWhy(lang),
 		}
 		return l
 	}},
@@ -386,7 +395,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Claimed:    "anna.devries@vlinder.example",
 			At:         goldenAt(2026, time.November, 26, 4, 30),
 			Subject:    "Re: [" + goldenRef + "] " + l.Case.Subject,
-			Why:        "no reply token of anna.devries@vlinder.example; dmarc=fail",
+			Why:        goldenSpoofWhy(lang),
 			Suppressed: 99, Previous: goldenAt(2026, time.November, 26, 3, 17),
 		}
 		return l

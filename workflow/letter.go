@@ -13,7 +13,11 @@ type Letter struct {
 	Escalation  EscalationView
 	Case        CaseView
 	To          string    // the recipient's name, for the greeting
-	From        string    // who wrote the message being passed on
+	From        string    // who wrote the message being passed on ("Name <address>")
+	// FromName is that person as a subject names them: their name, or
+	// their address when the message gave no name (issue 11: never
+	// "Name <address>" in a subject line).
+	FromName string
 	At          time.Time // when that message arrived
 	Text        string    // the words of the message being confirmed or passed on
 	Subject     string    // the subject of the message a notice is about (a bounced mail)

@@ -385,9 +385,9 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 			return nil, err
 		}
 	}
-	from := in.FromAddr
+	from, fromName := in.FromAddr, in.FromAddr
 	if a := firstAddress(m.From()); a != nil && a.Name != "" {
-		from = a.Name + " <" + in.FromAddr + ">"
+		from, fromName = a.Name+" <"+in.FromAddr+">", a.Name
 	}
 	var notes []draft
 	for _, h := range w.caseHandlers(c) {
@@ -395,7 +395,7 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 			continue
 		}
 		l := w.letter(c, h.Name)
-		l.From, l.At, l.Text = from, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
+		l.From, l.FromName, l.At, l.Text = from, fromName, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
 		l.Unverified = in.Unverified
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)

@@ -43,3 +43,52 @@ func TestLettersHaveOneGreetingAndOneSignature(t *testing.T) {
 		}
 	})
 }
+
+// A forged message in Anna's name: the alert tells her why in her
+// organisation's language, with only the server's own result as written.
+func TestSpoofAlertGivesItsReasonInTheOrganisationsLanguage(t *testing.T) {
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		confirmationOf(t, h)
+		h.deliver(rawMail(mailOpts{
+			from: anna, subject: "RE: [KL-2026-0001] Nieuwe klacht", id: "forged@attacker.example",
+			extra: []string{"Authentication-Results: mx.vlinder.example; spf=fail smtp.mailfrom=attacker.example; dkim=none; dmarc=fail header.from=vlinder.example"},
+			body:  "#oordeel\n#geen-maatregelen\n\nUw klacht is ongegrond.",
+		}))
+		h.poll()
+		h.flush()
+		alert := lastTo(t, h, "anna.devries@vlinder.example")
+		mustContain(t, "Anna", alert, pick("geen antwoordkenmerk van anna.devries@vlinder.example", "no reply token of anna.devries@vlinder.example"),
+			pick("kon niet bevestigen dat het bericht echt van het domein vlinder.example komt", "could not confirm that the message really comes from the domain vlinder.example"),
+			"dmarc=fail")
+		if lang := pick("nl", "en"); lang == "nl" {
+			for _, english := range []string{"no reply token", "Authentication-Results of", "is not a reply"} {
+				if strings.Contains(alert.text, english) {
+					t.Errorf("the Dutch alert has the English phrase %q:\n%s", english, alert.text)
+				}
+			}
+		}
+	})
+}
+
+// Notification subjects name the person, never "Name <address>".
+func TestNotificationSubjectsNameThePerson(t *testing.T) {
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		conf := confirmationOf(t, h)
+		h.deliver(rawMail(mailOpts{from: sanne, subject: "RE: " + conf.msg.Subject(), inReplyTo: conf.msg.MessageID(),
+			body: "Nog een vraag: wie was er die middag?\n"}))
+		h.poll()
+		h.flush()
+		note := lastTo(t, h, "anna.devries@vlinder.example")
+		want := pick("Nieuw bericht van Sanne Jansen:", "New message from Sanne Jansen:")
+		if s := note.msg.Subject(); !strings.Contains(s, want) || strings.Contains(s, "<") || strings.Contains(s, "@") {
+			t.Errorf("subject %q, want it to name Sanne Jansen without her address", s)
+		}
+		annaAnswers(t, h, "We zoeken het uit.")
+		bounceLast(t, h)
+		note = lastTo(t, h, "anna.devries@vlinder.example")
+		want = pick("E-mail aan Sanne Jansen kwam niet aan", "Email to Sanne Jansen did not arrive")
+		if s := note.msg.Subject(); !strings.Contains(s, want) || strings.Contains(s, "@") {
+			t.Errorf("bounce notice subject %q, want %q", s, want)
+		}
+	})
+}
