@@ -9,15 +9,15 @@ import (
 // Letter is the data every message template receives. Text and the case's
 // subject are other people's words: templates show them, never run them.
 type Letter struct {
-	Org         Organisation
-	Escalation  EscalationView
-	Case        CaseView
-	To          string    // the recipient's name, for the greeting
-	From        string    // who wrote the message being passed on ("Name <address>")
+	Org        Organisation
+	Escalation EscalationView
+	Case       CaseView
+	To         string // the recipient's name, for the greeting
+	From       string // who wrote the message being passed on ("Name <address>")
 	// FromName is that person as a subject names them: their name, or
 	// their address when the message gave no name (issue 11: never
 	// "Name <address>" in a subject line).
-	FromName string
+	FromName    string
 	At          time.Time // when that message arrived
 	Text        string    // the words of the message being confirmed or passed on
 	Subject     string    // the subject of the message a notice is about (a bounced mail)
