@@ -434,7 +434,10 @@ pedagogical policy sets out. We therefore take no measures.`)
 		return l
 	}},
 	{"deadline_passed", "deadline_passed", func(lang string) workflow.Letter {
-		return goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
+		l.ExpectedJudgment = goldenDeadline.AddDate(0, 0, 14)
+		l.Escalation.Management = "Mark Bakker, " + goldenPick(lang, "directeur", "director") + "\n020 123 45 67\nm.bakker@vlinder.example"
+		return l
 	}},
 	{"deadline_passed_staff", "deadline_passed_staff", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
@@ -796,6 +799,14 @@ func legalContent(name, lang string) []required {
 			required{"the new date", "Nieuwe datum: uiterlijk vrijdag 5 februari 2027", "New date: by Friday 5 February 2027"},
 			required{"the reason", "De trainer is ziek geworden", "The trainer fell ill"},
 			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+	case "deadline_passed":
+		return append(escalation, reqReceiptDate,
+			required{"the date that passed", "donderdag 31 december 2026", "Thursday 31 December 2026"},
+			required{"the apology", "Het spijt ons", "We are sorry"},
+			required{"the new expected date of the judgment", "uiterlijk donderdag 14 januari 2027 te sturen", "send it by Thursday 14 January 2027"},
+			required{"the parent may go to the Geschillencommissie now", "mag je je klacht nu\nrechtstreeks voorleggen", "directly"},
+			required{"that management can be reached", "iemand van de directie spreken", "speak to management"},
+			required{"the management contact", "Mark Bakker, directeur", "Mark Bakker, director"})
 	case "measure_delayed_added":
 		return append(escalation, reqReceiptDate,
 			required{"the new measure", "We houden een ouderavond over het ophaalprotocol.", "We will hold a parents' evening about the pick-up protocol."},

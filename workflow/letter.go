@@ -62,6 +62,9 @@ type Letter struct {
 	// NextUpdate is the latest date of the next progress message, when it
 	// comes before the judgment is due (zero otherwise).
 	NextUpdate time.Time
+	// ExpectedJudgment is the date by which the parent may now expect the
+	// judgment, in the deadline-passed notice (complaint-law.md 9.4).
+	ExpectedJudgment time.Time
 	// Digest is a manager's overview.
 	Digest *DigestView
 }

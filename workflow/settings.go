@@ -125,6 +125,9 @@ type Escalation struct {
 	Geschillencommissie string
 	Fee                 string // e.g. "€ 25"; empty leaves the amount out
 	WindowMonths        int    // filing window at the Geschillencommissie (default 12)
+	// Management is a contact in management for a parent whose complaint
+	// is late (complaint-law.md 9.4 item 6), shown as written; optional.
+	Management string
 }
 
 // Handler is a member of staff who handles complaints.

@@ -142,6 +142,7 @@ type EscalationConfig struct {
 	Geschillencommissie string `toml:"geschillencommissie"`
 	Fee                 string `toml:"fee"`
 	WindowMonths        int    `toml:"window_months"`
+	Management          string `toml:"management"`
 }
 
 type TemplatesConfig struct {

@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/complaintd/complaintd/store/storetest"
 )
 
 // linesStartingWith counts the lines of text that start with one of prefixes.
@@ -91,4 +94,31 @@ func TestNotificationSubjectsNameThePerson(t *testing.T) {
 			t.Errorf("bounce notice subject %q, want %q", s, want)
 		}
 	})
+}
+
+// Six weeks pass without a judgment: the parent's notice gives the date by
+// which the judgment is now expected and a management contact, beside the
+// Geschillencommissie (complaint-law.md 9.4).
+func TestDeadlinePassedNoticeHasExpectedDateAndManagement(t *testing.T) {
+	for _, lang := range []string{"nl", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			pick := func(nl, en string) string {
+				if lang == "en" {
+					return en
+				}
+				return nl
+			}
+			h := newHarnessWith(t, storetest.URL(t, "sqlite"), func(c *Config) {
+				c.Organisation.Language = lang
+				c.Escalation.Management = "Mark Bakker, directeur\n020 123 45 67"
+			})
+			confirmationOf(t, h)
+			h.at(time.Date(2027, 1, 1, 0, 5, 0, 0, amsterdam))
+			notice := lastTo(t, h, "sanne.jansen@example.nl")
+			mustContain(t, "Sanne", notice, "KL-2026-0001", pick("donderdag 31 december 2026", "Thursday 31 December 2026"),
+				pick("uiterlijk donderdag 14 januari 2027", "by Thursday 14 January 2027"),
+				pick("iemand van de directie spreken", "speak to management"), "Mark Bakker, directeur", "020 123 45 67",
+				"Geschillencommissie")
+		})
+	}
 }

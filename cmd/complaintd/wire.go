@@ -86,7 +86,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 		Flood: workflow.Flood{NewCasesPerSender: cfg.Limits.NewCasesPerSender, NewCasesWindow: cfg.Limits.NewCasesWindow},
 		Escalation: workflow.Escalation{
 			Klachtenloket: cfg.Escalation.Klachtenloket, Geschillencommissie: cfg.Escalation.Geschillencommissie,
-			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths,
+			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths, Management: cfg.Escalation.Management,
 		},
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
