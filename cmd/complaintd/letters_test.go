@@ -122,3 +122,33 @@ func TestDeadlinePassedNoticeHasExpectedDateAndManagement(t *testing.T) {
 		})
 	}
 }
+
+// cases show says how the term stands in words: days left, days late, or
+// nothing once the judgment was sent; never "(- days left)".
+func TestCasesShowTermInWords(t *testing.T) {
+	h := newHarness(t, storetest.URL(t, "sqlite"))
+	confirmationOf(t, h)
+	c := h.caseByRef("KL-2026-0001")
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 29, 9, 0, 0, 0, amsterdam), " (2 days left)"},
+		{time.Date(2026, 12, 30, 9, 0, 0, 0, amsterdam), " (1 day left)"},
+		{time.Date(2026, 12, 31, 9, 0, 0, 0, amsterdam), " (today is the last day)"},
+		{time.Date(2027, 1, 1, 9, 0, 0, 0, amsterdam), " (1 day late)"},
+		{time.Date(2027, 1, 3, 9, 0, 0, 0, amsterdam), " (3 days late)"},
+	} {
+		if got := termWords(c, amsterdam, tc.at); got != tc.want {
+			t.Errorf("at %s: %q, want %q", tc.at, got, tc.want)
+		}
+	}
+	annaAnswers(t, h, "#oordeel\n#geen-maatregelen\n\nOngegrond.")
+	out, _, err := run(t, h.ctx, "cases", "show", "-config", writeHarnessConfig(t, h.cfg), "KL-2026-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "(-") || strings.Contains(out, "days left") || !strings.Contains(out, "judgment due:  Thursday 31 December 2026\n") {
+		t.Errorf("cases show of a decided case:\n%s", out)
+	}
+}
