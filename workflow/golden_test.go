@@ -747,7 +747,11 @@ func legalContent(name, lang string) []required {
 		return out
 	}
 	switch name {
-	case "confirmation", "confirmation_joint", "confirmation_withheld":
+	case "confirmation_joint":
+		return append(legalContent("confirmation", lang),
+			required{"the committee addressed as a committee", "Beste leden van Oudercommissie KDV De Rups,", "Dear members of Oudercommissie KDV De Rups,"},
+			required{"the person who wrote on its behalf (9.1 item 10)", "ingediend door Fatima el Amrani (oc.derups@example.nl)", "on the committee's behalf by Fatima el Amrani (oc.derups@example.nl)"})
+	case "confirmation", "confirmation_withheld":
 		return append(escalation,
 			required{"date and time of receipt", "19 november 2026 om 21:48", "19 November 2026 at 21:48"},
 			reqDeadlineDay,

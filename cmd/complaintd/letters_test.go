@@ -152,3 +152,21 @@ func TestCasesShowTermInWords(t *testing.T) {
 		t.Errorf("cases show of a decided case:\n%s", out)
 	}
 }
+
+// A parent committee's joint complaint: the committee is addressed as a
+// committee, and its confirmation names the person who wrote on its
+// behalf (complaint-law.md 9.1 item 10).
+func TestJointComplaintAddressesTheCommittee(t *testing.T) {
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		h.deliver(rawMail(mailOpts{from: "Fatima el Amrani <oudercommissie.derups@gmail.example>", subject: "Gezamenlijke klacht",
+			body: "Namens de oudercommissie: ouders worden niet op tijd ingelicht over wisselingen in de vaste gezichten.\n"}))
+		h.poll()
+		h.flush()
+		conf := lastTo(t, h, "oudercommissie.derups@gmail.example")
+		mustContain(t, "the committee", conf, pick("Beste leden van Oudercommissie KDV De Rups,", "Dear members of Oudercommissie KDV De Rups,"),
+			pick("namens de oudercommissie ingediend door Fatima el Amrani", "submitted on the committee's behalf by Fatima el Amrani"))
+		if strings.Contains(conf.text, pick("Beste Fatima", "Dear Fatima")) {
+			t.Errorf("the committee's confirmation greets one person:\n%s", conf.text)
+		}
+	})
+}
