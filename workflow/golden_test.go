@@ -442,6 +442,13 @@ pedagogical policy sets out. We therefore take no measures.`)
 	{"deadline_passed_staff", "deadline_passed_staff", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
 		l.To = "Anna de Vries"
+		l.ExpectedJudgment = goldenDeadline.AddDate(0, 0, 14)
+		return l
+	}},
+	{"deadline_passed_staff_manager", "deadline_passed_staff", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
+		l.To, l.ForManager, l.Case.HandlerEmail = "Mark Bakker", true, "anna.devries@vlinder.example"
+		l.ExpectedJudgment = goldenDeadline.AddDate(0, 0, 14)
 		return l
 	}},
 	{"deadline_passed_staff_unassigned", "deadline_passed_staff", func(lang string) workflow.Letter {
@@ -525,12 +532,12 @@ func goldenDigest(lang string) *workflow.DigestView {
 		WarningDays: 14,
 		Overdue: []workflow.DigestRow{{
 			Reference: "KL-2026-0031", Subject: goldenPick(lang, "Medicijn niet gegeven", "Medicine not given"),
-			Location: "KDV De Rups", Handler: "Anna de Vries", Status: workflow.StatusInProgress,
-			Deadline: goldenAt(2026, time.December, 17, 0, 0), DaysLeft: -5, Urgent: true, Open: true,
+			Location: "KDV De Rups", Handler: "Anna de Vries", HandlerEmail: "anna.devries@vlinder.example", Status: workflow.StatusInProgress,
+			Deadline: goldenAt(2026, time.December, 17, 0, 0), DaysLeft: -5, Urgent: true, Open: true, Joint: true,
 		}},
 		Warning: []workflow.DigestRow{urgent, {
 			Reference: goldenRef, Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"),
-			Location: "KDV De Rups", Handler: "Anna de Vries", Status: workflow.StatusInProgress,
+			Location: "KDV De Rups", Handler: "Anna de Vries", HandlerEmail: "anna.devries@vlinder.example", Status: workflow.StatusInProgress,
 			Deadline: goldenDeadline, DaysLeft: 9, Open: true,
 		}},
 		Measures: []workflow.MeasureRow{
@@ -811,6 +818,14 @@ func legalContent(name, lang string) []required {
 			required{"the parent may go to the Geschillencommissie now", "mag je je klacht nu\nrechtstreeks voorleggen", "directly"},
 			required{"that management can be reached", "iemand van de directie spreken", "speak to management"},
 			required{"the management contact", "Mark Bakker, directeur", "Mark Bakker, director"})
+	case "deadline_passed_staff_manager":
+		// A manager does not handle cases by mail: who does, how to reach
+		// them, what the parent may do now (issue 11).
+		return []required{reqReference,
+			required{"who handles the case, and how to reach them", "Anna de Vries (anna.devries@vlinder.example)", "Anna de Vries (anna.devries@vlinder.example)"},
+			required{"the date the parent was promised", "donderdag 14 januari 2027", "Thursday 14 January 2027"},
+			required{"what the law now allows the parent", "rechtstreeks voorleggen aan de Geschillencommissie", "directly to the Geschillencommissie"},
+			required{"that a reply does not reach the parent", "niet bij de ouder", "not the parent"}}
 	case "measure_delayed_added":
 		return append(escalation, reqReceiptDate,
 			required{"the new measure", "We houden een ouderavond over het ophaalprotocol.", "We will hold a parents' evening about the pick-up protocol."},

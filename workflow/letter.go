@@ -65,6 +65,9 @@ type Letter struct {
 	// ExpectedJudgment is the date by which the parent may now expect the
 	// judgment, in the deadline-passed notice (complaint-law.md 9.4).
 	ExpectedJudgment time.Time
+	// ForManager: the message goes to a manager, who does not handle cases
+	// by mail; staff notices then say who does and what the parent may do.
+	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
 }
@@ -89,11 +92,15 @@ type DigestRow struct {
 	Subject   string
 	Location  string // "" when not yet known
 	Handler   string // the assigned handler's name, "" when nobody is assigned
-	Status    string // a case state, shown with the status function
-	Deadline  time.Time
-	DaysLeft  int  // negative once the deadline has passed
-	Urgent    bool // overdue, or at most 3 days left: marked in the table
-	Open      bool // no judgment yet: only then do the days left matter
+	// HandlerEmail is how a manager reaches that handler.
+	HandlerEmail string
+	// Joint marks a joint complaint of a parent committee.
+	Joint    bool
+	Status   string // a case state, shown with the status function
+	Deadline time.Time
+	DaysLeft int  // negative once the deadline has passed
+	Urgent   bool // overdue, or at most 3 days left: marked in the table
+	Open     bool // no judgment yet: only then do the days left matter
 }
 
 // MeasureRow is a measure due or overdue in a digest.
@@ -182,6 +189,7 @@ type CaseView struct {
 	Committee        string
 	Location         string
 	Handler          string // name of the assigned handler, if any
+	HandlerEmail     string // and their address, for managers who want to reach them
 	ComplainantName  string
 	ComplainantEmail string
 	ReceivedAt       time.Time
@@ -218,6 +226,7 @@ func (w *Workflow) letter(c *Case, to string) Letter {
 			Committee:        c.Committee,
 			Location:         c.Location,
 			Handler:          handler,
+			HandlerEmail:     c.Assignee,
 			ComplainantName:  c.ComplainantName,
 			ComplainantEmail: c.ComplainantEmail,
 			ReceivedAt:       c.ReceivedAt.In(loc),

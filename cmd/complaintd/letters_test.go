@@ -170,3 +170,57 @@ func TestJointComplaintAddressesTheCommittee(t *testing.T) {
 		}
 	})
 }
+
+// Managers read text written for their role: the deadline-passed notice
+// and the digest say who handles a case and how to reach them, and what
+// the parent may now do; they never tell a manager to send #oordeel or to
+// run complaintd. The digest marks a joint complaint.
+func TestManagersReadTextForTheirRole(t *testing.T) {
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		confirmationOf(t, h)
+		annaAnswers(t, h, pick("#toewijzen", "#assign")+" anna.devries@vlinder.example")
+		h.deliver(rawMail(mailOpts{from: "Fatima el Amrani <oudercommissie.derups@gmail.example>", subject: "Gezamenlijke klacht",
+			body: "Namens de oudercommissie: ouders worden niet op tijd ingelicht.\n"}))
+		h.poll()
+		h.flush()
+		h.at(time.Date(2027, 1, 1, 0, 5, 0, 0, amsterdam))
+		var notice *sentMail
+		for _, m := range h.sentTo("directie@vlinder.example") {
+			if strings.Contains(m.text, "KL-2026-0001") && strings.Contains(m.msg.Subject(), pick("Termijn verstreken", "Term passed")) {
+				notice = &m
+			}
+		}
+		if notice == nil {
+			t.Fatal("the manager got no deadline-passed notice for KL-2026-0001")
+		}
+		mustContain(t, "the manager", *notice, "Anna de Vries (anna.devries@vlinder.example)",
+			pick("rechtstreeks voorleggen aan de Geschillencommissie", "directly to the Geschillencommissie"),
+			pick("donderdag 14 januari 2027", "Thursday 14 January 2027"))
+		for _, wrong := range []string{"#oordeel", "#judgment", "#toewijzen", "#assign", "complaintd cases", pick("gaat naar de ouder", "goes to the parent")} {
+			if strings.Contains(notice.text, wrong) {
+				t.Errorf("the manager's notice says %q, which is for handlers:\n%s", wrong, notice.text)
+			}
+		}
+		// Anna's copy still tells her what to do.
+		var annas *sentMail
+		for _, m := range h.sentTo("anna.devries@vlinder.example") {
+			if strings.Contains(m.msg.Subject(), pick("Termijn verstreken", "Term passed")) {
+				annas = &m
+			}
+		}
+		if annas == nil || !strings.Contains(annas.text, pick("#oordeel", "#judgment")) {
+			t.Errorf("the handler's notice lost its instructions")
+		}
+		digest := digestSays(t, h)
+		for _, want := range []string{"Anna de Vries (anna.devries@vlinder.example)", pick("gezamenlijke klacht van de oudercommissie", "joint complaint of the parent committee")} {
+			if !strings.Contains(digest, want) {
+				t.Errorf("the digest lacks %q:\n%s", want, digest)
+			}
+		}
+		for _, wrong := range []string{"complaintd cases", pick("Nieuwe klacht\"", "New complaint\"")} {
+			if strings.Contains(digest, wrong) {
+				t.Errorf("the digest tells the manager %q:\n%s", wrong, digest)
+			}
+		}
+	})
+}
