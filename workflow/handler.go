@@ -278,29 +278,6 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 	return w.queue(ctx, d)
 }
 
-// measuresMoved tells the complainant that measures get a later date, or
-// that measures were added to the judgment, each with its date and the
-// handler's reason (complaint-law.md 8.2 and 9.5).
-func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves []plannedMove, added []MeasureView, reason string) error {
-	loc := w.set.Organisation.Location
-	d, err := w.complainantDraft(ctx, c, MsgMeasureDelayed)
-	if err != nil {
-		return err
-	}
-	d.letter.Text, d.letter.Writer = withoutSalutation(reason, h.Name), h.Name
-	for _, mv := range moves {
-		from, _ := time.ParseInLocation(time.DateOnly, mv.m.DueDate, loc)
-		d.letter.Moved = append(d.letter.Moved, MeasureView{Description: mv.m.Description, Due: mv.due, MovedFrom: from})
-	}
-	d.letter.Added = added
-	ms, err := caseMeasures(ctx, w.db, c.ID)
-	if err != nil {
-		return err
-	}
-	d.letter.Judgment = judgmentView(c, ms, w.clock.Now(), loc)
-	return w.queue(ctx, d)
-}
-
 // complainantDraft drafts a message to the complainant of c: in their
 // thread (answering our last message to them), with their reply token.
 func (w *Workflow) complainantDraft(ctx context.Context, c *Case, kind string) (draft, error) {
