@@ -18,6 +18,7 @@ const (
 	cmdClose      = "afgerond"
 	cmdDone       = "uitgevoerd"
 	cmdReachable  = "bereikbaar"
+	cmdSafeguard  = "veiligheid"
 )
 
 // commandName maps what a handler may write after '#' to a command.
@@ -45,6 +46,8 @@ func commandName(word string) (string, bool) {
 		return cmdDone, true
 	case "bereikbaar", "reachable":
 		return cmdReachable, true
+	case "veiligheid", "safeguarding":
+		return cmdSafeguard, true
 	}
 	return "", false
 }
@@ -96,6 +99,7 @@ type plan struct {
 	moves      []plannedMove
 	done       []Measure // measures of a decided case now carried out
 	reachable  bool      // clear the flag complainant-unreachable
+	safeguard  *bool     // set or clear the flag safeguarding
 	noMeasures bool
 	withdrawn  bool
 	close      bool
@@ -211,6 +215,22 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 			p.noMeasures = true
 		case cmdDone:
 			w.planDone(&p, c, open, cmd, refuse)
+		case cmdSafeguard:
+			on := true
+			switch strings.ToLower(cmd.arg) {
+			case "", "aan", "on":
+			case "uit", "off":
+				on = false
+			default:
+				refuse(cmd, w.phrase("refuse.safeguard", cmd.arg))
+				continue
+			}
+			if on == c.Safeguarding {
+				refuse(cmd, w.phrase(map[bool]string{true: "refuse.safeguard_on", false: "refuse.safeguard_off"}[on]))
+				continue
+			}
+			p.safeguard = &on
+			p.applied = append(p.applied, w.phrase(map[bool]string{true: "applied.safeguard_on", false: "applied.safeguard_off"}[on]))
 		case cmdReachable:
 			if !c.Unreachable {
 				refuse(cmd, w.phrase("refuse.reachable"))

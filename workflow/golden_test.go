@@ -536,7 +536,8 @@ func goldenDigest(lang string) *workflow.DigestView {
 			Deadline: goldenAt(2026, time.December, 17, 0, 0), DaysLeft: -5, Urgent: true, Open: true, Joint: true,
 		}},
 		Warning: []workflow.DigestRow{urgent, {
-			Reference: goldenRef, Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"),
+			Safeguarding: true,
+			Reference:    goldenRef, Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"),
 			Location: "KDV De Rups", Handler: "Anna de Vries", HandlerEmail: "anna.devries@vlinder.example", Status: workflow.StatusInProgress,
 			Deadline: goldenDeadline, DaysLeft: 9, Open: true,
 		}},

@@ -95,12 +95,15 @@ type DigestRow struct {
 	// HandlerEmail is how a manager reaches that handler.
 	HandlerEmail string
 	// Joint marks a joint complaint of a parent committee.
-	Joint    bool
-	Status   string // a case state, shown with the status function
-	Deadline time.Time
-	DaysLeft int  // negative once the deadline has passed
-	Urgent   bool // overdue, or at most 3 days left: marked in the table
-	Open     bool // no judgment yet: only then do the days left matter
+	Joint bool
+	// Safeguarding marks a case a handler flagged as touching a child's
+	// safety (#veiligheid).
+	Safeguarding bool
+	Status       string // a case state, shown with the status function
+	Deadline     time.Time
+	DaysLeft     int  // negative once the deadline has passed
+	Urgent       bool // overdue, or at most 3 days left: marked in the table
+	Open         bool // no judgment yet: only then do the days left matter
 }
 
 // MeasureRow is a measure due or overdue in a digest.

@@ -30,8 +30,8 @@ func (w *Workflow) statusWord(s string) string {
 	return w.phrase("status." + s)
 }
 
-const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond en #bereikbaar"
-const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close and #reachable"
+const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar en #veiligheid"
+const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable and #safeguarding"
 
 // The phrasebooks are read-only.
 var phrasesNL = map[string]string{
@@ -52,6 +52,11 @@ var phrasesNL = map[string]string{
 	"applied.done":             "maatregel uitgevoerd: %q",
 	"applied.all_done":         "alle maatregelen zijn uitgevoerd; de klacht is afgesloten",
 	"line.done":                "#uitgevoerd",
+	"applied.safeguard_on":     "gemarkeerd als veiligheidskwestie: de leidinggevenden zien dat in hun overzicht",
+	"applied.safeguard_off":    "markering veiligheidskwestie weggehaald",
+	"refuse.safeguard":         "%q: schrijf #veiligheid (markeren) of #veiligheid uit (markering weghalen)",
+	"refuse.safeguard_on":      "de klacht is al gemarkeerd als veiligheidskwestie",
+	"refuse.safeguard_off":     "de klacht is niet gemarkeerd als veiligheidskwestie",
 	"spoof.from_count":         "het bericht heeft %d afzenderregels (From)",
 	"spoof.from_addrs":         "de afzender (From) bevat %d adressen",
 	"spoof.token_other":        "het antwoordkenmerk in het bericht is niet dat van %s",
@@ -122,6 +127,11 @@ var phrasesEN = map[string]string{
 	"applied.done":             "measure done: %q",
 	"applied.all_done":         "all measures are done; the case is closed",
 	"line.done":                "#done",
+	"applied.safeguard_on":     "marked as a safeguarding concern: managers see it in their digest",
+	"applied.safeguard_off":    "safeguarding mark removed",
+	"refuse.safeguard":         "%q: write #safeguarding (to mark) or #safeguarding off (to remove the mark)",
+	"refuse.safeguard_on":      "the case is already marked as a safeguarding concern",
+	"refuse.safeguard_off":     "the case is not marked as a safeguarding concern",
 	"spoof.from_count":         "the message has %d From headers",
 	"spoof.from_addrs":         "its From holds %d addresses",
 	"spoof.token_other":        "the reply token in the message is not %s's",

@@ -15,6 +15,10 @@ import (
 // EventReachable records that the complainant can be reached by email again.
 const EventReachable = "reachable"
 
+// EventSafeguarding records a handler's #veiligheid: the case touches a
+// child's safety, or no longer does.
+const EventSafeguarding = "safeguarding"
+
 // DueReachable: mail to a complainant flagged unreachable was accepted and
 // has not come back.
 const DueReachable = "reachable"

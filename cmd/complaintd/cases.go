@@ -159,6 +159,9 @@ func flags(c workflow.Case) string {
 	if c.Unreachable {
 		f = append(f, "complainant-unreachable")
 	}
+	if c.Safeguarding {
+		f = append(f, "safeguarding")
+	}
 	return strings.Join(f, " ")
 }
 

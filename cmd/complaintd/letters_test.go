@@ -224,3 +224,35 @@ func TestManagersReadTextForTheirRole(t *testing.T) {
 		}
 	})
 }
+
+// A handler marks a case as a safeguarding concern with #veiligheid: the
+// managers' digest shows it on the case, cases list shows the flag, and
+// #veiligheid uit removes it. The parent is never told.
+func TestSafeguardingMarkReachesTheDigest(t *testing.T) {
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		confirmationOf(t, h)
+		mark := pick("VEILIGHEID", "SAFEGUARDING")
+		if strings.Contains(digestSays(t, h), mark) {
+			t.Fatal("an unmarked case is marked in the digest")
+		}
+		annaAnswers(t, h, pick("#veiligheid", "#safeguarding")+"\n\nDe ouder noemt blauwe plekken; de meldcode wordt gevolgd.")
+		mustContain(t, "Anna", lastTo(t, h, "anna.devries@vlinder.example"), pick("Verwerkt", "Applied"),
+			pick("gemarkeerd als veiligheidskwestie", "marked as a safeguarding concern"))
+		if d := digestSays(t, h); !strings.Contains(d, mark) {
+			t.Errorf("the digest does not mark the case:\n%s", d)
+		}
+		out, _, _ := run(t, h.ctx, "cases", "list", "-config", writeHarnessConfig(t, h.cfg))
+		if !strings.Contains(out, "safeguarding") {
+			t.Errorf("cases list does not show the flag:\n%s", out)
+		}
+		if n := len(h.sentTo("sanne.jansen@example.nl")); n != 1 {
+			t.Errorf("the parent got %d mails, want only the confirmation", n)
+		}
+		annaAnswers(t, h, pick("#veiligheid uit", "#safeguarding off"))
+		if d := digestSays(t, h); strings.Contains(d, mark) {
+			t.Errorf("the digest still marks the case after the mark was removed:\n%s", d)
+		}
+		annaAnswers(t, h, pick("#veiligheid uit", "#safeguarding off"))
+		mustContain(t, "Anna", lastTo(t, h, "anna.devries@vlinder.example"), pick("Niet uitgevoerd", "Not applied"))
+	})
+}
