@@ -46,8 +46,8 @@ func (w *Workflow) deadlinePassed(ctx context.Context, c *Case) error {
 	return w.queue(ctx, drafts...)
 }
 
-// measureDue reminds the handlers that a measure's date has come: confirm it
-// is done (#afgerond) or give it a new date.
+// measureDue reminds the handlers that a measure's date has come: report it
+// done (#uitgevoerd) or give it a new date.
 func (w *Workflow) measureDue(ctx context.Context, c *Case, measureID int64) (string, error) {
 	if c.Status != StatusDecided {
 		return "not sent: the case is " + c.Status, nil
