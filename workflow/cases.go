@@ -44,6 +44,7 @@ type Case struct {
 	DeadlineAt       time.Time    `db:"deadline_at"`
 	DeadlineExceeded bool         `db:"deadline_exceeded"`
 	Unreachable      bool         `db:"unreachable"`
+	Safeguarding     bool         `db:"safeguarding"` // a handler marked it as touching a child's safety (#veiligheid)
 	DecidedAt        sql.NullTime `db:"decided_at"`
 	ClosedAt         sql.NullTime `db:"closed_at"`
 	CreatedAt        time.Time    `db:"created_at"`
@@ -60,7 +61,7 @@ func (c Case) Open() bool {
 }
 
 const caseColumns = `id, reference, status, kind, committee, complainant_name, complainant_email, subject,
-	location, assignee, language, received_at, deadline_at, deadline_exceeded, unreachable,
+	location, assignee, language, received_at, deadline_at, deadline_exceeded, unreachable, safeguarding,
 	decided_at, closed_at, created_at, updated_at`
 
 // insertCase stores a new case and sets c.ID.

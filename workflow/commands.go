@@ -16,6 +16,9 @@ const (
 	cmdNoMeasures = "geen-maatregelen"
 	cmdWithdrawn  = "ingetrokken"
 	cmdClose      = "afgerond"
+	cmdDone       = "uitgevoerd"
+	cmdReachable  = "bereikbaar"
+	cmdSafeguard  = "veiligheid"
 )
 
 // commandName maps what a handler may write after '#' to a command.
@@ -39,6 +42,12 @@ func commandName(word string) (string, bool) {
 		return cmdWithdrawn, true
 	case "afgerond", "afsluiten", "close", "closed":
 		return cmdClose, true
+	case "uitgevoerd", "done":
+		return cmdDone, true
+	case "bereikbaar", "reachable":
+		return cmdReachable, true
+	case "veiligheid", "safeguarding":
+		return cmdSafeguard, true
 	}
 	return "", false
 }
@@ -88,6 +97,9 @@ type plan struct {
 	judgment   bool
 	measures   []plannedMeasure
 	moves      []plannedMove
+	done       []Measure // measures of a decided case now carried out
+	reachable  bool      // clear the flag complainant-unreachable
+	safeguard  *bool     // set or clear the flag safeguarding
 	noMeasures bool
 	withdrawn  bool
 	close      bool
@@ -108,12 +120,6 @@ type plannedMove struct {
 	cmd command
 }
 
-// normMeasure is a measure's description as a handler retypes it: case,
-// spaces and a final full stop do not matter.
-func normMeasure(s string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.Join(strings.Fields(s), " ")), ".")
-}
-
 // planCommands checks every command line; open are the case's measures not
 // yet done (a #maatregel naming one, or the only one, gives it a new date);
 // today is the current date in the organisation's zone.
@@ -124,7 +130,7 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 	}
 	seen := map[string]command{}
 	for _, cmd := range cmds {
-		if _, dup := seen[cmd.name]; dup && cmd.name != cmdMeasure && cmd.name != "" {
+		if _, dup := seen[cmd.name]; dup && cmd.name != cmdMeasure && cmd.name != cmdDone && cmd.name != "" {
 			refuse(cmd, w.phrase("refuse.twice"))
 			continue
 		}
@@ -207,6 +213,31 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 			}
 		case cmdNoMeasures:
 			p.noMeasures = true
+		case cmdDone:
+			w.planDone(&p, c, open, cmd, refuse)
+		case cmdSafeguard:
+			on := true
+			switch strings.ToLower(cmd.arg) {
+			case "", "aan", "on":
+			case "uit", "off":
+				on = false
+			default:
+				refuse(cmd, w.phrase("refuse.safeguard", cmd.arg))
+				continue
+			}
+			if on == c.Safeguarding {
+				refuse(cmd, w.phrase(map[bool]string{true: "refuse.safeguard_on", false: "refuse.safeguard_off"}[on]))
+				continue
+			}
+			p.safeguard = &on
+			p.applied = append(p.applied, w.phrase(map[bool]string{true: "applied.safeguard_on", false: "applied.safeguard_off"}[on]))
+		case cmdReachable:
+			if !c.Unreachable {
+				refuse(cmd, w.phrase("refuse.reachable"))
+				continue
+			}
+			p.reachable = true
+			p.applied = append(p.applied, w.phrase("applied.reachable"))
 		case cmdWithdrawn:
 			if !c.Open() {
 				refuse(cmd, w.phrase("refuse.withdraw_state", w.statusWord(c.Status)))
@@ -229,6 +260,7 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 
 // checkTogether refuses combinations that contradict each other.
 func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refuse func(command, string)) {
+	_, hadMeasure := seen[cmdMeasure]
 	if j, ok := seen[cmdJudgment]; ok && p.judgment {
 		switch {
 		case p.internal:
@@ -236,10 +268,12 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 			p.judgment = false
 		case len(p.measures) > 0 && p.noMeasures:
 			refuse(seen[cmdNoMeasures], w.phrase("refuse.contradiction"))
-		case len(p.measures) == 0 && !p.noMeasures:
+		case len(p.measures) == 0 && !p.noMeasures && !hadMeasure:
+			// A #maatregel line that was refused (a bad date) has its own
+			// refusal; "no measures" would send the handler the wrong way.
 			refuse(j, w.phrase("refuse.no_measures"))
 		default:
-			n := w.phrase("count.measures", len(p.measures))
+			n := w.measureCount(len(p.measures))
 			if p.noMeasures {
 				n = w.phrase("count.none")
 			}
@@ -256,7 +290,20 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 		if !j && c.Status != StatusDecided {
 			refuse(seen[cmdMeasure], w.phrase("refuse.measures_early"))
 		} else if !j {
-			p.applied = append(p.applied, w.phrase("applied.measures", len(p.measures)))
+			p.applied = append(p.applied, w.phrase("applied.measures", w.measureCount(len(p.measures))))
+			if p.internal || p.close {
+				refuse(seen[cmdMeasure], w.phrase("refuse.added_with"))
+			}
+		}
+	}
+	// A measure carried out is news for the parent of its own.
+	if len(p.done) > 0 {
+		cmd := seen[cmdDone]
+		switch {
+		case p.internal || p.close:
+			refuse(cmd, w.phrase("refuse.done_with"))
+		case len(p.moves) > 0 || len(p.measures) > 0:
+			refuse(cmd, w.phrase("refuse.done_with_measure"))
 		}
 	}
 	// A new date goes to the parent with the reason below the commands.
@@ -279,50 +326,6 @@ func (w *Workflow) checkTogether(p *plan, c *Case, seen map[string]command, refu
 	for _, cmd := range ends[min(1, len(ends)):] {
 		refuse(cmd, w.phrase("refuse.ends", cmd.line, ends[0].line))
 	}
-}
-
-// measureToMove finds the open measure a #maatregel line names: by its
-// description, or the only open one when the line gives none. A mail client
-// may wrap a long command line, so the start of exactly one open measure's
-// description names it too.
-func measureToMove(open []Measure, text string) (Measure, bool) {
-	if text == "" {
-		if len(open) == 1 {
-			return open[0], true
-		}
-		return Measure{}, false
-	}
-	want := normMeasure(text)
-	var started []Measure
-	for _, m := range open {
-		desc := normMeasure(m.Description)
-		if desc == want {
-			return m, true
-		}
-		if len(text) >= 12 && strings.HasPrefix(desc, want) {
-			started = append(started, m)
-		}
-	}
-	if len(started) == 1 {
-		return started[0], true
-	}
-	return Measure{}, false
-}
-
-// dropWrappedTail removes from body the rest of a command line that a mail
-// client wrapped onto the next line: when text is only the start of desc
-// and the body's first paragraph is the rest, that paragraph is no reason
-// for the parent.
-func dropWrappedTail(body, desc, text string) string {
-	full, start := normMeasure(desc), normMeasure(text)
-	if full == start || !strings.HasPrefix(full, start) {
-		return body
-	}
-	first, rest, _ := strings.Cut(strings.TrimLeft(body, "\n"), "\n\n")
-	if normMeasure(first) != strings.TrimSpace(full[len(start):]) {
-		return body
-	}
-	return strings.TrimSpace(rest)
 }
 
 // openStatus maps a status a handler may set to a case state.

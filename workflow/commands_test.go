@@ -42,8 +42,11 @@ func TestPlanCommandsAllOrNothing(t *testing.T) {
 		{"judgment with no measures", open, "#judgment\n#no-measures\n\nOngegrond, want …", nil},
 		{"judgment without measures", open, "#oordeel\n\nOngegrond.", []string{"#oordeel"}},
 		{"judgment without text", open, "#oordeel\n#geen-maatregelen", []string{"#oordeel"}},
-		{"measure in the past", open, "#oordeel\n#maatregel 2026-11-19 A\n\nX", []string{"#maatregel 2026-11-19", "#oordeel"}},
-		{"bad date", open, "#oordeel\n#maatregel 15-01-2027 A\n\nX", []string{"#maatregel 15-01-2027", "#oordeel"}},
+		// A measure line with a wrong date is refused for its date only: the
+		// judgment does not lack measures, one of its dates is wrong (issue 11).
+		{"measure in the past", open, "#oordeel\n#maatregel 2026-11-19 A\n\nX", []string{"#maatregel 2026-11-19"}},
+		{"bad date", open, "#oordeel\n#maatregel 15-01-2027 A\n\nX", []string{"#maatregel 15-01-2027"}},
+		{"done on an open case", open, "#uitgevoerd A\n\nX", []string{"#uitgevoerd A"}},
 		{"both measures and none", open, "#oordeel\n#maatregel 2027-01-15 A\n#geen-maatregelen\n\nX", []string{"#geen-maatregelen"}},
 		{"judgment and internal", open, "#oordeel\n#intern\n#geen-maatregelen\n\nX", []string{"#oordeel"}},
 		{"judgment twice", open, "#oordeel\n#oordeel\n#geen-maatregelen\n\nX", []string{"#oordeel"}},

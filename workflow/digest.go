@@ -93,6 +93,7 @@ func (w *Workflow) digestRow(c *Case, now time.Time) DigestRow {
 	left := DaysLeft(*c, now, loc)
 	return DigestRow{
 		Reference: c.Reference, Subject: c.Subject, Location: c.Location, Handler: w.handlerName(c.Assignee),
+		HandlerEmail: c.Assignee, Joint: c.Kind == KindCommittee, Safeguarding: c.Safeguarding,
 		Status: c.Status, Deadline: LastDay(c.DeadlineAt, loc), DaysLeft: left, Urgent: c.Open() && left <= urgentDays, Open: c.Open(),
 	}
 }

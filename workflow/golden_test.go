@@ -139,6 +139,15 @@ Kind regards,
 Sanne Jansen`)
 }
 
+// goldenSpoofWhy is why a message in Anna's name failed verification, as
+// the workflow tells her in her language.
+func goldenSpoofWhy(lang string) string {
+	return goldenPick(lang, "het bericht draagt geen antwoordkenmerk van anna.devries@vlinder.example: het is geen antwoord op een e-mail van ons aan jou; "+
+		"onze mailserver kon niet bevestigen dat het bericht echt van het domein vlinder.example komt (technisch: dmarc=fail header.from=vlinder.example)",
+		"the message carries no reply token of anna.devries@vlinder.example: it is not a reply to an email from us to you; "+
+			"our mail server could not confirm that the message really comes from the domain vlinder.example (technical: dmarc=fail header.from=vlinder.example)")
+}
+
 func goldenJudgmentText(lang string) string {
 	return goldenPick(lang, `Je klacht gaat over twee dingen: dat Noah is meegegeven aan iemand die
 niet op de ophaallijst stond, en dat niemand je daarover heeft gebeld.
@@ -208,7 +217,7 @@ var goldenCases = []goldenCase{
 	}},
 	{"case_reply", "case_reply", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
-		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenAt(2026, time.November, 24, 8, 5)
+		l.To, l.From, l.FromName, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", "Sanne Jansen", goldenAt(2026, time.November, 24, 8, 5)
 		l.Text = goldenPick(lang, "Nog een aanvulling: het was rond 17:30 uur.\n\nSanne", "One more thing: it was around 17:30.\n\nSanne")
 		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", "(naamloos) (text/plain, 312 bytes)"}
 		l.OriginalSize = "12.6 MB"
@@ -216,7 +225,7 @@ var goldenCases = []goldenCase{
 	}},
 	{"case_reply_unverified", "case_reply", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
-		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenAt(2026, time.November, 24, 8, 5)
+		l.To, l.From, l.FromName, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", "Sanne Jansen", goldenAt(2026, time.November, 24, 8, 5)
 		l.Text = goldenPick(lang, "Ik trek mijn klacht in. Stuur alle stukken naar mijn nieuwe adres.", "I withdraw my complaint. Send all papers to my new address.")
 		l.Original, l.OriginalSize, l.Unverified = true, "4 kB", true
 		return l
@@ -230,7 +239,7 @@ var goldenCases = []goldenCase{
 	}},
 	{"bounce_notice", "bounce_notice", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
-		l.To, l.From, l.At = "Anna de Vries", "sanne.jansen@example.nl", goldenAt(2026, time.November, 19, 21, 52)
+		l.To, l.From, l.FromName, l.At = "Anna de Vries", "sanne.jansen@example.nl", "Sanne Jansen", goldenAt(2026, time.November, 19, 21, 52)
 		l.Subject = "[" + goldenRef + "] " + goldenPick(lang, "Ontvangstbevestiging van je klacht", "We have received your complaint")
 		l.Text = "550 5.1.1 <sanne.jansen@example.nl>: Recipient address rejected:\nUser unknown in virtual mailbox table"
 		return l
@@ -245,33 +254,24 @@ var goldenCases = []goldenCase{
 	{"relay", "relay", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.December, 3, 14, 2))
 		l.Writer, l.At = "Anna de Vries", goldenAt(2026, time.December, 3, 14, 2)
-		l.Text = goldenPick(lang, `Beste Sanne,
-
-Dank je wel voor je aanvulling. Ik heb deze week met beide medewerkers
-gesproken. Mag ik je volgende week bellen om je vragen door te nemen?
-
-Groet,
-Anna`, `Dear Sanne,
-
-Thank you for the extra information. I spoke with both staff members this
-week. May I call you next week to go through your questions?
-
-Best wishes,
-Anna`)
+		// The workflow takes the handler's own greeting and sign-off out
+		// (withoutSalutation): the letter has its own.
+		l.Text = goldenPick(lang, `Dank je wel voor je aanvulling. Ik heb deze week met beide medewerkers
+gesproken. Mag ik je volgende week bellen om je vragen door te nemen?`, `Thank you for the extra information. I spoke with both staff members this
+week. May I call you next week to go through your questions?`)
 		return l
 	}},
 	{"relay_overdue", "relay", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 4, 11, 0))
 		l.Writer = "Anna de Vries"
-		l.Text = goldenPick(lang, "Beste Sanne,\n\nHet spijt me dat ons oordeel later komt. Je krijgt het uiterlijk vrijdag.\n\nAnna",
-			"Dear Sanne,\n\nI am sorry our judgment is late. You will have it by Friday.\n\nAnna")
+		l.Text = goldenPick(lang, "Het spijt me dat ons oordeel later komt. Je krijgt het uiterlijk vrijdag.",
+			"I am sorry our judgment is late. You will have it by Friday.")
 		return l
 	}},
 	{"relay_after_judgment", "relay", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusDecided, goldenAt(2026, time.December, 14, 9, 0))
 		l.Writer = ""
-		l.Text = goldenPick(lang, "Beste Sanne,\n\nDe training staat gepland op 12 januari.\n\nMet vriendelijke groet,\nhet klachtenteam",
-			"Dear Sanne,\n\nThe training is planned for 12 January.\n\nKind regards,\nthe complaints team")
+		l.Text = goldenPick(lang, "De training staat gepland op 12 januari.", "The training is planned for 12 January.")
 		return l
 	}},
 	{"judgment", "judgment", func(lang string) workflow.Letter {
@@ -372,7 +372,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Claimed: "anna.devries@vlinder.example",
 			At:      goldenAt(2026, time.November, 26, 3, 17),
 			Subject: "Re: [" + goldenRef + "] " + l.Case.Subject,
-			Why:     "no reply token of anna.devries@vlinder.example; dmarc=fail",
+			Why:     goldenSpoofWhy(lang),
 		}
 		return l
 	}},
@@ -384,7 +384,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Claimed: "anna.devries@vlinder.example",
 			At:      goldenAt(2026, time.November, 26, 3, 17),
 			Subject: goldenPick(lang, "Betaalgegevens gewijzigd", "Payment details changed"),
-			Why:     "no reply token of anna.devries@vlinder.example; dmarc=fail",
+			Why:     goldenSpoofWhy(lang),
 		}
 		return l
 	}},
@@ -395,7 +395,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Claimed:    "anna.devries@vlinder.example",
 			At:         goldenAt(2026, time.November, 26, 4, 30),
 			Subject:    "Re: [" + goldenRef + "] " + l.Case.Subject,
-			Why:        "no reply token of anna.devries@vlinder.example; dmarc=fail",
+			Why:        goldenSpoofWhy(lang),
 			Suppressed: 99, Previous: goldenAt(2026, time.November, 26, 3, 17),
 		}
 		return l
@@ -434,11 +434,21 @@ pedagogical policy sets out. We therefore take no measures.`)
 		return l
 	}},
 	{"deadline_passed", "deadline_passed", func(lang string) workflow.Letter {
-		return goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
+		l.ExpectedJudgment = goldenDeadline.AddDate(0, 0, 14)
+		l.Escalation.Management = "Mark Bakker, " + goldenPick(lang, "directeur", "director") + "\n020 123 45 67\nm.bakker@vlinder.example"
+		return l
 	}},
 	{"deadline_passed_staff", "deadline_passed_staff", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
 		l.To = "Anna de Vries"
+		l.ExpectedJudgment = goldenDeadline.AddDate(0, 0, 14)
+		return l
+	}},
+	{"deadline_passed_staff_manager", "deadline_passed_staff", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2027, time.January, 1, 0, 5))
+		l.To, l.ForManager, l.Case.HandlerEmail = "Mark Bakker", true, "anna.devries@vlinder.example"
+		l.ExpectedJudgment = goldenDeadline.AddDate(0, 0, 14)
 		return l
 	}},
 	{"deadline_passed_staff_unassigned", "deadline_passed_staff", func(lang string) workflow.Letter {
@@ -464,6 +474,28 @@ pedagogical policy sets out. We therefore take no measures.`)
 		moved := ms[0]
 		moved.MovedFrom = goldenDue1
 		l.Moved = []workflow.MeasureView{moved}
+		return l
+	}},
+	{"measure_delayed_added", "measure_delayed", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenDue1)
+		l.Writer, l.At = "Anna de Vries", goldenDue1
+		l.Text = goldenPick(lang, "Na ons gesprek willen we alle ouders uitleggen wat er verandert.",
+			"After our talk we want to explain to all parents what changes.")
+		added := workflow.MeasureView{Description: goldenPick(lang, "We houden een ouderavond over het ophaalprotocol.",
+			"We will hold a parents' evening about the pick-up protocol."), Due: goldenAt(2027, time.February, 15, 0, 0)}
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: append(goldenMeasures(lang, false), added)}
+		l.Added = []workflow.MeasureView{added}
+		return l
+	}},
+	{"measure_done", "measure_done", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenDue1)
+		l.Writer, l.At = "Anna de Vries", goldenDue1
+		l.Text = goldenPick(lang, "Op 11 januari hebben alle medewerkers de training gevolgd.",
+			"On 11 January all staff took the training.")
+		ms := goldenMeasures(lang, false)
+		ms[0].Done = true
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: ms}
+		l.Done = []workflow.MeasureView{ms[0]}
 		return l
 	}},
 	{"digest", "digest", func(lang string) workflow.Letter {
@@ -500,12 +532,13 @@ func goldenDigest(lang string) *workflow.DigestView {
 		WarningDays: 14,
 		Overdue: []workflow.DigestRow{{
 			Reference: "KL-2026-0031", Subject: goldenPick(lang, "Medicijn niet gegeven", "Medicine not given"),
-			Location: "KDV De Rups", Handler: "Anna de Vries", Status: workflow.StatusInProgress,
-			Deadline: goldenAt(2026, time.December, 17, 0, 0), DaysLeft: -5, Urgent: true, Open: true,
+			Location: "KDV De Rups", Handler: "Anna de Vries", HandlerEmail: "anna.devries@vlinder.example", Status: workflow.StatusInProgress,
+			Deadline: goldenAt(2026, time.December, 17, 0, 0), DaysLeft: -5, Urgent: true, Open: true, Joint: true,
 		}},
 		Warning: []workflow.DigestRow{urgent, {
-			Reference: goldenRef, Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"),
-			Location: "KDV De Rups", Handler: "Anna de Vries", Status: workflow.StatusInProgress,
+			Safeguarding: true,
+			Reference:    goldenRef, Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"),
+			Location: "KDV De Rups", Handler: "Anna de Vries", HandlerEmail: "anna.devries@vlinder.example", Status: workflow.StatusInProgress,
 			Deadline: goldenDeadline, DaysLeft: 9, Open: true,
 		}},
 		Measures: []workflow.MeasureRow{
@@ -722,7 +755,11 @@ func legalContent(name, lang string) []required {
 		return out
 	}
 	switch name {
-	case "confirmation", "confirmation_joint", "confirmation_withheld":
+	case "confirmation_joint":
+		return append(legalContent("confirmation", lang),
+			required{"the committee addressed as a committee", "Beste leden van Oudercommissie KDV De Rups,", "Dear members of Oudercommissie KDV De Rups,"},
+			required{"the person who wrote on its behalf (9.1 item 10)", "ingediend door Fatima el Amrani (oc.derups@example.nl)", "on the committee's behalf by Fatima el Amrani (oc.derups@example.nl)"})
+	case "confirmation", "confirmation_withheld":
 		return append(escalation,
 			required{"date and time of receipt", "19 november 2026 om 21:48", "19 November 2026 at 21:48"},
 			reqDeadlineDay,
@@ -774,6 +811,34 @@ func legalContent(name, lang string) []required {
 			required{"the new date", "Nieuwe datum: uiterlijk vrijdag 5 februari 2027", "New date: by Friday 5 February 2027"},
 			required{"the reason", "De trainer is ziek geworden", "The trainer fell ill"},
 			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+	case "deadline_passed":
+		return append(escalation, reqReceiptDate,
+			required{"the date that passed", "donderdag 31 december 2026", "Thursday 31 December 2026"},
+			required{"the apology", "Het spijt ons", "We are sorry"},
+			required{"the new expected date of the judgment", "uiterlijk donderdag 14 januari 2027 te sturen", "send it by Thursday 14 January 2027"},
+			required{"the parent may go to the Geschillencommissie now", "mag je je klacht nu\nrechtstreeks voorleggen", "directly"},
+			required{"that management can be reached", "iemand van de directie spreken", "speak to management"},
+			required{"the management contact", "Mark Bakker, directeur", "Mark Bakker, director"})
+	case "deadline_passed_staff_manager":
+		// A manager does not handle cases by mail: who does, how to reach
+		// them, what the parent may do now (issue 11).
+		return []required{reqReference,
+			required{"who handles the case, and how to reach them", "Anna de Vries (anna.devries@vlinder.example)", "Anna de Vries (anna.devries@vlinder.example)"},
+			required{"the date the parent was promised", "donderdag 14 januari 2027", "Thursday 14 January 2027"},
+			required{"what the law now allows the parent", "rechtstreeks voorleggen aan de Geschillencommissie", "directly to the Geschillencommissie"},
+			required{"that a reply does not reach the parent", "niet bij de ouder", "not the parent"}}
+	case "measure_delayed_added":
+		return append(escalation, reqReceiptDate,
+			required{"the new measure", "We houden een ouderavond over het ophaalprotocol.", "We will hold a parents' evening about the pick-up protocol."},
+			required{"its date", "Uiterlijk uitgevoerd op: maandag 15 februari 2027", "To be done by: Monday 15 February 2027"},
+			required{"the reason", "Na ons gesprek willen we", "After our talk we want"},
+			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+	case "measure_done":
+		return []required{reqReference, reqReceiptDate,
+			required{"the measure done", goldenMeasures("nl", false)[0].Description, goldenMeasures("en", false)[0].Description},
+			required{"the handler's note", "Op 11 januari hebben alle medewerkers", "On 11 January all staff"},
+			required{"the measure still open, with its date", "Uiterlijk uitgevoerd op: maandag 1 maart 2027", "To be done by: Monday 1 March 2027"},
+			required{"how the parent hears that all are done", "dan laten we je dat per e-mail weten", "we will let you know by email"}}
 	case "relay":
 		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
 			required{"how to respond", "Beantwoord dan deze e-mail", "reply to this email"}}

@@ -17,7 +17,7 @@ func (w *Workflow) onHandler(ctx context.Context, a *arrival, cm caseMatch, h Ha
 		return result{}, err
 	}
 	if !v.verified {
-		return w.onSpoofed(ctx, a, cm, h, v.how)
+		return w.onSpoofed(ctx, a, cm, h, v.how, v.told)
 	}
 	if cm.c == nil {
 		return result{ignored: "a handler's message that names no case; asked which case it is about"}, w.askWhichCase(ctx, h, a)
@@ -109,14 +109,37 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		}
 		c.Location = p.location
 	}
+	if p.safeguard != nil {
+		if _, err := w.db.Exec(ctx, `UPDATE cases SET safeguarding = ?, updated_at = ? WHERE id = ?`, *p.safeguard, now, c.ID); err != nil {
+			return nil, fmt.Errorf("workflow: case %s safeguarding: %w", c.Reference, err)
+		}
+		c.Safeguarding = *p.safeguard
+		if err := addEvent(ctx, w.db, c.ID, now, EventSafeguarding, h.Email, map[bool]string{true: "marked as touching a child's safety", false: "safeguarding mark removed"}[c.Safeguarding]); err != nil {
+			return nil, err
+		}
+	}
+	if p.reachable {
+		if err := clearUnreachable(ctx, w.db, c, h.Email, h.Name+" says the complainant can be reached by email again (#bereikbaar)", now); err != nil {
+			return nil, err
+		}
+	}
 	if p.status != "" {
 		if err := setStatus(ctx, w.db, c, p.status, h.Email, now); err != nil {
 			return nil, err
 		}
 	}
+	var added []MeasureView
 	for _, m := range p.measures {
 		if err := insertMeasure(ctx, w.db, c.ID, m.text, m.due, now); err != nil {
 			return nil, err
+		}
+		if !p.judgment {
+			added = append(added, MeasureView{Description: m.text, Due: m.due})
+		}
+	}
+	for _, m := range p.done {
+		if _, err := w.db.Exec(ctx, `UPDATE measures SET done_at = ? WHERE id = ? AND done_at IS NULL`, now, m.ID); err != nil {
+			return nil, fmt.Errorf("workflow: measure %d done: %w", m.ID, err)
 		}
 	}
 	for _, mv := range p.moves {
@@ -125,7 +148,8 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		}
 	}
 	ends := p.judgment || p.withdrawn || p.close
-	if p.body != "" && !ends && len(p.moves) == 0 {
+	toParent := len(p.moves) > 0 || len(added) > 0 || len(p.done) > 0
+	if p.body != "" && !ends && !toParent {
 		// Only a judgment, a withdrawal or a closing sends its text to the
 		// parent; text under other commands stays inside, said so in the
 		// confirmation, so staff chatter never reaches a parent by accident.
@@ -142,14 +166,33 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 			return nil, err
 		}
 	}
-	if len(p.moves) > 0 {
-		if err := w.measuresMoved(ctx, c, h, p.moves, p.body); err != nil {
+	if len(p.moves) > 0 || len(added) > 0 {
+		if err := w.measuresMoved(ctx, c, h, p.moves, added, p.body); err != nil {
 			return nil, err
 		}
-		view.Sent = append(view.Sent, w.phrase("sent.moved"))
+		if len(p.moves) > 0 {
+			view.Sent = append(view.Sent, w.phrase("sent.moved"))
+		}
+		if len(added) > 0 {
+			view.Sent = append(view.Sent, w.phrase("sent.added"))
+		}
+	}
+	if len(p.done) > 0 {
+		if err := w.measuresDone(ctx, c, h, p.done, p.body, view); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case p.judgment:
+		if c.Assignee == "" {
+			// Whoever decides an unassigned case handles it from now on: the
+			// judgment names them, and reminders and questions reach them.
+			if err := setCaseField(ctx, w.db, c, "assignee", h.Email, h.Email, now); err != nil {
+				return nil, err
+			}
+			c.Assignee = h.Email
+			view.Applied = append(view.Applied, w.phrase("applied.assign_self"))
+		}
 		if _, err := w.db.Exec(ctx, `UPDATE cases SET decided_at = ?, updated_at = ? WHERE id = ?`, now, now, c.ID); err != nil {
 			return nil, fmt.Errorf("workflow: judgment: %w", err)
 		}
@@ -233,7 +276,7 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 	if err != nil {
 		return err
 	}
-	d.letter.Text, d.letter.Writer = text, h.Name
+	d.letter.Text, d.letter.Writer = withoutSalutation(text, h.Name), h.Name
 	if withJudgment {
 		ms, err := caseMeasures(ctx, w.db, c.ID)
 		if err != nil {
@@ -241,27 +284,6 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 		}
 		d.letter.Judgment = judgmentView(c, ms, now, loc)
 	}
-	return w.queue(ctx, d)
-}
-
-// measuresMoved tells the complainant that measures get a later date, with
-// the handler's reason (complaint-law.md 8.2 and 9.5).
-func (w *Workflow) measuresMoved(ctx context.Context, c *Case, h Handler, moves []plannedMove, reason string) error {
-	loc := w.set.Organisation.Location
-	d, err := w.complainantDraft(ctx, c, MsgMeasureDelayed)
-	if err != nil {
-		return err
-	}
-	d.letter.Text, d.letter.Writer = reason, h.Name
-	for _, mv := range moves {
-		from, _ := time.ParseInLocation(time.DateOnly, mv.m.DueDate, loc)
-		d.letter.Moved = append(d.letter.Moved, MeasureView{Description: mv.m.Description, Due: mv.due, MovedFrom: from})
-	}
-	ms, err := caseMeasures(ctx, w.db, c.ID)
-	if err != nil {
-		return err
-	}
-	d.letter.Judgment = judgmentView(c, ms, w.clock.Now(), loc)
 	return w.queue(ctx, d)
 }
 
@@ -311,8 +333,9 @@ func (w *Workflow) commandResult(ctx context.Context, c *Case, h Handler, in Mes
 
 // onSpoofed handles a message in a handler's name that failed verification:
 // nothing it asks is done. On a case it is kept as a message from outside
-// and flagged; the real handler is told by email either way.
-func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Handler, why string) (result, error) {
+// and flagged; the real handler is told by email either way, with told:
+// why, in the organisation's language (why is the same for the log).
+func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Handler, why, told string) (result, error) {
 	now := w.clock.Now()
 	w.log.Warn("unverified message in a handler's name", "handler", h.Email, "why", why)
 	l := Letter{Org: w.set.Organisation, To: h.Name}
@@ -321,7 +344,7 @@ func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Ha
 		l = w.letter(cm.c, h.Name)
 		res = result{caseID: cm.c.ID}
 	}
-	l.Spoof = &SpoofView{Claimed: h.Email, At: a.InternalDate.In(w.set.Organisation.Location), Subject: a.mail.Subject(), Why: why}
+	l.Spoof = &SpoofView{Claimed: h.Email, At: a.InternalDate.In(w.set.Organisation.Location), Subject: a.mail.Subject(), Why: told}
 	alert := draft{
 		c: cm.c, kind: MsgSpoofAlert, template: MsgSpoofAlert, lang: w.set.Organisation.Language,
 		to: &mail.Address{Name: h.Name, Address: h.Email}, letter: l, auto: autoGenerated,

@@ -9,11 +9,15 @@ import (
 // Letter is the data every message template receives. Text and the case's
 // subject are other people's words: templates show them, never run them.
 type Letter struct {
-	Org         Organisation
-	Escalation  EscalationView
-	Case        CaseView
-	To          string    // the recipient's name, for the greeting
-	From        string    // who wrote the message being passed on
+	Org        Organisation
+	Escalation EscalationView
+	Case       CaseView
+	To         string // the recipient's name, for the greeting
+	From       string // who wrote the message being passed on ("Name <address>")
+	// FromName is that person as a subject names them: their name, or
+	// their address when the message gave no name (issue 11: never
+	// "Name <address>" in a subject line).
+	FromName    string
 	At          time.Time // when that message arrived
 	Text        string    // the words of the message being confirmed or passed on
 	Subject     string    // the subject of the message a notice is about (a bounced mail)
@@ -49,9 +53,21 @@ type Letter struct {
 	// Moved are the measures that got a later date, for the message that
 	// tells the parent.
 	Moved []MeasureView
+	// Added are measures added to a decided case's judgment, each with its
+	// date, for the same message.
+	Added []MeasureView
+	// Done are the measures just carried out, for the message that tells
+	// the parent while others are still open.
+	Done []MeasureView
 	// NextUpdate is the latest date of the next progress message, when it
 	// comes before the judgment is due (zero otherwise).
 	NextUpdate time.Time
+	// ExpectedJudgment is the date by which the parent may now expect the
+	// judgment, in the deadline-passed notice (complaint-law.md 9.4).
+	ExpectedJudgment time.Time
+	// ForManager: the message goes to a manager, who does not handle cases
+	// by mail; staff notices then say who does and what the parent may do.
+	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
 }
@@ -76,11 +92,18 @@ type DigestRow struct {
 	Subject   string
 	Location  string // "" when not yet known
 	Handler   string // the assigned handler's name, "" when nobody is assigned
-	Status    string // a case state, shown with the status function
-	Deadline  time.Time
-	DaysLeft  int  // negative once the deadline has passed
-	Urgent    bool // overdue, or at most 3 days left: marked in the table
-	Open      bool // no judgment yet: only then do the days left matter
+	// HandlerEmail is how a manager reaches that handler.
+	HandlerEmail string
+	// Joint marks a joint complaint of a parent committee.
+	Joint bool
+	// Safeguarding marks a case a handler flagged as touching a child's
+	// safety (#veiligheid).
+	Safeguarding bool
+	Status       string // a case state, shown with the status function
+	Deadline     time.Time
+	DaysLeft     int  // negative once the deadline has passed
+	Urgent       bool // overdue, or at most 3 days left: marked in the table
+	Open         bool // no judgment yet: only then do the days left matter
 }
 
 // MeasureRow is a measure due or overdue in a digest.
@@ -169,6 +192,7 @@ type CaseView struct {
 	Committee        string
 	Location         string
 	Handler          string // name of the assigned handler, if any
+	HandlerEmail     string // and their address, for managers who want to reach them
 	ComplainantName  string
 	ComplainantEmail string
 	ReceivedAt       time.Time
@@ -205,6 +229,7 @@ func (w *Workflow) letter(c *Case, to string) Letter {
 			Committee:        c.Committee,
 			Location:         c.Location,
 			Handler:          handler,
+			HandlerEmail:     c.Assignee,
 			ComplainantName:  c.ComplainantName,
 			ComplainantEmail: c.ComplainantEmail,
 			ReceivedAt:       c.ReceivedAt.In(loc),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -58,4 +59,40 @@ func measureViews(ms []Measure, loc *time.Location) []MeasureView {
 		out = append(out, MeasureView{Description: m.Description, Due: due, Done: m.DoneAt.Valid})
 	}
 	return out
+}
+
+// measuresDone tells the complainant that measures were carried out
+// (complaint-law.md 9.5). When none is left open the case is closed, and
+// the parent gets the closing letter instead (8.2: measures_in_progress
+// becomes closed when all measures are done).
+func (w *Workflow) measuresDone(ctx context.Context, c *Case, h Handler, done []Measure, text string, view *CommandsView) error {
+	now := w.clock.Now()
+	ms, err := caseMeasures(ctx, w.db, c.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ms, func(m Measure) bool { return !m.DoneAt.Valid }) {
+		if err := w.closeCase(ctx, c, StatusClosed, h.Email, now); err != nil {
+			return err
+		}
+		if err := w.toComplainant(ctx, c, h, MsgClosed, text, true); err != nil {
+			return err
+		}
+		view.Applied = append(view.Applied, w.phrase("applied.all_done"))
+		view.Sent = append(view.Sent, w.phrase("sent.closed"))
+		return nil
+	}
+	loc := w.set.Organisation.Location
+	d, err := w.complainantDraft(ctx, c, MsgMeasureDone)
+	if err != nil {
+		return err
+	}
+	d.letter.Text, d.letter.Writer = withoutSalutation(text, h.Name), h.Name
+	d.letter.Done = measureViews(done, loc)
+	d.letter.Judgment = judgmentView(c, ms, now, loc)
+	if err := w.queue(ctx, d); err != nil {
+		return err
+	}
+	view.Sent = append(view.Sent, w.phrase("sent.done"))
+	return nil
 }

@@ -35,7 +35,8 @@ const (
 	MsgDeadlinePassed      = "deadline_passed"       // to the complainant: six weeks passed without a judgment
 	MsgDeadlinePassedStaff = "deadline_passed_staff" // the same, to handlers and managers
 	MsgMeasureDue          = "measure_due"           // to the handlers: a measure's date has come
-	MsgMeasureDelayed      = "measure_delayed"       // to the complainant: a measure gets a later date
+	MsgMeasureDelayed      = "measure_delayed"       // to the complainant: a measure gets a later date, or a measure is added
+	MsgMeasureDone         = "measure_done"          // to the complainant: a measure was carried out, others are still open
 	MsgDigest              = "digest"                // a manager's overview
 	MsgFloodNotice         = "flood_notice"          // to the handlers: a sender's new complaints are over the limit
 )

@@ -221,6 +221,10 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 		if _, err := addParticipant(ctx, w.db, cm.c.ID, RoleCopy, from, firstName(m), w.clock.Now()); err != nil {
 			return result{}, err
 		}
+		unverified, _ := w.dmarcFailed(m)
+		if err := w.parentWrote(ctx, cm.c, from, unverified); err != nil {
+			return result{}, err
+		}
 		return result{caseID: cm.c.ID}, w.addReply(ctx, cm.c, a)
 	}
 	if over, err := w.overCaseLimit(ctx, a, from); err != nil {
@@ -394,9 +398,9 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 			return nil, err
 		}
 	}
-	from := in.FromAddr
+	from, fromName := in.FromAddr, in.FromAddr
 	if a := firstAddress(m.From()); a != nil && a.Name != "" {
-		from = a.Name + " <" + in.FromAddr + ">"
+		from, fromName = a.Name+" <"+in.FromAddr+">", a.Name
 	}
 	var notes []draft
 	for _, h := range w.caseHandlers(c) {
@@ -404,7 +408,7 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 			continue
 		}
 		l := w.letter(c, h.Name)
-		l.From, l.At, l.Text = from, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
+		l.From, l.FromName, l.At, l.Text = from, fromName, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
 		l.Unverified = in.Unverified
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)

@@ -136,6 +136,9 @@ func (w *Workflow) perform(ctx context.Context, d Due) (string, error) {
 		return "", w.deadlinePassed(ctx, &c)
 	case DueMeasure:
 		return w.measureDue(ctx, &c, d.MeasureID)
+	case DueReachable:
+		return "", clearUnreachable(ctx, w.db, &c, "", fmt.Sprintf("mail to %s was accepted by %s and has not come back; the flag complainant-unreachable is cleared",
+			c.ComplainantEmail, d.At.Add(-reachableAfter).In(w.set.Organisation.Location).Format("2006-01-02 15:04")), now)
 	}
 	return "", fmt.Errorf("workflow: unknown scheduled work %q", d.Kind)
 }
@@ -177,7 +180,10 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 		// passed until the deadline notice went out: that notice is the
 		// message the parent needs, and it restarts the count.
 		at := last.AddDate(0, 0, w.set.Organisation.ProgressDays)
-		nearDeadline := at.Before(c.DeadlineAt) && !at.Before(c.DeadlineAt.Add(-progressQuietBeforeDeadline))
+		// Judged by now, not by when the message fell due: after a downtime
+		// a message due long ago would otherwise go out on the eve of the
+		// deadline all the same.
+		nearDeadline := now.Before(c.DeadlineAt) && !now.Before(c.DeadlineAt.Add(-progressQuietBeforeDeadline))
 		awaitingNotice := !now.Before(c.DeadlineAt) && last.Before(c.DeadlineAt)
 		if !now.Before(at) && !nearDeadline && !awaitingNotice {
 			dues = append(dues, Due{Key: fmt.Sprintf("progress/%d/%s", c.ID, at.Format(time.DateOnly)), Kind: DueProgress, At: at,
@@ -199,6 +205,11 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 		dues = append(dues, Due{Key: fmt.Sprintf("measure/%d/%s", m.ID, m.DueDate), Kind: DueMeasure, At: due, CaseID: m.CaseID,
 			Reference: m.Reference, MeasureID: m.ID, What: "measure due: " + m.Description})
 	}
+	reach, err := w.reachableDues(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	dues = append(dues, reach...)
 	for i := range w.set.Managers {
 		m := &w.set.Managers[i]
 		if at, ok := w.digestTime(now); ok {

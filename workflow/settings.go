@@ -88,6 +88,9 @@ type Schedule struct {
 	// DigestTime is the local time of day of the managers' digest
 	// (default 07:30), as hours and minutes.
 	DigestHour, DigestMinute int
+	// DigestTimeSet: DigestHour and DigestMinute were configured, so 0:00
+	// is midnight as written rather than "unset, use the default".
+	DigestTimeSet bool
 	// DigestDays are the weekdays with a digest; empty is every day.
 	DigestDays []time.Weekday
 	// WarningDays: cases with at most this many days left are listed in the
@@ -122,6 +125,9 @@ type Escalation struct {
 	Geschillencommissie string
 	Fee                 string // e.g. "€ 25"; empty leaves the amount out
 	WindowMonths        int    // filing window at the Geschillencommissie (default 12)
+	// Management is a contact in management for a parent whose complaint
+	// is late (complaint-law.md 9.4 item 6), shown as written; optional.
+	Management string
 }
 
 // Handler is a member of staff who handles complaints.
@@ -219,7 +225,7 @@ func (s *Settings) ValidateAndFillDefaults() error {
 			errs = append(errs, fmt.Errorf("schedule.reminder_days: %d must be between 1 and %d", d, TermDays-1))
 		}
 	}
-	if s.Schedule.DigestHour == 0 && s.Schedule.DigestMinute == 0 {
+	if !s.Schedule.DigestTimeSet && s.Schedule.DigestHour == 0 && s.Schedule.DigestMinute == 0 {
 		s.Schedule.DigestHour, s.Schedule.DigestMinute = 7, 30
 	}
 	if s.Schedule.WarningDays == 0 {

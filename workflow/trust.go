@@ -19,7 +19,8 @@ const (
 type verdict struct {
 	handler  Handler
 	verified bool
-	how      string // "token", "dmarc", "dkim"; or why it failed
+	how      string // "token", "dmarc", "dkim"; or why it failed (English, for the log and the timeline)
+	told     string // why it failed, in the organisation's language, for the handler's alert
 }
 
 // verifyHandler decides whether a message whose From is a handler's address
@@ -31,10 +32,15 @@ func (w *Workflow) verifyHandler(ctx context.Context, m Mail, h Handler, cm case
 	v := verdict{handler: h}
 	if why := singleFrom(m); why != "" {
 		v.how = why
+		if n := len(m.Header().Values("From")); n != 1 {
+			v.told = w.phrase("spoof.from_count", n)
+		} else {
+			v.told = w.phrase("spoof.from_addrs", len(m.From()))
+		}
 		return v, nil
 	}
 	policy := w.set.Trust.Policy
-	var why []string
+	var why, told []string
 	if policy == TrustToken || policy == TrustTokenOrDMARC {
 		if cm.via == "token" {
 			p, err := participantByID(ctx, w.db, cm.token.ParticipantID)
@@ -46,22 +52,39 @@ func (w *Workflow) verifyHandler(ctx context.Context, m Mail, h Handler, cm case
 				return v, nil
 			}
 			why = append(why, "its reply token is not "+h.Email+"'s")
+			told = append(told, w.phrase("spoof.token_other", h.Email))
 		} else {
 			why = append(why, "no reply token of "+h.Email)
+			told = append(told, w.phrase("spoof.no_token", h.Email))
 		}
 	}
 	if policy == TrustDMARC || policy == TrustTokenOrDMARC {
 		if w.set.Trust.AuthservID == "" {
 			why = append(why, "no trusted authserv-id is configured to read Authentication-Results from")
+			told = append(told, w.phrase("spoof.no_authserv"))
 		} else if how, ok, detail := authenticated(m.Header().Values("Authentication-Results"), w.set.Trust.AuthservID, domainOf(h.Email)); ok {
 			v.verified, v.how = true, how
 			return v, nil
 		} else {
 			why = append(why, detail)
+			told = append(told, w.authFailure(detail, domainOf(h.Email)))
 		}
 	}
-	v.how = strings.Join(why, "; ")
+	v.how, v.told = strings.Join(why, "; "), strings.Join(told, "; ")
 	return v, nil
+}
+
+// authFailure says in the organisation's language what authenticated's
+// detail means; the server's own result stays as written, marked technical.
+func (w *Workflow) authFailure(detail, domain string) string {
+	id := w.set.Trust.AuthservID
+	switch {
+	case strings.HasPrefix(detail, "no Authentication-Results"):
+		return w.phrase("spoof.no_authres", id)
+	case strings.HasSuffix(detail, "cannot be read"):
+		return w.phrase("spoof.authres_unreadable", id)
+	}
+	return w.phrase("spoof.dmarc", domain, strings.TrimPrefix(detail, "Authentication-Results of "+id+": "))
 }
 
 // authenticated reads the Authentication-Results header our own receiving

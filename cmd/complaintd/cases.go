@@ -127,6 +127,27 @@ func daysLeft(c workflow.Case, loc *time.Location, now time.Time) string {
 	return fmt.Sprint(workflow.DaysLeft(c, now, loc))
 }
 
+// termWords says how the term stands, for cases show: the days left or
+// late while the case awaits its judgment, nothing once it has one (never
+// "(- days left)", issue 11).
+func termWords(c workflow.Case, loc *time.Location, now time.Time) string {
+	if !c.Open() {
+		return ""
+	}
+	switch n := workflow.DaysLeft(c, now, loc); {
+	case n > 1:
+		return fmt.Sprintf(" (%d days left)", n)
+	case n == 1:
+		return " (1 day left)"
+	case n == 0:
+		return " (today is the last day)"
+	case n == -1:
+		return " (1 day late)"
+	default:
+		return fmt.Sprintf(" (%d days late)", -n)
+	}
+}
+
 func flags(c workflow.Case) string {
 	var f []string
 	if c.Kind == workflow.KindCommittee {
@@ -137,6 +158,9 @@ func flags(c workflow.Case) string {
 	}
 	if c.Unreachable {
 		f = append(f, "complainant-unreachable")
+	}
+	if c.Safeguarding {
+		f = append(f, "safeguarding")
 	}
 	return strings.Join(f, " ")
 }
@@ -155,7 +179,7 @@ func printTimeline(w io.Writer, c workflow.Case, tl []workflow.TimelineEntry, lo
 		fmt.Fprintf(w, "  assigned to:   %s\n", oneLine(c.Assignee))
 	}
 	fmt.Fprintf(w, "  received:      %s\n", c.ReceivedAt.In(loc).Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(w, "  judgment due:  %s (%s days left)\n", workflow.LastDay(c.DeadlineAt, loc).Format("Monday 2 January 2006"), daysLeft(c, loc, now))
+	fmt.Fprintf(w, "  judgment due:  %s%s\n", workflow.LastDay(c.DeadlineAt, loc).Format("Monday 2 January 2006"), termWords(c, loc, now))
 	if f := flags(c); f != "" {
 		fmt.Fprintf(w, "  flags:         %s\n", oneLine(f))
 	}

@@ -146,19 +146,20 @@ func TestDemo(t *testing.T) {
 		"factuur november.pdf",                     // its attachment
 		"Nieuw bericht van Sanne Jansen",           // the parent's reply reached the handlers
 		"dit al de tweede keer was",
-		"Dank je voor je aanvulling",                // Anna's answer, relayed to the parent
-		"[KL-2026-0003] Ons oordeel over je klacht", // her judgment
-		"Uiterlijk uitgevoerd op",                   // with the measure's date
-		"[KL-2026-0003] Verwerkt",                   // and her confirmation
+		"Dank je voor je aanvulling",                                 // Anna's answer, relayed to the parent
+		"[KL-2026-0003] Ons oordeel over je klacht",                  // her judgment
+		"Uiterlijk uitgevoerd op",                                    // with the measure's date
+		"[KL-2026-0003] Verwerkt",                                    // and her confirmation
+		"[KL-2026-0003] Een maatregel uit ons oordeel is uitgevoerd", // one measure done on its own
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "EMAIL ") != 18 {
-		t.Errorf("demo printed %d emails, want 18 (3 confirmations, 6 notifications, 2 reply notifications, "+
+	if strings.Count(out, "EMAIL ") != 21 {
+		t.Errorf("demo printed %d emails, want 21 (3 confirmations, 6 notifications, 2 reply notifications, "+
 			"Anna's command result and its notification, her answer relayed and passed on, the judgment, "+
-			"its confirmation and notification)", strings.Count(out, "EMAIL "))
+			"its confirmation and notification, and the same three for her #uitgevoerd)", strings.Count(out, "EMAIL "))
 	}
 	// Anna's answer reaches the parent itself, with her words only.
 	relayed := false

@@ -143,6 +143,7 @@ type EscalationConfig struct {
 	Geschillencommissie string `toml:"geschillencommissie"`
 	Fee                 string `toml:"fee"`
 	WindowMonths        int    `toml:"window_months"`
+	Management          string `toml:"management"`
 }
 
 type TemplatesConfig struct {
@@ -481,9 +482,6 @@ func parseClock(s string) (hour, minute int, err error) {
 	t, err := time.Parse("15:04", strings.TrimSpace(s))
 	if err != nil {
 		return 0, 0, err
-	}
-	if t.Hour() == 0 && t.Minute() == 0 {
-		return 0, 1, nil // midnight: one minute past, as 00:00 means "not set" below
 	}
 	return t.Hour(), t.Minute(), nil
 }

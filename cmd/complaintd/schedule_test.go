@@ -204,8 +204,8 @@ func TestJudgmentBeforeSixWeeksStopsTheClockAndMeasuresComeDue(t *testing.T) {
 		if n := h.countRows("outbox", "kind = ? AND created_at > ?", workflow.MsgProgress, received.AddDate(0, 0, 20)); n != 0 {
 			t.Errorf("%d progress messages after the judgment", n)
 		}
-		if n := h.kinds(workflow.MsgMeasureDue); n != 2 {
-			t.Fatalf("%d measure reminders, want one to each handler", n)
+		if n := h.kinds(workflow.MsgMeasureDue); n != 1 {
+			t.Fatalf("%d measure reminders, want one, to Anna: her judgment made her the case's handler", n)
 		}
 		var at time.Time
 		if err := h.c.db.Get(h.ctx, &at, `SELECT created_at FROM outbox WHERE kind = ? ORDER BY id LIMIT 1`, workflow.MsgMeasureDue); err != nil {
@@ -229,8 +229,8 @@ func TestMeasureGetsANewDate(t *testing.T) {
 		annaAnswers(t, h, "#oordeel\n#maatregel 2027-01-05 Het ophaalprotocol wordt met het hele team opnieuw doorgenomen.\n"+
 			"#maatregel 2027-02-01 Nieuwe ophaallijsten op alle groepen.\n\nGegrond.")
 		h.at(time.Date(2027, 1, 5, 9, 0, 0, 0, amsterdam))
-		if n := h.kinds(workflow.MsgMeasureDue); n != 2 {
-			t.Fatalf("%d measure reminders on 5 January, want one to each handler", n)
+		if n := h.kinds(workflow.MsgMeasureDue); n != 1 {
+			t.Fatalf("%d measure reminders on 5 January, want one, to Anna (her judgment made her the handler)", n)
 		}
 		due := lastTo(t, h, "anna.devries@vlinder.example")
 		if !strings.Contains(due.text, "#maatregel JJJJ-MM-DD Het ophaalprotocol wordt met het hele team opnieuw doorgenomen.") {
@@ -263,14 +263,14 @@ func TestMeasureGetsANewDate(t *testing.T) {
 			t.Errorf("the digest of 10 January lists %d late measures; the moved one is not late", len(v.Measures))
 		}
 		h.at(time.Date(2027, 1, 19, 23, 59, 0, 0, amsterdam))
-		if n := h.kinds(workflow.MsgMeasureDue); n != 2 {
-			t.Fatalf("%d measure reminders before the new date, want 2", n)
+		if n := h.kinds(workflow.MsgMeasureDue); n != 1 {
+			t.Fatalf("%d measure reminders before the new date, want 1", n)
 		}
 		h.at(time.Date(2027, 1, 20, 0, 0, 0, 0, amsterdam))
 		h.restart()
 		h.at(time.Date(2027, 1, 21, 9, 0, 0, 0, amsterdam))
-		if n := h.kinds(workflow.MsgMeasureDue); n != 4 {
-			t.Errorf("%d measure reminders after the new date, want 4 (two on each date)", n)
+		if n := h.kinds(workflow.MsgMeasureDue); n != 2 {
+			t.Errorf("%d measure reminders after the new date, want 2 (one on each date)", n)
 		}
 	})
 }

@@ -95,7 +95,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 		Flood: workflow.Flood{NewCasesPerSender: cfg.Limits.NewCasesPerSender, NewCasesWindow: cfg.Limits.NewCasesWindow},
 		Escalation: workflow.Escalation{
 			Klachtenloket: cfg.Escalation.Klachtenloket, Geschillencommissie: cfg.Escalation.Geschillencommissie,
-			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths,
+			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths, Management: cfg.Escalation.Management,
 		},
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
@@ -110,7 +110,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 	hour, minute, _ := parseClock(cfg.Digest.Time) // validated
 	days, _ := parseWeekdays(cfg.Digest.Days)
 	s.Schedule = workflow.Schedule{
-		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestDays: days,
+		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestTimeSet: true, DigestDays: days,
 		WarningDays: cfg.Digest.WarningDays, Interval: cfg.Schedule.Interval,
 	}
 	for _, c := range cfg.Committees {
