@@ -81,6 +81,9 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	if w.transport == nil {
 		return 0, errors.New("workflow: outbox: no transport")
 	}
+	if err := w.finishAccepted(ctx); err != nil {
+		return 0, err
+	}
 	items, err := w.claim(ctx)
 	if err != nil || len(items) == 0 {
 		return 0, err
@@ -114,7 +117,8 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 	var items []outboxItem
 	err = w.db.Select(ctx, &items, `UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?, claimed_by = ?
 			WHERE id IN (SELECT id FROM outbox
-				WHERE (state = ? AND next_attempt_at <= ?) OR (state = ? AND `+w.claimFree()+`)
+				WHERE ((state = ? AND next_attempt_at <= ?) OR (state = ? AND `+w.claimFree()+`))
+				AND NOT `+acceptedAttempt+`
 				ORDER BY id LIMIT ?`+lock+`)
 			RETURNING id, case_id, kind, mail_from, rcpt_to, attempts,
 				CASE WHEN length(raw) <= ? THEN raw END AS raw`,
@@ -147,13 +151,20 @@ func (w *Workflow) release(ctx context.Context, items []outboxItem) {
 	}
 }
 
-// deliver sends one claimed message and records what happened.
+// deliver sends one claimed message and records what happened: first
+// that an attempt starts (nothing is sent without that record), then the
+// server's answer, then the row's new state.
 func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 	raw := it.Raw
 	if raw == nil {
 		if err := w.db.Get(ctx, &raw, `SELECT raw FROM outbox WHERE id = ?`, it.ID); err != nil {
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
+	}
+	attempt, err := w.startAttempt(ctx, it)
+	if err != nil {
+		w.release(context.WithoutCancel(ctx), []outboxItem{it})
+		return err
 	}
 	// A send that has started is finished even when the daemon is asked to
 	// stop: cutting it off after the server took the message would send it
@@ -164,25 +175,33 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 	log := w.log.With("outbox", it.ID, "kind", it.Kind, "attempt", it.Attempts)
 	if sendErr == nil {
 		log.Info("mail sent")
-		markSent := func(ctx context.Context) error {
-			if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = ''
-				WHERE id = ?`, OutboxSent, now, it.ID); err != nil {
-				return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
-			}
-			return w.onSent(ctx, it, now)
+		// The server has taken the message: from here on it must never be
+		// sent again. Both records are retried until they land (a database
+		// stall must not turn into a resend); the attempt's answer first,
+		// in a table of its own, which the claim consults.
+		if err := w.persist(ctx, log, "the server's acceptance", func(ctx context.Context) error {
+			return w.finishAttempt(ctx, attempt, AttemptAccepted, "the server took the message", now)
+		}); err != nil {
+			return err
 		}
-		switch {
-		case it.Kind != MsgConfirmation:
-			return markSent(rctx) // one statement: no transaction needed
-		case w.db.Dialect() == "postgres":
-			return w.confirmationSent(rctx, it, now)
-		}
-		return w.db.InTx(rctx, markSent)
+		return w.persist(ctx, log, "the sent state", func(ctx context.Context) error {
+			return w.markSent(ctx, it, now)
+		})
 	}
 	var temp interface{ Temporary() bool }
 	temporary := errors.As(sendErr, &temp) && temp.Temporary()
+	outcome := AttemptRefused
 	switch {
 	case temporary && it.Attempts < w.set.SendAttempts:
+		outcome = AttemptDeferred
+	case !recipientFault(sendErr):
+		outcome = AttemptHeld
+	}
+	if err := w.finishAttempt(rctx, attempt, outcome, sendErr.Error(), now); err != nil {
+		log.Warn("the server's answer to an attempt was not recorded", "err", err)
+	}
+	switch outcome {
+	case AttemptDeferred:
 		next := now.Add(retryDelay(it.Attempts))
 		log.Warn("mail not sent, will retry", "err", sendErr, "next", next)
 		if _, err := w.db.Exec(rctx, `UPDATE outbox SET state = ?, next_attempt_at = ?, claimed_until = NULL, last_error = ?
@@ -190,7 +209,7 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
 		return nil
-	case !recipientFault(sendErr):
+	case AttemptHeld:
 		// Our server refused our mail, or we never reached it: the
 		// operator must act, and the recipient is not to blame.
 		return w.holdForServer(rctx, it, sendErr, now)
@@ -203,6 +222,24 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 		}
 		return w.onFailed(ctx, it, sendErr, now)
 	})
+}
+
+// markSent records that a message went out, with what that changes on its case.
+func (w *Workflow) markSent(ctx context.Context, it outboxItem, now time.Time) error {
+	markSent := func(ctx context.Context) error {
+		if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = ''
+			WHERE id = ?`, OutboxSent, now, it.ID); err != nil {
+			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
+		return w.onSent(ctx, it, now)
+	}
+	switch {
+	case it.Kind != MsgConfirmation:
+		return markSent(ctx) // one statement: no transaction needed
+	case w.db.Dialect() == "postgres":
+		return w.confirmationSent(ctx, it, now)
+	}
+	return w.db.InTx(ctx, markSent)
 }
 
 // retryDelay is the wait before attempt n+1: one minute, doubling, at most an hour.
