@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,6 +44,7 @@ type outboxItem struct {
 	RcptTo   string        `db:"rcpt_to"`
 	Attempts int           `db:"attempts"`
 	Raw      []byte        `db:"raw"` // nil when larger than inlineRaw
+	session  int64         // the session that claimed it
 }
 
 // RunOutbox delivers queued mail until ctx ends: a pass whenever something
@@ -88,17 +90,57 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	// As many sends at once as the transport has connections: a server
+	// that stalls on one message holds up only that one.
+	slots := make(chan struct{}, w.sendConnections())
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr
+	}
 	for i, it := range items {
-		if ctx.Err() != nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || failed() != nil {
+			if ctx.Err() == nil {
+				<-slots
+			}
+			wg.Wait()
 			// Unclaim what was not tried, so the next run does not wait for claimTTL.
 			w.release(context.WithoutCancel(ctx), items[i:])
+			if err := failed(); err != nil {
+				return i, err
+			}
 			return i, ctx.Err()
 		}
-		if err := w.deliver(ctx, it); err != nil {
-			return i + 1, err
-		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := w.deliver(ctx, it); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
 	}
-	return len(items), nil
+	wg.Wait()
+	return len(items), failed()
+}
+
+// sendConnections is how many messages the transport takes at once.
+func (w *Workflow) sendConnections() int {
+	if p, ok := w.transport.(interface{ Connections() int }); ok && p.Connections() > 1 {
+		return p.Connections()
+	}
+	return 1
 }
 
 // claim takes up to claimBatch due messages for this daemon, recording its
@@ -125,6 +167,9 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 		OutboxSending, now.Add(claimTTL), session, OutboxQueued, now, OutboxSending, now, claimBatch, inlineRaw)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: outbox claim: %w", err)
+	}
+	for i := range items {
+		items[i].session = session
 	}
 	// RETURNING gives rows in no particular order; send oldest first.
 	for i := 1; i < len(items); i++ {

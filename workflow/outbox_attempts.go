@@ -32,10 +32,6 @@ const persistMaxDelay = 5 * time.Second
 // sending belongs to a daemon that is gone (this one holds the claim): its
 // outcome is unknown, and this attempt may deliver the mail a second time.
 func (w *Workflow) startAttempt(ctx context.Context, it outboxItem) (int64, error) {
-	session, err := w.db.Session(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
-	}
 	now := w.clock.Now()
 	lost, err := w.db.Exec(ctx, `UPDATE outbox_attempts SET outcome = ?, answer = ?, finished_at = ?
 		WHERE outbox_id = ? AND outcome = ?`, AttemptUnknown, unknownAnswer, now, it.ID, AttemptSending)
@@ -48,7 +44,7 @@ func (w *Workflow) startAttempt(ctx context.Context, it outboxItem) (int64, erro
 	}
 	var id int64
 	if err := w.db.Get(ctx, &id, `INSERT INTO outbox_attempts (outbox_id, attempt, session, started_at, outcome)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, it.ID, it.Attempts, session, now, AttemptSending); err != nil {
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, it.ID, it.Attempts, it.session, now, AttemptSending); err != nil {
 		return 0, fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 	}
 	return id, nil

@@ -129,6 +129,7 @@ type SMTPConfig struct {
 	Password      string        `toml:"password" secret:"true"`
 	HELO          string        `toml:"helo"`
 	Timeout       time.Duration `toml:"timeout"`
+	Connections   int           `toml:"connections"`
 }
 
 type HandlerConfig struct {
@@ -356,6 +357,9 @@ func (c *Config) validate() error {
 	checkServer("smtp", c.SMTP.Addr, c.SMTP.TLS, c.SMTP.AllowInsecure)
 	if c.SMTP.Username != "" && c.SMTP.Password == "" {
 		bad("smtp.password", "is required when smtp.username is set")
+	}
+	if c.SMTP.Connections < 0 || c.SMTP.Connections > 20 {
+		bad("smtp.connections", "%d must be 0 (the default, 3) to 20", c.SMTP.Connections)
 	}
 	if len(c.Handlers) == 0 {
 		bad("handlers", "at least one [[handlers]] entry (name, email) is needed, or complaints reach no one")

@@ -182,6 +182,7 @@ func smtpConfig(cfg *Config, cas *x509.CertPool) mailbox.SMTPConfig {
 	return mailbox.SMTPConfig{
 		Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, AllowInsecure: cfg.SMTP.AllowInsecure, RootCAs: cas,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, HELO: cfg.SMTP.HELO, Timeout: cfg.SMTP.Timeout,
+		Connections: cfg.SMTP.Connections,
 	}
 }
 
