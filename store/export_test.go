@@ -11,3 +11,7 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// ConnsInUse is how many pool connections are in use, for tests that wait
+// for a query to be holding one.
+func (db *DB) ConnsInUse() int { return db.x.Stats().InUse }

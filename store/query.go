@@ -22,6 +22,16 @@ func (db *DB) stmtOn(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	db.mu.Lock()
 	st, ok := db.stmts[query]
 	db.mu.Unlock()
+	tx, inTx := ctx.Value(txKey{}).(*sqlx.Tx)
+	if !ok && inTx && tx != nil && db.dialect == SQLite {
+		// Prepared on the transaction's own connection (closed with it;
+		// cheap in process): preparing on the pool would wait for a second
+		// connection while this transaction holds SQLite's write lock, and
+		// every connection may be held by a writer waiting for that lock —
+		// a deadlock until the query timeout (issue 16: the outbox sends in
+		// parallel).
+		return tx.PreparexContext(ctx, query)
+	}
 	if !ok {
 		var err error
 		if st, err = db.x.PreparexContext(ctx, query); err != nil {
@@ -36,7 +46,7 @@ func (db *DB) stmtOn(ctx context.Context, query string) (*sqlx.Stmt, error) {
 		}
 		db.mu.Unlock()
 	}
-	if tx, ok := ctx.Value(txKey{}).(*sqlx.Tx); ok && tx != nil {
+	if inTx && tx != nil {
 		return tx.StmtxContext(ctx, st), nil
 	}
 	return st, nil
