@@ -171,7 +171,9 @@ func TestSMTPRealServersTakeParallelMail(t *testing.T) {
 		const n = 9
 		errs := make(chan error, n)
 		for i := range n {
-			go func() { errs <- s.Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(i)) }()
+			go func() {
+				errs <- s.Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(i))
+			}()
 		}
 		for range n {
 			if err := <-errs; err != nil {
