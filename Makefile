@@ -3,13 +3,21 @@ GO        ?= go
 TESTFLAGS ?=
 # staticcheck version CI installs; `make lint` uses it when present.
 STATICCHECK_VERSION ?= v0.8.2
+# The release name `complaintd version` prints next to the VCS revision that
+# -buildvcs=true embeds (this repository's go env sets GOFLAGS=-buildvcs=false).
+# The revision and time are passed too: Go stamps them only in a checkout
+# whose .git is a directory (not in a git worktree).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+COMMIT_TIME ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+LDFLAGS   ?= -X main.releaseVersion=$(VERSION) -X main.releaseCommit=$(COMMIT) -X main.releaseTime=$(COMMIT_TIME)
 
-.PHONY: all build test demo bench lint clean corpus
+.PHONY: all build test demo bench fuzz lint clean corpus
 
 all: build
 
 build:
-	$(GO) build -o bin/complaintd ./cmd/complaintd
+	$(GO) build -buildvcs=true -ldflags '$(LDFLAGS)' -o bin/complaintd ./cmd/complaintd
 
 # Unit, corpus and end-to-end tests. Set TEST_DATABASE_URL (a PostgreSQL URL)
 # to run every database test on PostgreSQL as well as SQLite.
@@ -22,9 +30,15 @@ demo:
 
 # End-to-end throughput and memory: 5,000 messages from the in-process IMAP
 # server to the in-process SMTP server, on SQLite (and PostgreSQL when
-# TEST_DATABASE_URL is set), plus one 25 MB message.
+# TEST_DATABASE_URL is set), plus one 25 MB message; and the hostile shapes
+# of issue 9 (BenchmarkHostile: parse and process, each within 256 MB/10 s).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m ./cmd/complaintd/ ./mailbox/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m ./cmd/complaintd/ ./mailbox/ ./workflow/
+
+# Every fuzz target of the module for FUZZTIME each (.ci/fuzz).
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 # The classifier and reply extractor measured on every labelled message
 # (../shared/corpus, testdata/corpus, testdata/clients): a table, failing

@@ -2,7 +2,6 @@ package mailbox
 
 import (
 	"bytes"
-	"encoding/base64"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -273,131 +272,6 @@ func joinNote(a, b string) string {
 		return b
 	}
 	return a + "; " + b
-}
-
-// decodeEncodedWords decodes RFC 2047 encoded-words leniently: whitespace between
-// adjacent encoded-words is dropped (RFC 2047 section 6.2), adjacent words in
-// the same charset are joined before charset conversion so a multi-byte
-// character split across words survives, a space between "?" and the
-// encoding letter is tolerated, base64 with bad padding or stray characters
-// decodes as far as possible, and unknown charsets fall back like body text.
-// Anything that is not an encoded-word is kept as is. The result is valid
-// UTF-8.
-func decodeEncodedWords(s string) string {
-	if !strings.Contains(s, "=?") {
-		return strings.ToValidUTF8(s, "\uFFFD")
-	}
-	var out strings.Builder
-	var pending []byte // decoded bytes of the current run of words
-	pendingCharset := ""
-	flush := func() {
-		if len(pending) > 0 {
-			text, _ := decodeCharset(pending, pendingCharset)
-			out.WriteString(text)
-			pending = pending[:0]
-		}
-	}
-	afterWord := false
-	for len(s) > 0 {
-		i := strings.Index(s, "=?")
-		if i < 0 {
-			flush()
-			out.WriteString(s)
-			break
-		}
-		cs, raw, rest, ok := splitEncodedWord(s[i:])
-		if !ok {
-			flush()
-			out.WriteString(s[:i+2])
-			s = s[i+2:]
-			afterWord = false
-			continue
-		}
-		between := s[:i]
-		if !(afterWord && strings.TrimSpace(between) == "") {
-			flush()
-			out.WriteString(between)
-		}
-		if cs != pendingCharset {
-			flush()
-			pendingCharset = cs
-		}
-		pending = append(pending, raw...)
-		afterWord = true
-		s = rest
-	}
-	flush()
-	return strings.ToValidUTF8(out.String(), "\uFFFD")
-}
-
-// splitEncodedWord parses "=?charset?X?text?=" at the start of s and returns
-// the charset (RFC 2231 language suffix removed), the decoded bytes and the
-// rest of s.
-func splitEncodedWord(s string) (cs string, decoded []byte, rest string, ok bool) {
-	body := s[2:]
-	q := strings.IndexByte(body, '?')
-	if q <= 0 || strings.ContainsAny(body[:q], " \t") {
-		return "", nil, "", false
-	}
-	cs = body[:q]
-	if star := strings.IndexByte(cs, '*'); star >= 0 {
-		cs = cs[:star]
-	}
-	body = strings.TrimLeft(body[q+1:], " ")
-	if len(body) < 2 || body[1] != '?' {
-		return "", nil, "", false
-	}
-	enc := body[0] | 0x20
-	body = body[2:]
-	end := strings.Index(body, "?=")
-	if end < 0 || strings.ContainsAny(body[:end], " \t") {
-		return "", nil, "", false
-	}
-	text := body[:end]
-	switch enc {
-	case 'b':
-		decoded = decodeBase64String(text)
-	case 'q':
-		decoded = decodeQWord(text)
-	default:
-		return "", nil, "", false
-	}
-	return cs, decoded, body[end+2:], true
-}
-
-// decodeBase64String decodes base64 ignoring characters outside the alphabet
-// and missing or wrong padding.
-func decodeBase64String(s string) []byte {
-	clean := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if isBase64Char(s[i]) {
-			clean = append(clean, s[i])
-		}
-	}
-	if len(clean)%4 == 1 {
-		clean = clean[:len(clean)-1]
-	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, _ := base64.RawStdEncoding.Decode(out, clean)
-	return out[:n]
-}
-
-// decodeQWord decodes the Q encoding of RFC 2047 section 4.2: "_" is a space,
-// "=XX" a byte; a malformed "=" is kept literally.
-func decodeQWord(s string) []byte {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '_':
-			out = append(out, ' ')
-		case c == '=' && hasHexPair(s, i+1):
-			out = append(out, hexValue(s[i+1])<<4|hexValue(s[i+2]))
-			i += 2
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func hasHexPair(s string, i int) bool {

@@ -2,7 +2,7 @@ package mailbox_test
 
 // Compatibility suite: the poller against a real Dovecot (dovecot-imapd,
 // IMAP4rev1 + IDLE + MOVE + UIDPLUS), which the tests start themselves; see
-// dovecot_helpers_test.go. Each test has its own instance, so they run in
+// mailbox/mailtest/peers. Each test has its own instance, so they run in
 // parallel. Waits are on handler calls and log records, never on sleeps;
 // the timeouts are failure bounds only. (The only loops that pause poll for
 // Dovecot's readiness and for its processes' exit: there is nothing else to
@@ -27,13 +27,14 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 )
 
 // Raw bytes, key, INTERNALDATE and size reach the handler exactly as they
 // were delivered: 8-bit UTF-8, lines starting with ".", and a 2 MB message.
 func TestDovecotFetchExactBytes(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
 	type delivered struct {
 		raw  []byte
 		date time.Time
@@ -46,12 +47,12 @@ func TestDovecotFetchExactBytes(t *testing.T) {
 	}
 	for i := range msgs {
 		msgs[i].date = time.Date(2026, 3, 2+i, 9, 30, 15, 0, amsterdam)
-		msgs[i].uid = d.deliver(t, "INBOX", msgs[i].raw, msgs[i].date)
+		msgs[i].uid = d.Append(t, "INBOX", msgs[i].raw, msgs[i].date)
 	}
-	validity := d.uidValidity(t, "INBOX")
+	validity := d.UIDValidity(t, "INBOX")
 
 	rec := newRecorder(nil)
-	if err := newPoller(t, d.Config(mailbox.TLSNone), rec.handle).PollOnce(t.Context()); err != nil {
+	if err := newPoller(t, d.IMAPConfig(mailbox.TLSNone), rec.handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("PollOnce: %v", err)
 	}
 	got := rec.all()
@@ -81,8 +82,8 @@ func TestDovecotFetchExactBytes(t *testing.T) {
 // Quarantine; INBOX is empty; nobody's mail client shows them as read.
 func TestDovecotDoneMovesToProcessedUnread(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
-	if f := d.folders(t); slices.Contains(f, "Processed") || slices.Contains(f, "Quarantine") {
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
+	if f := d.Folders(t); slices.Contains(f, "Processed") || slices.Contains(f, "Quarantine") {
 		t.Fatalf("folders exist before the poller ran: %v", f)
 	}
 	var raws [][]byte
@@ -90,21 +91,21 @@ func TestDovecotDoneMovesToProcessedUnread(t *testing.T) {
 	for i := range 3 {
 		raws = append(raws, testMessage(i))
 		dates = append(dates, time.Date(2026, 4, 1, 8, i, 0, 0, time.UTC))
-		d.deliver(t, "INBOX", raws[i], dates[i])
+		d.Append(t, "INBOX", raws[i], dates[i])
 	}
-	cfg := d.Config(mailbox.TLSNone)
+	cfg := d.IMAPConfig(mailbox.TLSNone)
 	cfg.BatchSize = 2 // two FETCH+MOVE batches: Dovecot's EXPUNGEs come between them
 	if err := newPoller(t, cfg, newRecorder(nil).handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("PollOnce: %v", err)
 	}
 
-	if f := d.folders(t); !slices.Contains(f, "Processed") || !slices.Contains(f, "Quarantine") {
+	if f := d.Folders(t); !slices.Contains(f, "Processed") || !slices.Contains(f, "Quarantine") {
 		t.Fatalf("poller did not create Processed and Quarantine; folders: %v", f)
 	}
-	if n := len(d.messages(t, "INBOX")); n != 0 {
+	if n := len(d.Messages(t, "INBOX")); n != 0 {
 		t.Fatalf("INBOX holds %d messages after the round, want 0", n)
 	}
-	processed := d.messages(t, "Processed")
+	processed := d.Messages(t, "Processed")
 	if len(processed) != len(raws) {
 		t.Fatalf("Processed holds %d messages, want %d", len(processed), len(raws))
 	}
@@ -119,7 +120,7 @@ func TestDovecotDoneMovesToProcessedUnread(t *testing.T) {
 			t.Errorf("Processed message %d has INTERNALDATE %v, want the original %v", i, m.InternalDate, dates[i])
 		}
 	}
-	if n := len(d.messages(t, "Quarantine")); n != 0 {
+	if n := len(d.Messages(t, "Quarantine")); n != 0 {
 		t.Errorf("Quarantine holds %d messages, want 0", n)
 	}
 }
@@ -128,11 +129,11 @@ func TestDovecotDoneMovesToProcessedUnread(t *testing.T) {
 // message unread in INBOX, and the next PollOnce offers it again.
 func TestDovecotQuarantineAndRetry(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
 	bad, later := testMessage(1), testMessage(2)
-	badUID := d.deliver(t, "INBOX", bad, time.Time{})
-	laterUID := d.deliver(t, "INBOX", later, time.Time{})
-	validity := d.uidValidity(t, "INBOX")
+	badUID := d.Append(t, "INBOX", bad, time.Time{})
+	laterUID := d.Append(t, "INBOX", later, time.Time{})
+	validity := d.UIDValidity(t, "INBOX")
 
 	rec := newRecorder(func(f mailbox.Fetched) (mailbox.Outcome, error) {
 		if f.UID == badUID {
@@ -140,18 +141,18 @@ func TestDovecotQuarantineAndRetry(t *testing.T) {
 		}
 		return 0, errors.New("database unavailable")
 	})
-	if err := newPoller(t, d.Config(mailbox.TLSNone), rec.handle).PollOnce(t.Context()); err != nil {
+	if err := newPoller(t, d.IMAPConfig(mailbox.TLSNone), rec.handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("PollOnce: %v", err)
 	}
 	assertDovecotRaw(t, d, "Quarantine", bad)
 	assertDovecotRaw(t, d, "INBOX", later)
 	assertDovecotRaw(t, d, "Processed")
-	if m := d.messages(t, "INBOX")[0]; slices.Contains(m.Flags, imap.FlagSeen) {
+	if m := d.Messages(t, "INBOX")[0]; slices.Contains(m.Flags, imap.FlagSeen) {
 		t.Errorf("the failed message is marked \\Seen in INBOX (flags %v)", m.Flags)
 	}
 
 	rec2 := newRecorder(nil)
-	if err := newPoller(t, d.Config(mailbox.TLSNone), rec2.handle).PollOnce(t.Context()); err != nil {
+	if err := newPoller(t, d.IMAPConfig(mailbox.TLSNone), rec2.handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("second PollOnce: %v", err)
 	}
 	again := rec2.all()
@@ -167,18 +168,18 @@ func TestDovecotQuarantineAndRetry(t *testing.T) {
 // under way: the round goes on without error and handles the rest.
 func TestDovecotMessageExpungedMidRound(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
 	raws := [][]byte{testMessage(1), testMessage(2), testMessage(3)}
 	var uidsDelivered []uint32
 	for _, raw := range raws {
-		uidsDelivered = append(uidsDelivered, d.deliver(t, "INBOX", raw, time.Time{}))
+		uidsDelivered = append(uidsDelivered, d.Append(t, "INBOX", raw, time.Time{}))
 	}
 	var once sync.Once
 	rec := newRecorder(func(mailbox.Fetched) (mailbox.Outcome, error) {
-		once.Do(func() { d.expunge(t, "INBOX", uidsDelivered[1]) })
+		once.Do(func() { d.Expunge(t, "INBOX", uidsDelivered[1]) })
 		return mailbox.Done, nil
 	})
-	cfg := d.Config(mailbox.TLSNone)
+	cfg := d.IMAPConfig(mailbox.TLSNone)
 	cfg.BatchSize = 1 // the second message is fetched after it is gone
 	if err := newPoller(t, cfg, rec.handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("PollOnce: %v", err)
@@ -192,10 +193,10 @@ func TestDovecotMessageExpungedMidRound(t *testing.T) {
 // does so on the connection it already had.
 func TestDovecotIdleWakesRun(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
 	first := testMessage(1)
-	d.deliver(t, "INBOX", first, time.Time{})
-	cfg := d.Config(mailbox.TLSNone)
+	d.Append(t, "INBOX", first, time.Time{})
+	cfg := d.IMAPConfig(mailbox.TLSNone)
 	cfg.PollInterval = 10 * time.Minute
 	log, connected := logSignal(t, "imap connected")
 	log, roundDone := logSignalOn(log, "imap round done")
@@ -211,7 +212,7 @@ func TestDovecotIdleWakesRun(t *testing.T) {
 	awaitSignal(t, roundDone, "first round")
 
 	second := testMessage(2)
-	uid := d.deliver(t, "INBOX", second, time.Time{})
+	uid := d.Append(t, "INBOX", second, time.Time{})
 	start := time.Now()
 	if f := rec.next(t); f.UID != uid || !bytes.Equal(f.Raw, second) {
 		t.Fatalf("after delivery while idling: handler got UID %d, want %d", f.UID, uid)
@@ -230,12 +231,12 @@ func TestDovecotIdleWakesRun(t *testing.T) {
 // under the new value: none is lost or skipped as "already seen".
 func TestDovecotUIDValidityChange(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
 	raws := [][]byte{testMessage(1), testMessage(2)}
 	for _, raw := range raws {
-		d.deliver(t, "INBOX", raw, time.Time{})
+		d.Append(t, "INBOX", raw, time.Time{})
 	}
-	oldValidity := d.uidValidity(t, "INBOX")
+	oldValidity := d.UIDValidity(t, "INBOX")
 
 	var failing atomic.Bool
 	failing.Store(true)
@@ -246,7 +247,7 @@ func TestDovecotUIDValidityChange(t *testing.T) {
 		return mailbox.Done, nil
 	})
 	log, changed := logSignal(t, "imap UIDVALIDITY changed; remaining messages are offered again under new UIDs")
-	p, err := mailbox.NewPoller(d.Config(mailbox.TLSNone), rec.handle, log)
+	p, err := mailbox.NewPoller(d.IMAPConfig(mailbox.TLSNone), rec.handle, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +260,7 @@ func TestDovecotUIDValidityChange(t *testing.T) {
 		}
 	}
 
-	d.restart(func() {
+	d.Restart(func() {
 		// The uidlist holds UIDVALIDITY and the UIDs; the indexes cache
 		// them. Without them Dovecot numbers the maildir anew.
 		for _, pattern := range []string{"dovecot-uidlist*", "dovecot.index*", "dovecot.list.index*"} {
@@ -271,7 +272,7 @@ func TestDovecotUIDValidityChange(t *testing.T) {
 			}
 		}
 	})
-	newValidity := d.uidValidity(t, "INBOX")
+	newValidity := d.UIDValidity(t, "INBOX")
 	if newValidity == oldValidity {
 		t.Fatalf("Dovecot kept UIDVALIDITY %d; the test could not force a change", oldValidity)
 	}
@@ -294,7 +295,7 @@ func TestDovecotUIDValidityChange(t *testing.T) {
 	}
 	awaitSignal(t, changed, "a log warning about the changed UIDVALIDITY")
 	assertDovecotRaw(t, d, "INBOX")
-	if got := d.messages(t, "Processed"); len(got) != len(raws) {
+	if got := d.Messages(t, "Processed"); len(got) != len(raws) {
 		t.Fatalf("Processed holds %d messages, want %d", len(got), len(raws))
 	}
 }
@@ -303,10 +304,10 @@ func TestDovecotUIDValidityChange(t *testing.T) {
 // its 1 s backoff) and handles mail delivered after the restart.
 func TestDovecotRestartMidSession(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
 	first := testMessage(1)
-	d.deliver(t, "INBOX", first, time.Time{})
-	cfg := d.Config(mailbox.TLSNone)
+	d.Append(t, "INBOX", first, time.Time{})
+	cfg := d.IMAPConfig(mailbox.TLSNone)
 	cfg.PollInterval = 10 * time.Minute
 	log, connected := logSignal(t, "imap connected")
 	log, roundDone := logSignalOn(log, "imap round done")
@@ -321,16 +322,16 @@ func TestDovecotRestartMidSession(t *testing.T) {
 	awaitSignal(t, roundDone, "first round")
 
 	start := time.Now()
-	d.restart(nil)
+	d.Restart(nil)
 	second := testMessage(2)
-	d.deliver(t, "INBOX", second, time.Time{})
+	d.Append(t, "INBOX", second, time.Time{})
 	select {
 	case f := <-rec.calls:
 		if !bytes.Equal(f.Raw, second) {
 			t.Fatalf("after the restart the handler got %q", f.Raw)
 		}
-	case <-time.After(dovecotFailAfter):
-		t.Fatalf("message delivered after the restart not handled within %v", dovecotFailAfter)
+	case <-time.After(peers.DovecotFailAfter):
+		t.Fatalf("message delivered after the restart not handled within %v", peers.DovecotFailAfter)
 	}
 	t.Logf("handled %v after the restart began", time.Since(start).Round(time.Millisecond))
 	awaitSignal(t, connected, "reconnection")
@@ -343,13 +344,13 @@ func TestDovecotRestartMidSession(t *testing.T) {
 // system pool the certificate is refused.
 func TestDovecotTLS(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{TLS: true})
+	d := peers.StartDovecot(t, peers.DovecotOptions{TLS: true})
 	for i, mode := range []string{mailbox.TLSStartTLS, mailbox.TLSImplicit} {
 		t.Run(mode, func(t *testing.T) {
 			raw := testMessage(10 + i)
-			uid := d.deliver(t, "INBOX", raw, time.Time{})
+			uid := d.Append(t, "INBOX", raw, time.Time{})
 			rec := newRecorder(nil)
-			p := newPoller(t, d.Config(mode), rec.handle)
+			p := newPoller(t, d.IMAPConfig(mode), rec.handle)
 			summary, err := p.Check(t.Context())
 			if err != nil {
 				t.Fatalf("Check: %v", err)
@@ -370,7 +371,7 @@ func TestDovecotTLS(t *testing.T) {
 			}
 		})
 		t.Run(mode+"/system roots", func(t *testing.T) {
-			cfg := d.Config(mode)
+			cfg := d.IMAPConfig(mode)
 			cfg.RootCAs = nil
 			err := newPoller(t, cfg, newRecorder(nil).handle).PollOnce(t.Context())
 			var verr *tls.CertificateVerificationError
@@ -386,10 +387,10 @@ func TestDovecotTLS(t *testing.T) {
 // gives up after CommandTimeout instead of hanging, and no message is lost.
 func TestDovecotSilentServerTimesOut(t *testing.T) {
 	t.Parallel()
-	d := startDovecot(t, dovecotOptions{})
+	d := peers.StartDovecot(t, peers.DovecotOptions{})
 	raws := [][]byte{testMessage(1), testMessage(2)}
 	for _, raw := range raws {
-		d.deliver(t, "INBOX", raw, time.Time{})
+		d.Append(t, "INBOX", raw, time.Time{})
 	}
 	var (
 		once    sync.Once
@@ -408,14 +409,14 @@ func TestDovecotSilentServerTimesOut(t *testing.T) {
 		once.Do(func() {
 			mu.Lock()
 			defer mu.Unlock()
-			stopped = d.imapPIDs()
+			stopped = d.IMAPPIDs()
 			for _, pid := range stopped {
 				_ = syscall.Kill(pid, syscall.SIGSTOP)
 			}
 		})
 		return mailbox.Done, nil
 	})
-	cfg := d.Config(mailbox.TLSNone)
+	cfg := d.IMAPConfig(mailbox.TLSNone)
 	cfg.CommandTimeout = 500 * time.Millisecond
 	done := make(chan error, 1)
 	go func() { done <- newPoller(t, cfg, rec.handle).PollOnce(t.Context()) }()
@@ -438,13 +439,13 @@ func TestDovecotSilentServerTimesOut(t *testing.T) {
 	// received; wait until it has finished and exited, then a new round
 	// must leave every message in Processed.
 	resume()
-	waitExited(t, stopped)
-	if err := newPoller(t, d.Config(mailbox.TLSNone), newRecorder(nil).handle).PollOnce(t.Context()); err != nil {
+	peers.WaitExited(t, stopped)
+	if err := newPoller(t, d.IMAPConfig(mailbox.TLSNone), newRecorder(nil).handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("PollOnce after resuming: %v", err)
 	}
 	assertDovecotRaw(t, d, "INBOX")
 	var got [][]byte
-	for _, m := range d.messages(t, "Processed") {
+	for _, m := range d.Messages(t, "Processed") {
 		got = append(got, m.Raw)
 	}
 	if !sameMessages(got, raws) {
@@ -452,24 +453,9 @@ func TestDovecotSilentServerTimesOut(t *testing.T) {
 	}
 }
 
-// waitExited waits until the processes are gone. They are Dovecot's
-// children, not ours, so there is nothing to wait on: this polls, bounded.
-func waitExited(t *testing.T, pids []int) {
+func assertDovecotRaw(t *testing.T, d *peers.Dovecot, mbox string, want ...[]byte) {
 	t.Helper()
-	deadline := time.Now().Add(dovecotFailAfter)
-	for _, pid := range pids {
-		for syscall.Kill(pid, 0) == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("dovecot imap process %d still running %v after SIGCONT", pid, dovecotFailAfter)
-			}
-			time.Sleep(10 * time.Millisecond) // polling for exit, bounded above
-		}
-	}
-}
-
-func assertDovecotRaw(t *testing.T, d *dovecot, mbox string, want ...[]byte) {
-	t.Helper()
-	got := d.messages(t, mbox)
+	got := d.Messages(t, mbox)
 	if len(got) != len(want) {
 		t.Fatalf("%s holds %d messages, want %d", mbox, len(got), len(want))
 	}

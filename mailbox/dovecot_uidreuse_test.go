@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
 	"github.com/complaintd/complaintd/templates"
@@ -26,7 +27,7 @@ import (
 // Run through the real poller and workflow on both databases.
 func TestDovecotReusedUIDOpensItsOwnCase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		d := startDovecot(t, dovecotOptions{})
+		d := peers.StartDovecot(t, peers.DovecotOptions{})
 		var logs bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&logs, nil))
 		tpl, err := templates.New("")
@@ -57,7 +58,7 @@ func TestDovecotReusedUIDOpensItsOwnCase(t *testing.T) {
 			}
 			return mailbox.Done, nil
 		}
-		cfg := d.Config(mailbox.TLSNone)
+		cfg := d.IMAPConfig(mailbox.TLSNone)
 		cfg.ProcessedMailbox, cfg.QuarantineMailbox = "Processed", "Quarantine"
 		p, err := mailbox.NewPoller(cfg, handle, log)
 		if err != nil {
@@ -68,19 +69,19 @@ func TestDovecotReusedUIDOpensItsOwnCase(t *testing.T) {
 				"Date: Thu, 19 Nov 2026 21:40:00 +0100\r\nMessage-ID: <%s>\r\n\r\n%s\r\n", from, id, text))
 		}
 		first := complaint("Sanne Jansen <sanne.jansen@example.nl>", "first@mail.example.nl", "Noah is meegegeven aan de buurvrouw.")
-		uid := d.deliver(t, "INBOX", first, time.Time{})
-		validity := d.uidValidity(t, "INBOX")
+		uid := d.Append(t, "INBOX", first, time.Time{})
+		validity := d.UIDValidity(t, "INBOX")
 		if err := p.PollOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(d.messages(t, "Processed")); n != 1 {
+		if n := len(d.Messages(t, "Processed")); n != 1 {
 			t.Fatalf("%d messages in Processed after the first round, want 1", n)
 		}
 
 		second := complaint("Peter Bakker <peter.bakker@example.nl>", "second@mail.example.nl", "De lunch was koud.")
-		d.restart(func() { reuseUID(t, d, uid, second) })
-		got := d.messages(t, "INBOX")
-		if len(got) != 1 || got[0].UID != uid || d.uidValidity(t, "INBOX") != validity || !bytes.Equal(got[0].Raw, second) {
+		d.Restart(func() { reuseUID(t, d, uid, second) })
+		got := d.Messages(t, "INBOX")
+		if len(got) != 1 || got[0].UID != uid || d.UIDValidity(t, "INBOX") != validity || !bytes.Equal(got[0].Raw, second) {
 			t.Fatalf("Dovecot did not reuse UID %d under UIDVALIDITY %d: %+v", uid, validity, got)
 		}
 		if err := p.PollOnce(t.Context()); err != nil {
@@ -100,7 +101,7 @@ func TestDovecotReusedUIDOpensItsOwnCase(t *testing.T) {
 		if !strings.Contains(logs.String(), "reused a UID") {
 			t.Errorf("no warning about the reused UID in the log:\n%s", logs.String())
 		}
-		if n := len(d.messages(t, "Processed")); n != 2 {
+		if n := len(d.Messages(t, "Processed")); n != 2 {
 			t.Errorf("%d messages in Processed, want both", n)
 		}
 	})
@@ -108,7 +109,7 @@ func TestDovecotReusedUIDOpensItsOwnCase(t *testing.T) {
 
 // reuseUID rewrites INBOX's uid list (Dovecot stopped) so that the next
 // message gets uid again, keeping UIDVALIDITY, and puts raw in the maildir.
-func reuseUID(t *testing.T, d *dovecot, uid uint32, raw []byte) {
+func reuseUID(t *testing.T, d *peers.Dovecot, uid uint32, raw []byte) {
 	t.Helper()
 	dir := d.Maildir("INBOX")
 	list := filepath.Join(dir, "dovecot-uidlist")
@@ -134,10 +135,5 @@ func reuseUID(t *testing.T, d *dovecot, uid uint32, raw []byte) {
 	if err := os.WriteFile(msg, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ids := dovecotIdentities(t)
-	for _, f := range []string{list, msg} {
-		if err := os.Chown(f, ids.mailUID, ids.mailGID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	d.GiveToMailUser(t, list, msg)
 }

@@ -2,7 +2,21 @@ package mailbox
 
 import (
 	"html"
+	"strconv"
 	"strings"
+)
+
+// Limits of htmlToText. The prefixes of nested blockquotes and lists are
+// written in front of every line, so without a cap on the depth that
+// produces them a few bytes of input (<blockquote> 20,000 times, then
+// "<br>a" 50,000 times) make gigabytes of text (issue 9).
+const (
+	// maxHTMLPrefixDepth is the deepest blockquote or list level that still
+	// adds a "> " or an indent; deeper levels are shown at this one.
+	maxHTMLPrefixDepth = 8
+	// maxHTMLText is the most text one HTML part is turned into; the rest
+	// is dropped (the raw message stays in the ledger).
+	maxHTMLText = maxTextPart
 )
 
 // htmlToText turns an HTML mail body into readable text for people and for
@@ -23,9 +37,16 @@ import (
 // Per-line <div dir="auto"> (Samsung) gives one line each; empty <div><br>
 // </div> lines give one empty line.
 func htmlToText(src string) string {
-	c := htmlWriter{}
-	lower := htmlASCIILower(src) // same length as src, for case-insensitive search
-	for i := 0; i < len(src); {
+	text, _ := htmlToTextNotes(src)
+	return text
+}
+
+// htmlToTextNotes is htmlToText that also says which of its limits bit. Its
+// output is at most maxHTMLText bytes, whatever the input.
+func htmlToTextNotes(src string) (text string, notes []string) {
+	c := htmlWriter{limit: maxHTMLText}
+	find := htmlFinder{lower: htmlASCIILower(src)} // same length as src, for case-insensitive search
+	for i := 0; i < len(src) && !c.full; {
 		lt := strings.IndexByte(src[i:], '<')
 		if lt < 0 {
 			c.text(src[i:])
@@ -44,7 +65,7 @@ func htmlToText(src string) string {
 			name, closing, next := htmlReadTag(src, i)
 			i = next
 			if !closing {
-				if skip := htmlSkipElement(lower, name, i); skip >= 0 {
+				if skip := find.skipElement(name, i); skip >= 0 {
 					i = skip
 					continue
 				}
@@ -55,7 +76,16 @@ func htmlToText(src string) string {
 			i++
 		}
 	}
-	return c.finish()
+	text = c.finish()
+	if c.deep {
+		notes = append(notes, "HTML nested deeper than "+strconv.Itoa(maxHTMLPrefixDepth)+
+			" quote or list levels; deeper levels shown at that depth")
+	}
+	if c.full {
+		notes = append(notes, "text converted from HTML longer than "+strconv.Itoa(maxHTMLText>>20)+
+			" MB; the rest is dropped")
+	}
+	return text, notes
 }
 
 // htmlSkipPast returns the offset after the first end at or after from, or the
@@ -107,24 +137,53 @@ func htmlReadTag(s string, i int) (name string, closing bool, next int) {
 	return name, closing, len(s)
 }
 
-// htmlSkipElement returns where content that is never shown ends, or -1 when
-// name is not such an element. lower is the ASCII-lower-cased document.
-func htmlSkipElement(lower, name string, from int) int {
+// htmlFinder finds end tags in the ASCII-lower-cased document, searched
+// from ever later offsets. It remembers where each was found, and that one
+// was not found at all, so a search is never repeated over the same text:
+// 200,000 "<head>" without "</head>" once took minutes.
+type htmlFinder struct {
+	lower   string
+	next    map[string]int // pattern: its first offset at or after the last search; -1 none
+	scanned int            // bytes searched, all patterns together
+}
+
+// index returns the offset of the first pattern at or after from, or -1.
+func (f *htmlFinder) index(pattern string, from int) int {
+	if f.next == nil {
+		f.next = map[string]int{}
+	}
+	if at, ok := f.next[pattern]; ok && (at < 0 || at >= from) {
+		return at
+	}
+	at := strings.Index(f.lower[from:], pattern)
+	if at >= 0 {
+		f.scanned += at + len(pattern)
+		at += from
+	} else {
+		f.scanned += len(f.lower) - from
+	}
+	f.next[pattern] = at
+	return at
+}
+
+// skipElement returns where content that is never shown ends, or -1 when
+// name is not such an element.
+func (f *htmlFinder) skipElement(name string, from int) int {
 	switch name {
 	case "script", "style", "title", "xml", "template", "svg":
-		end := strings.Index(lower[from:], "</"+name)
+		end := f.index("</"+name, from)
 		if end < 0 {
-			return len(lower)
+			return len(f.lower)
 		}
-		return htmlSkipPast(lower, from+end, ">")
+		return htmlSkipPast(f.lower, end, ">")
 	case "head":
-		end := strings.Index(lower[from:], "</head")
-		body := strings.Index(lower[from:], "<body")
+		end := f.index("</head", from)
+		body := f.index("<body", from)
 		switch {
 		case body >= 0 && (end < 0 || body < end):
-			return from + body // the body tag itself is read normally
+			return body // the body tag itself is read normally
 		case end >= 0:
-			return from + end
+			return end
 		}
 	}
 	return -1
@@ -141,6 +200,10 @@ type htmlWriter struct {
 	space     bool // white space seen since the last character
 	bullet    bool // the next character starts a list item
 	para      bool // an empty line is due before the next text
+	limit     int  // most bytes of text to produce
+	size      int  // bytes of the lines so far, line breaks included
+	full      bool // limit reached: nothing more is written
+	deep      bool // a prefix was cut to maxHTMLPrefixDepth
 }
 
 func (c *htmlWriter) tag(name string, closing bool) {
@@ -221,9 +284,16 @@ func (c *htmlWriter) put(r rune) {
 		c.lineQuote = c.quote
 		c.space = false
 		if c.bullet {
-			c.line.WriteString(strings.Repeat("  ", max(c.lists-1, 0)) + "- ")
+			c.line.WriteString(strings.Repeat("  ", c.capDepth(max(c.lists-1, 0))) + "- ")
 			c.bullet = false
 		}
+	}
+	if c.full {
+		return
+	}
+	if c.size+c.line.Len() >= c.limit {
+		c.full = true
+		return
 	}
 	if c.space && c.line.Len() > 0 && c.pre == 0 {
 		c.line.WriteByte(' ')
@@ -256,14 +326,32 @@ func (c *htmlWriter) breakLine() {
 // emit appends a finished line with its quote prefix; an empty line after
 // an empty line is dropped.
 func (c *htmlWriter) emit(line string, quote int) {
+	if c.full {
+		return
+	}
 	line = strings.TrimRight(line, " ")
 	if quote > 0 {
-		line = strings.TrimRight(strings.Repeat("> ", quote)+line, " ")
+		line = strings.TrimRight(strings.Repeat("> ", c.capDepth(quote))+line, " ")
 	}
 	if isQuoteOnly(line) && len(c.lines) > 0 && isQuoteOnly(c.lines[len(c.lines)-1]) {
 		return
 	}
+	if c.size+len(line)+1 > c.limit {
+		c.full = true
+		return
+	}
+	c.size += len(line) + 1
 	c.lines = append(c.lines, line)
+}
+
+// capDepth is the nesting depth a prefix is written for: at most
+// maxHTMLPrefixDepth.
+func (c *htmlWriter) capDepth(depth int) int {
+	if depth > maxHTMLPrefixDepth {
+		c.deep = true
+		return maxHTMLPrefixDepth
+	}
+	return depth
 }
 
 func (c *htmlWriter) finish() string {

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,9 +17,47 @@ import (
 // `complaintd check` says so plainly.
 var ErrIMAPAuth = errors.New("authentication refused by the server")
 
+// TokenSource supplies OAuth2 bearer tokens that stay valid (renewed before
+// they expire). *oauth.Source is one.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+	// Forget drops the token in hand after the server refused it, so the
+	// next login asks the authorization server for a new one.
+	Forget()
+}
+
 // authenticate logs in with the configured method. The password or token is
 // only ever handed to the library, never formatted into an error or log line.
-func authenticate(c *imapclient.Client, cfg IMAPConfig) error {
+// It returns the token it logged in with when Tokens supplied one.
+func authenticate(ctx context.Context, c *imapclient.Client, cfg IMAPConfig) (token string, err error) {
+	if cfg.Tokens == nil || cfg.Auth == AuthPassword {
+		return "", authenticateWith(c, cfg)
+	}
+	tok, err := cfg.Tokens.Token(ctx)
+	if err != nil {
+		return "", fmt.Errorf("oauth2 token: %w", err)
+	}
+	cfg.Password = tok
+	err = authenticateWith(c, cfg)
+	if errors.Is(err, ErrIMAPAuth) {
+		cfg.Tokens.Forget()
+	}
+	return tok, err
+}
+
+// tokenRenewed reports whether the token source has moved on from the token
+// s logged in with (it renews a margin before expiry): the session is then
+// replaced, so no session outlives its token, as providers that end
+// sessions at token expiry (Exchange Online) would otherwise do mid-round.
+func (p *Poller) tokenRenewed(ctx context.Context, s *imapSession) bool {
+	if p.cfg.Tokens == nil || s.token == "" {
+		return false
+	}
+	tok, err := p.cfg.Tokens.Token(ctx)
+	return err == nil && tok != s.token
+}
+
+func authenticateWith(c *imapclient.Client, cfg IMAPConfig) error {
 	var err error
 	switch cfg.Auth {
 	case AuthPassword:

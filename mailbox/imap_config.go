@@ -36,6 +36,10 @@ type IMAPConfig struct {
 
 	Username, Password string // Password is the OAuth2 bearer token when Auth is xoauth2/oauthbearer
 	Auth               string // "password" (LOGIN, default), "xoauth2", "oauthbearer"
+	// Tokens, when set with xoauth2/oauthbearer, supplies the bearer token
+	// at every login instead of Password, so a renewed token is used from
+	// the next connection on.
+	Tokens TokenSource
 
 	Mailbox, ProcessedMailbox, QuarantineMailbox string // defaults INBOX, Processed, Quarantine
 
@@ -68,7 +72,7 @@ func (cfg IMAPConfig) withDefaults() (IMAPConfig, string, error) {
 	if cfg.Username == "" {
 		return cfg, "", configError("IMAPConfig.Username", "is required")
 	}
-	if cfg.Password == "" {
+	if cfg.Password == "" && (cfg.Tokens == nil || cfg.Auth == AuthPassword) {
 		field := "IMAPConfig.Password"
 		if cfg.Auth != AuthPassword {
 			field += " (OAuth2 bearer token)"

@@ -31,6 +31,10 @@ type imapSession struct {
 	newMail chan struct{}
 
 	stopAbort func() bool
+
+	// token is the OAuth2 bearer token this session logged in with ("" for
+	// a password), so Run can change sessions when the token is renewed.
+	token string
 }
 
 // dialIMAP connects, secures, greets and authenticates. ctx cancellation at
@@ -88,7 +92,7 @@ func dialIMAP(ctx context.Context, cfg IMAPConfig, serverName string, log *slog.
 		s.close()
 		return nil, s.wrap(ctx, "CAPABILITY", errors.New("no capability list from server"))
 	}
-	if err := authenticate(s.client, cfg); err != nil {
+	if s.token, err = authenticate(ctx, s.client, cfg); err != nil {
 		s.close()
 		return nil, s.wrap(ctx, "login as "+cfg.Username, err)
 	}
@@ -178,7 +182,7 @@ func (s *imapSession) ensureMailboxes(ctx context.Context, names ...string) (cre
 			return created, s.wrap(ctx, fmt.Sprintf("LIST %q", name), lerr)
 		}
 		if !exists {
-			return created, s.wrap(ctx, fmt.Sprintf("CREATE %q", name), cerr)
+			return created, s.wrap(ctx, fmt.Sprintf("CREATE %q", name), fmt.Errorf("%w: %w", ErrMissingMailbox, cerr))
 		}
 	}
 	return created, nil
@@ -202,6 +206,12 @@ func (s *imapSession) selectMailbox(ctx context.Context) (*imap.SelectData, erro
 	s.waiting()
 	data, err := s.client.Select(s.cfg.Mailbox, nil).Wait()
 	if err != nil {
+		var imapErr *imap.Error
+		if errors.As(err, &imapErr) {
+			if ok, lerr := s.mailboxExists(s.cfg.Mailbox); lerr == nil && !ok {
+				return nil, s.wrap(ctx, fmt.Sprintf("SELECT %q", s.cfg.Mailbox), fmt.Errorf("%w: %w", ErrMissingMailbox, err))
+			}
+		}
 		return nil, s.wrap(ctx, fmt.Sprintf("SELECT %q", s.cfg.Mailbox), err)
 	}
 	return data, nil

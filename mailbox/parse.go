@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -88,6 +89,7 @@ func Parse(raw []byte) (msg *Message, err error) {
 	if fs.get("Date") != "" && m.date.IsZero() {
 		notes = append(notes, "Date header unreadable")
 	}
+	notes = append(notes, listNotes(fs)...)
 	top := newEntity(fs, data[off:], "text/plain")
 	m.contentType = top.mediaType()
 	if m.contentType == "multipart/report" {
@@ -104,13 +106,32 @@ func Parse(raw []byte) (msg *Message, err error) {
 	} else {
 		pieces = w.walk(top, 0, scopeMessage)
 	}
-	m.text, m.html, m.fromHTML = bodyText(pieces)
+	var bodyNotes []string
+	m.text, m.html, m.fromHTML, bodyNotes = bodyText(pieces)
+	w.addNotes(bodyNotes)
 	m.attachments, m.dsn, m.embedded = w.attachments, w.dsn, w.embedded
 	m.problems = w.notes
 	if len(m.problems) > maxProblems {
 		m.problems = append(m.problems[:maxProblems:maxProblems], "more problems not listed")
 	}
 	return m, nil
+}
+
+// listNotes notes the address and msg-id lists of the header that are
+// longer than the accessors return (maxAddresses, maxMsgIDs).
+func listNotes(fs hdrFields) []string {
+	var notes []string
+	for _, key := range []string{"From", "Sender", "Reply-To", "To", "Cc"} {
+		if _, capped := parseAddressList(fs.values(key)); capped {
+			notes = append(notes, "header "+key+" lists more than "+strconv.Itoa(maxAddresses)+" addresses; the rest are ignored")
+		}
+	}
+	for _, key := range []string{"In-Reply-To", "References"} {
+		if _, capped := parseMsgIDList(fs.values(key)); capped {
+			notes = append(notes, "header "+key+" lists more than "+strconv.Itoa(maxMsgIDs)+" ids; only the first and the newest are kept")
+		}
+	}
+	return notes
 }
 
 // hasMessageField tells a message header from a text that merely starts
@@ -132,22 +153,38 @@ func hasMessageField(fs hdrFields) bool {
 }
 
 // bodyText turns the collected pieces into Text and HTML: each piece gives
-// its plain text, or its HTML converted to text when it has none.
-func bodyText(pieces []bodyPiece) (text, html string, fromHTML bool) {
+// its plain text, or its HTML converted to text when it has none. Text
+// stops at maxBodyText bytes.
+func bodyText(pieces []bodyPiece) (text, html string, fromHTML bool, notes []string) {
 	var texts []string
+	size := 0
 	for _, p := range pieces {
-		switch {
-		case strings.TrimSpace(p.text) != "":
-			texts = append(texts, p.text)
-		case p.html != "":
-			texts = append(texts, htmlToText(p.html))
-			fromHTML = true
-		}
 		if html == "" && p.html != "" {
 			html = p.html
 		}
+		if size >= maxBodyText {
+			continue
+		}
+		var t string
+		switch {
+		case strings.TrimSpace(p.text) != "":
+			t = p.text
+		case p.html != "":
+			var ns []string
+			t, ns = htmlToTextNotes(p.html)
+			notes = append(notes, ns...)
+			fromHTML = true
+		default:
+			continue
+		}
+		if size+len(t) > maxBodyText {
+			t = strings.ToValidUTF8(t[:maxBodyText-size], "")
+			notes = append(notes, "body text longer than "+strconv.Itoa(maxBodyText>>20)+" MB; the rest is dropped")
+		}
+		size += len(t) + 1
+		texts = append(texts, t)
 	}
-	return trimBlankLines(joinTexts(texts)), html, fromHTML
+	return trimBlankLines(joinTexts(texts)), html, fromHTML, notes
 }
 
 // trimBlankLines drops empty (or white-space-only) lines at the start and

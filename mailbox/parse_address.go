@@ -25,10 +25,28 @@ func lenientCharsetReader(label string, r io.Reader) (io.Reader, error) {
 // entry is read on its own, and an entry that still fails is mined for
 // "<addr>" and bare "local@domain" tokens (this also separates two mailboxes
 // written without a comma). Entries with no address are skipped.
+//
+// At most maxAddresses are returned, the first ones.
 func parseAddressHeader(values []string) []*mail.Address {
-	var out []*mail.Address
+	out, _ := parseAddressList(values)
+	return out
+}
+
+// Limits on the lists in one header (all its fields together): enough for
+// any real message, and each costs a database row or variable later.
+const (
+	maxAddresses = 200 // addresses read of one address header
+	maxMsgIDs    = 100 // msg-ids kept of In-Reply-To or References
+)
+
+// parseAddressList is parseAddressHeader that also reports whether
+// addresses past maxAddresses were left out.
+func parseAddressList(values []string) (out []*mail.Address, capped bool) {
 	parser := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: lenientCharsetReader}}
 	for _, v := range values {
+		if len(out) >= maxAddresses {
+			return out[:maxAddresses], true
+		}
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
@@ -58,7 +76,10 @@ func parseAddressHeader(values []string) []*mail.Address {
 		}
 		out = append(out, list...)
 	}
-	return out
+	if len(out) > maxAddresses {
+		return out[:maxAddresses], true
+	}
+	return out, false
 }
 
 // splitAddressList splits on commas outside quotes, comments and angle
@@ -145,26 +166,50 @@ func lowerAddrDomain(addr string) string {
 // by commas or white space, and white space inside brackets (a folded long
 // id) is removed. Phrases of the obsolete syntax (RFC 5322 section 4.5.4)
 // are skipped: only bracketed tokens and tokens holding an "@" count.
-// Ids are returned without brackets, in order, without duplicates.
+// Ids are returned without brackets, in order, without duplicates. Of
+// more than maxMsgIDs the first and the newest are kept, as RFC 5322
+// section 3.6.4 suggests for trimming References.
 func parseMsgIDHeader(values []string) []string {
-	var ids []string
+	ids, _ := parseMsgIDList(values)
+	return ids
+}
+
+// parseMsgIDList is parseMsgIDHeader that also reports whether ids were
+// left out.
+func parseMsgIDList(values []string) (ids []string, capped bool) {
 	seen := map[string]bool{}
+	trim := func() {
+		capped = true
+		ids = append(ids[:1], ids[len(ids)-(maxMsgIDs-1):]...)
+		clear(seen)
+		for _, id := range ids {
+			seen[id] = true
+		}
+	}
 	add := func(id string) {
 		id = strings.Join(strings.Fields(id), "")
 		if id != "" && !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
+			if len(ids) >= 2*maxMsgIDs {
+				trim()
+			}
 		}
 	}
 	for _, v := range values {
 		s := stripHeaderComments(v)
+		noClose := false
 		for len(s) > 0 {
 			s = strings.TrimLeft(s, " \t,;")
 			if s == "" {
 				break
 			}
 			if s[0] == '<' {
-				end := strings.IndexByte(s, '>')
+				end := -1
+				if !noClose {
+					end = strings.IndexByte(s, '>')
+					noClose = end < 0 // no need to look again: keeps this linear
+				}
 				if end < 0 {
 					end = strings.IndexAny(s, " \t,")
 					if end < 0 {
@@ -192,7 +237,10 @@ func parseMsgIDHeader(values []string) []string {
 			s = s[end:]
 		}
 	}
-	return ids
+	if len(ids) > maxMsgIDs {
+		trim()
+	}
+	return ids, capped
 }
 
 // stripHeaderComments removes RFC 5322 comments "( ... )", nested, outside
@@ -236,6 +284,10 @@ func stripHeaderComments(s string) string {
 	return b.String()
 }
 
+// maxDateLen is the longest Date value read: a date with a long comment
+// fits; anything longer is not a date, and each layout tried would copy it.
+const maxDateLen = 256
+
 // dateHeaderLayouts are forms seen in the wild that net/mail.ParseDate (RFC 5322
 // section 3.3 including the obsolete syntax) rejects. They are tried on the
 // value after the day name and comments have been removed.
@@ -269,7 +321,7 @@ var dateZoneOffsets = map[string]int{
 // parseDateHeader parses a Date header; the zero time means absent or unusable.
 func parseDateHeader(v string) time.Time {
 	v = strings.TrimSpace(v)
-	if v == "" {
+	if v == "" || len(v) > maxDateLen {
 		return time.Time{}
 	}
 	if t, err := mail.ParseDate(v); err == nil {

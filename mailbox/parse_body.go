@@ -11,8 +11,14 @@ import (
 // own size.
 const (
 	maxTextPart  = 4 << 20 // decoded bytes kept of one text part
+	maxBodyText  = 8 << 20 // bytes of Text, all parts together
 	maxMIMEDepth = 32      // multipart / embedded message nesting
 	maxMIMEParts = 2000    // entities walked in one message
+	// maxDecoded is the most a message may decode into memory in all: text
+	// parts and embedded messages (each level of message/rfc822 in a
+	// quoted-printable message/rfc822... is a copy). Attachments are only
+	// counted, never held.
+	maxDecoded = 64 << 20
 )
 
 // mimeEntity is one MIME entity: its header and its body, still transfer-encoded.
@@ -69,8 +75,16 @@ func (e *mimeEntity) filename() string {
 	if i := strings.LastIndex(name, sep); i >= 0 && i < len(name)-1 {
 		name = name[i+1:]
 	}
+	if len(name) > maxFilenameLen {
+		name = strings.ToValidUTF8(name[:maxFilenameLen], "")
+	}
 	return name
 }
+
+// maxFilenameLen is the longest attachment name kept, in bytes: what most
+// file systems allow. 2,000 names of 64 KB encoded-words would otherwise be
+// kept at up to three times that.
+const maxFilenameLen = 255
 
 // mimeSegment is one body part between delimiter lines; closed reports that a
 // close-delimiter (or the end of the data) ended it.
@@ -198,6 +212,18 @@ type walker struct {
 	attachments []attachmentInfo
 	dsn         []textproto.MIMEHeader
 	embedded    []textproto.MIMEHeader
+	decoded     int // bytes decoded into memory so far, against maxDecoded
+}
+
+// budget returns how many of want bytes may still be decoded into memory,
+// noting when the budget is spent.
+func (w *walker) budget(want int) int {
+	room := maxDecoded - w.decoded
+	if want > room {
+		w.note("more than " + strconv.Itoa(maxDecoded>>20) + " MB decoded in all; the rest is not read")
+		return max(room, 0)
+	}
+	return want
 }
 
 func (w *walker) note(n string) { w.notes = appendNote(w.notes, n) }
@@ -224,12 +250,16 @@ func (w *walker) walk(e *mimeEntity, depth int, sc walkScope) []bodyPiece {
 		return w.walkEmbedded(e, depth, sc, false)
 	case "message/delivery-status", "message/global-delivery-status":
 		if sc == scopeMessage && w.dsn == nil {
-			w.dsn = parseDeliveryStatus(w.decodeAll(e))
+			var capped bool
+			if w.dsn, capped = parseDeliveryStatus(w.decodeAll(e)); capped {
+				w.note("delivery status longer than " + strconv.Itoa(maxDSNGroups) + " groups or " +
+					strconv.Itoa(maxDSNFields) + " fields; the rest is skipped")
+			}
 		}
 		return nil
 	case "text/rfc822-headers", "message/global-headers":
 		if h := w.embeddedHeader(w.decodeAll(e)); h != nil {
-			w.embedded = append(w.embedded, h.mimeHeader())
+			w.addEmbedded(h)
 		}
 		return nil
 	}
@@ -368,61 +398,4 @@ func joinTexts(texts []string) string {
 		b.WriteString(t)
 	}
 	return b.String()
-}
-
-// text decodes a text part: transfer encoding, at most maxTextPart bytes,
-// charset (an HTML <meta> charset when the header names none), line breaks
-// to LF, a leading byte-order mark dropped, format=flowed undone.
-func (w *walker) text(e *mimeEntity, mt string) string {
-	buf := cappedBuffer{limit: maxTextPart, buf: make([]byte, 0, min(len(e.body), maxTextPart))}
-	if n := decodeTransfer(&buf, e.body, e.transferEncoding()); n != "" {
-		w.note(n)
-	}
-	raw := buf.buf
-	if buf.truncated {
-		w.note(mt + " part longer than " + strconv.Itoa(maxTextPart>>20) + " MB; the rest is dropped")
-		raw = trimPartialRune(raw)
-	}
-	label := e.ctype.params["charset"]
-	if label == "" && mt == "text/html" {
-		label = htmlMetaCharset(raw)
-	}
-	s, n := decodeCharset(raw, label)
-	if n != "" {
-		w.note(mt + ": " + n)
-	}
-	s = strings.TrimPrefix(toLF(s), "\uFEFF")
-	if mt == "text/plain" && strings.EqualFold(e.ctype.params["format"], "flowed") {
-		s = decodeFlowed(s, strings.EqualFold(e.ctype.params["delsp"], "yes"))
-	}
-	return s
-}
-
-// decodeAll decodes a body that has to be read whole (delivery status,
-// embedded message); its size is bounded by the input.
-func (w *walker) decodeAll(e *mimeEntity) []byte {
-	switch cte := e.transferEncoding(); cte {
-	case "", "7bit", "8bit", "binary":
-		return e.body
-	default:
-		buf := cappedBuffer{limit: len(e.body), buf: make([]byte, 0, len(e.body))}
-		if n := decodeTransfer(&buf, e.body, cte); n != "" {
-			w.note(n)
-		}
-		return buf.buf
-	}
-}
-
-// addAttachment lists a part that is not read as body text; its decoded
-// size is counted through the decoder without keeping the bytes (size < 0),
-// or given.
-func (w *walker) addAttachment(e *mimeEntity, mt string, size int64) {
-	if size < 0 {
-		var n sizeCounter
-		if note := decodeTransfer(&n, e.body, e.transferEncoding()); note != "" {
-			w.note(note)
-		}
-		size = int64(n)
-	}
-	w.attachments = append(w.attachments, attachmentInfo{name: e.filename(), contentType: mt, size: size})
 }

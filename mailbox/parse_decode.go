@@ -3,6 +3,7 @@ package mailbox
 import (
 	"encoding/base64"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -217,4 +218,77 @@ func decodeFlowed(s string, delSp bool) string {
 		res = strings.TrimSuffix(res, "\n")
 	}
 	return res
+}
+
+// text decodes a text part: transfer encoding, at most maxTextPart bytes,
+// charset (an HTML <meta> charset when the header names none), line breaks
+// to LF, a leading byte-order mark dropped, format=flowed undone.
+func (w *walker) text(e *mimeEntity, mt string) string {
+	limit := w.budget(min(len(e.body), maxTextPart))
+	if limit == 0 && len(e.body) > 0 {
+		return ""
+	}
+	if limit == min(len(e.body), maxTextPart) {
+		limit = maxTextPart // a decoded body is no longer than its encoding
+	}
+	buf := cappedBuffer{limit: limit, buf: make([]byte, 0, min(len(e.body), limit))}
+	if n := decodeTransfer(&buf, e.body, e.transferEncoding()); n != "" {
+		w.note(n)
+	}
+	raw := buf.buf
+	w.decoded += len(raw)
+	if buf.truncated && limit == maxTextPart {
+		w.note(mt + " part longer than " + strconv.Itoa(maxTextPart>>20) + " MB; the rest is dropped")
+		raw = trimPartialRune(raw)
+	}
+	label := e.ctype.params["charset"]
+	if label == "" && mt == "text/html" {
+		label = htmlMetaCharset(raw)
+	}
+	s, n := decodeCharset(raw, label)
+	if n != "" {
+		w.note(mt + ": " + n)
+	}
+	s = strings.TrimPrefix(toLF(s), "\uFEFF")
+	if mt == "text/plain" && strings.EqualFold(e.ctype.params["format"], "flowed") {
+		s = decodeFlowed(s, strings.EqualFold(e.ctype.params["delsp"], "yes"))
+	}
+	return s
+}
+
+// decodeAll decodes a body that has to be read whole (delivery status,
+// embedded message); its size is bounded by the input, and all such copies
+// together by maxDecoded: nil when that is spent.
+func (w *walker) decodeAll(e *mimeEntity) []byte {
+	switch cte := e.transferEncoding(); cte {
+	case "", "7bit", "8bit", "binary":
+		return e.body
+	case "base64", "quoted-printable":
+		if w.budget(len(e.body)) < len(e.body) {
+			return nil
+		}
+		buf := cappedBuffer{limit: len(e.body), buf: make([]byte, 0, len(e.body))}
+		if n := decodeTransfer(&buf, e.body, cte); n != "" {
+			w.note(n)
+		}
+		w.decoded += len(buf.buf)
+		return buf.buf
+	default:
+		w.note("unknown transfer encoding " + quoteLabel(cte) + "; body kept as is")
+		return e.body
+	}
+}
+
+// addAttachment lists a part that is not read as body text; its decoded
+// size is counted through the decoder without keeping the bytes (size < 0),
+// or given.
+func (w *walker) addAttachment(e *mimeEntity, mt string, size int64) {
+	if size < 0 {
+		var n sizeCounter
+		if note := decodeTransfer(&n, e.body, e.transferEncoding()); note != "" {
+			w.note(note)
+		}
+		size = int64(n)
+	}
+	w.attachments = append(w.attachments, attachmentInfo{name: e.filename(), contentType: mt, size: size})
 }

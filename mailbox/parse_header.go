@@ -3,7 +3,23 @@ package mailbox
 import (
 	"bytes"
 	"net/textproto"
+	"strconv"
 	"strings"
+)
+
+// Limits on a header block. RFC 5322 section 2.1.1 limits a line to 998
+// characters but not a field (folded) or a header; these keep a hostile
+// header (100,000 fields, 580,000 References, a 10 MB Subject) from
+// costing more than reading it once.
+const (
+	// maxHeaderFields is the most fields read of one header block; later
+	// fields are skipped (real headers have a few dozen, long relay chains
+	// a few hundred).
+	maxHeaderFields = 1000
+	// maxFieldLen is the longest unfolded field value kept. A longer one
+	// keeps its start and its end (the newest References are last) and
+	// loses its middle, cut at a space or comma.
+	maxFieldLen = 64 << 10
 )
 
 // hdrField is one header field: canonical name and unfolded, trimmed, valid
@@ -64,10 +80,19 @@ func readHeaderBlock(data []byte) (fs hdrFields, body int, notes []string) {
 		if cur == nil {
 			return
 		}
+		if len(fs) >= maxHeaderFields {
+			notes = appendNote(notes, "more than "+strconv.Itoa(maxHeaderFields)+" header fields; the rest are skipped")
+			cur = nil
+			return
+		}
 		f, eightBit := makeField(cur)
 		fs = append(fs, f)
 		if eightBit {
-			notes = appendNote(notes, "header "+f.key+" has 8-bit bytes that are not UTF-8")
+			notes = appendNote(notes, "header "+quoteLabel(f.key)+" has 8-bit bytes that are not UTF-8")
+		}
+		if len(f.value) > maxFieldLen {
+			fs[len(fs)-1].value = cutMiddle(f.value, maxFieldLen)
+			notes = appendNote(notes, "header "+quoteLabel(f.key)+" longer than "+strconv.Itoa(maxFieldLen>>10)+" KB; its middle is left out")
 		}
 		cur = nil
 	}
@@ -174,8 +199,15 @@ func looksLikeParam(line []byte) bool {
 func makeField(raw []byte) (f hdrField, eightBit bool) {
 	colon := bytes.IndexByte(raw, ':')
 	key := textproto.CanonicalMIMEHeaderKey(string(bytes.TrimSpace(raw[:colon])))
-	var b []byte
-	for _, part := range bytes.Split(raw[colon+1:], []byte{'\n'}) {
+	rest := raw[colon+1:]
+	b := make([]byte, 0, len(rest))
+	for len(rest) > 0 { // line by line, without a slice of lines: a field may have 500,000
+		part := rest
+		if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+			part, rest = rest[:nl], rest[nl+1:]
+		} else {
+			rest = nil
+		}
 		part = bytes.TrimSpace(part)
 		if len(part) == 0 {
 			continue
@@ -189,204 +221,25 @@ func makeField(raw []byte) (f hdrField, eightBit bool) {
 	return hdrField{key: key, value: value}, eightBit
 }
 
-// mediaParams is a parsed Content-Type or Content-Disposition value.
-type mediaParams struct {
-	value  string            // "text/plain", "attachment"; lower-case
-	params map[string]string // lower-case names, RFC 2231 assembled
-	broken bool              // something had to be worked around
-}
-
-// parseMIMEParams parses "value; name=val; ..." leniently, for Content-Type
-// (RFC 2045 section 5.1) and Content-Disposition (RFC 2183). Unlike
-// mime.ParseMediaType it accepts a missing ";" (also between the value and
-// the first parameter), unquoted values with tspecials, unclosed quotes and
-// 8-bit values, and it assembles RFC 2231 continuations and charsets
-// (section 3 and 4) itself. When a parameter appears twice the first wins.
-func parseMIMEParams(s string) mediaParams {
-	var mp mediaParams
-	s = strings.TrimSpace(s)
-	end := strings.IndexAny(s, "; \t")
-	if end < 0 {
-		end = len(s)
+// cutMiddle shortens s to at most limit bytes by leaving out its middle:
+// the start up to a space or comma, " ", and the end from a space or comma
+// on, so no address or id is cut in two where a separator is near. The
+// result is valid UTF-8 when s is.
+func cutMiddle(s string, limit int) string {
+	if len(s) <= limit {
+		return s
 	}
-	mp.value = strings.ToLower(s[:end])
-	rest := s[end:]
-	if r := strings.TrimLeft(rest, " \t"); r != "" && r[0] != ';' {
-		mp.broken = true // parameters without a ";" after the value
+	half := (limit - 1) / 2
+	head, tail := s[:half], s[len(s)-half:]
+	if i := strings.LastIndexAny(head, " ,"); i > half/2 {
+		head = head[:i+1]
 	}
-	type section struct {
-		value    string
-		extended bool
+	if i := strings.IndexAny(tail, " ,"); i >= 0 && i < half/2 {
+		tail = tail[i:]
 	}
-	plain := map[string]string{}
-	sections := map[string]map[int]section{}
-	for {
-		rest = strings.TrimLeft(rest, " \t;,")
-		if rest == "" {
-			break
-		}
-		name, value, tail, ok := nextParam(rest)
-		rest = tail
-		if !ok {
-			mp.broken = true
-			continue
-		}
-		base, idx, extended := splitParamName(name)
-		if idx < 0 && !extended {
-			if _, dup := plain[base]; !dup {
-				plain[base] = value
-			}
-			continue
-		}
-		if idx < 0 {
-			idx = 0
-		}
-		if sections[base] == nil {
-			sections[base] = map[int]section{}
-		}
-		if _, dup := sections[base][idx]; !dup {
-			sections[base][idx] = section{value, extended}
-		}
-	}
-	mp.params = plain
-	for base, secs := range sections {
-		var raw []byte
-		cs := ""
-		for i := 0; ; i++ {
-			sec, ok := secs[i]
-			if !ok {
-				break
-			}
-			v := sec.value
-			if sec.extended {
-				if i == 0 {
-					// charset'language'value
-					if a := strings.IndexByte(v, '\''); a >= 0 {
-						if b := strings.IndexByte(v[a+1:], '\''); b >= 0 {
-							cs, v = v[:a], v[a+1+b+1:]
-						}
-					}
-				}
-				raw = append(raw, percentDecode(v)...)
-			} else {
-				raw = append(raw, v...)
-			}
-		}
-		if len(raw) == 0 && len(secs) > 0 {
-			continue
-		}
-		text, note := decodeCharset(raw, cs)
-		if note != "" {
-			mp.broken = true
-		}
-		plain[base] = text // the RFC 2231 form wins over the plain one
-	}
-	return mp
-}
-
-// nextParam reads one "name=value" from s. Quoted values may contain
-// anything but an unescaped quote; an unclosed quote runs to the end. An
-// unquoted value runs to ";" but stops at white space that is followed by
-// another "name=" (a missing ";").
-func nextParam(s string) (name, value, rest string, ok bool) {
-	i := 0
-	for i < len(s) && isMIMETokenChar(s[i]) {
-		i++
-	}
-	name = strings.ToLower(s[:i])
-	j := i
-	for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-		j++
-	}
-	if name == "" || j >= len(s) || s[j] != '=' {
-		// skip junk up to the next separator
-		if k := strings.IndexByte(s[i:], ';'); k >= 0 {
-			return "", "", s[i+k:], false
-		}
-		if i == 0 {
-			return "", "", s[1:], false
-		}
-		return "", "", s[i:], false
-	}
-	s = strings.TrimLeft(s[j+1:], " \t")
-	if strings.HasPrefix(s, `"`) {
-		var b strings.Builder
-		for k := 1; k < len(s); k++ {
-			switch s[k] {
-			case '\\':
-				// A quoted-pair (RFC 5322 section 3.2.1) only where it
-				// escapes a quote or a backslash: Windows paths arrive
-				// with bare backslashes.
-				if k+1 < len(s) && (s[k+1] == '"' || s[k+1] == '\\') {
-					k++
-				}
-				b.WriteByte(s[k])
-			case '"':
-				return name, b.String(), s[k+1:], true
-			default:
-				b.WriteByte(s[k])
-			}
-		}
-		return name, strings.TrimSpace(b.String()), "", true // unclosed quote
-	}
-	k := 0
-	for k < len(s) && s[k] != ';' {
-		if (s[k] == ' ' || s[k] == '\t') && startsParam(s[k:]) {
-			break
-		}
-		k++
-	}
-	return name, strings.TrimSpace(s[:k]), s[k:], true
-}
-
-// startsParam reports whether s is white space followed by "token=".
-func startsParam(s string) bool {
-	s = strings.TrimLeft(s, " \t")
-	i := 0
-	for i < len(s) && isMIMETokenChar(s[i]) {
-		i++
-	}
-	return i > 0 && i < len(s) && s[i] == '='
-}
-
-// splitParamName splits an RFC 2231 name: "filename*1*" gives ("filename",
-// 1, true), "filename*" gives ("filename", -1, true), "name" gives ("name",
-// -1, false).
-func splitParamName(name string) (base string, idx int, extended bool) {
-	if strings.HasSuffix(name, "*") {
-		extended = true
-		name = name[:len(name)-1]
-	}
-	star := strings.IndexByte(name, '*')
-	if star < 0 {
-		return name, -1, extended
-	}
-	n := 0
-	digits := name[star+1:]
-	if digits == "" || len(digits) > 3 {
-		return name, -1, extended
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return name, -1, extended
-		}
-		n = n*10 + int(c-'0')
-	}
-	return name[:star], n, extended
-}
-
-// percentDecode decodes RFC 2231 %XX escapes; a malformed "%" stays.
-func percentDecode(s string) []byte {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && hasHexPair(s, i+1) {
-			out = append(out, hexValue(s[i+1])<<4|hexValue(s[i+2]))
-			i += 2
-			continue
-		}
-		out = append(out, s[i])
-	}
-	return out
+	head = strings.ToValidUTF8(head, "")
+	tail = strings.ToValidUTF8(tail, "")
+	return strings.TrimSpace(head) + " " + strings.TrimSpace(tail)
 }
 
 // isMIMETokenChar reports RFC 2045 token characters (no tspecials, no space).
@@ -397,8 +250,17 @@ func isMIMETokenChar(c byte) bool {
 	return !strings.ContainsRune(`()<>@,;:\"/[]?=`, rune(c))
 }
 
-// appendNote adds a note once.
+// maxNotes caps the notes collected while parsing: Parse lists
+// maxProblems of them, and each new note is compared with all before it, so
+// without a cap 2,000 parts of 1,000 distinctly named fields would take
+// hours.
+const maxNotes = 2 * maxProblems
+
+// appendNote adds a note once, while there are fewer than maxNotes.
 func appendNote(notes []string, note string) []string {
+	if len(notes) >= maxNotes {
+		return notes
+	}
 	for _, n := range notes {
 		if n == note {
 			return notes

@@ -532,35 +532,6 @@ func TestParseMemory(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that no input makes Parse panic or return invalid UTF-8.
-// The seeds run with every go test; go test -fuzz=FuzzParse explores more.
-func FuzzParse(f *testing.F) {
-	for _, seed := range []string{
-		"From: a@example.nl\nSubject: =?utf-8?b?4oA=?=\n\nx",
-		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\n--b--",
-		"Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=b\n\n--b--\n--b\n",
-		"Content-Type: text/html\n\n<blockquote><li><pre>&amp;<script>",
-		"Content-Type: text/plain; format=flowed; charset=iso-2022-jp\n\n> a \n>> b \n",
-		"From: x\nContent-Type: application/x; name*0*=utf-8''%E2; name*1*=%80%99\nContent-Transfer-Encoding: quoted-printable\n\n=E2=8=\n",
-	} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		m, err := Parse(raw)
-		if err != nil {
-			if !errors.Is(err, ErrUnparseable) || strings.Contains(err.Error(), "internal error") {
-				t.Fatalf("Parse error %v", err)
-			}
-			return
-		}
-		for _, s := range []string{m.Subject(), m.Text(), m.HTML()} {
-			if !utf8.ValidString(s) {
-				t.Fatalf("invalid UTF-8 %q", s)
-			}
-		}
-	})
-}
-
 func TestParseQuotedPrintable(t *testing.T) {
 	for in, want := range map[string]string{
 		"caf=C3=A9 =e2=80=99":         "café ’",

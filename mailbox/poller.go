@@ -55,6 +55,7 @@ type Poller struct {
 	wake       chan struct{}
 
 	warnNoExpunge sync.Once
+	health        healthState
 
 	mu          sync.Mutex
 	uidValidity uint32 // last seen, 0 before the first SELECT
@@ -156,11 +157,17 @@ func (p *Poller) RunWhile(ctx context.Context, mayPoll func(context.Context) err
 			return false
 		}
 		d := bo.Delay()
-		level := slog.LevelWarn
-		if errors.Is(err, ErrIMAPAuth) || isCertificateError(err) {
-			level = slog.LevelError // needs the operator, not patience
+		repeated, failures := p.noteFailure(err, time.Now())
+		switch {
+		case needsOperator(err) && !repeated:
+			// Said once, at ERROR, in words an operator acts on; the
+			// retries that follow are quiet until it works again.
+			p.log.Error("imap: "+operatorHint(err)+"; retrying with backoff until it is fixed", "err", err, "retry_in", d.Round(time.Millisecond))
+		case needsOperator(err):
+			p.log.Debug("imap still failing", "err", err, "failures", failures, "retry_in", d.Round(time.Millisecond))
+		default:
+			p.log.Warn("imap connection failed; retrying", "err", err, "retry_in", d.Round(time.Millisecond))
 		}
-		p.log.Log(ctx, level, "imap connection failed; retrying", "err", err, "retry_in", d.Round(time.Millisecond))
 		return sleepCtx(ctx, d, nil)
 	}
 
@@ -178,6 +185,10 @@ func (p *Poller) RunWhile(ctx context.Context, mayPoll func(context.Context) err
 				}
 				continue
 			}
+			if h := p.Health(); h.FailuresInRow > 0 {
+				p.log.Info("imap connection restored", "failures", h.FailuresInRow)
+			}
+			p.noteConnected(true)
 			p.log.Info("imap connected", "mailbox", p.cfg.Mailbox, "idle", s.caps.Has(imap.CapIdle),
 				"move", s.caps.Has(imap.CapMove), "uidplus", s.caps.Has(imap.CapUIDPlus))
 		}
@@ -194,11 +205,18 @@ func (p *Poller) RunWhile(ctx context.Context, mayPoll func(context.Context) err
 			continue
 		}
 		p.logRound(st)
+		p.noteRound(time.Now())
 		bo.Reset()
 		if err := p.waitForMail(ctx, s); err != nil {
 			if !fail(err) {
 				return nil
 			}
+			continue
+		}
+		if p.tokenRenewed(ctx, s) {
+			p.log.Info("imap: the OAuth2 token was renewed; logging in again with the new one")
+			s.logout()
+			s = nil
 		}
 	}
 	return nil
@@ -226,15 +244,39 @@ func (p *Poller) noteUIDValidity(v uint32) {
 	}
 }
 
-// Check connects, logs in, makes sure the Processed and Quarantine folders
-// exist (creating them), selects the mailbox and describes what it found.
-// Used by `complaintd check`.
-func (p *Poller) Check(ctx context.Context) (string, error) {
-	s, created, err := p.connect(ctx)
+// Check connects, logs in, selects the mailbox and describes what it
+// found, changing nothing: a missing Processed or Quarantine folder is
+// reported, not created (Run creates them; CheckCreate does now). Used by
+// `complaintd check`.
+func (p *Poller) Check(ctx context.Context) (string, error) { return p.check(ctx, false) }
+
+// CheckCreate is Check that also creates the missing folders
+// (`complaintd check -create`).
+func (p *Poller) CheckCreate(ctx context.Context) (string, error) { return p.check(ctx, true) }
+
+func (p *Poller) check(ctx context.Context, create bool) (string, error) {
+	s, err := dialIMAP(ctx, p.cfg, p.serverName, p.log)
 	if err != nil {
 		return "", err
 	}
 	defer s.logout()
+	folders := []string{p.cfg.ProcessedMailbox, p.cfg.QuarantineMailbox}
+	var created, missing []string
+	if create {
+		if created, err = s.ensureMailboxes(ctx, folders...); err != nil {
+			return "", err
+		}
+	} else {
+		for _, name := range folders {
+			ok, err := s.mailboxExists(name)
+			if err != nil {
+				return "", s.wrap(ctx, fmt.Sprintf("LIST %q", name), err)
+			}
+			if !ok {
+				missing = append(missing, fmt.Sprintf("%q", name))
+			}
+		}
+	}
 	sel, err := s.selectMailbox(ctx)
 	if err != nil {
 		return "", err
@@ -250,9 +292,13 @@ func (p *Poller) Check(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "Server: %s; IDLE %s, MOVE %s, UIDPLUS %s. ",
 		imapVersion(s.caps), yesNo(imap.CapIdle), yesNo(imap.CapMove), yesNo(imap.CapUIDPlus))
 	fmt.Fprintf(&b, "Mailbox %q holds %d message(s), UIDVALIDITY %d. ", p.cfg.Mailbox, sel.NumMessages, sel.UIDValidity)
-	fmt.Fprintf(&b, "Folders %q and %q are present", p.cfg.ProcessedMailbox, p.cfg.QuarantineMailbox)
-	if len(created) > 0 {
-		fmt.Fprintf(&b, " (created now: %s)", strings.Join(created, ", "))
+	switch {
+	case len(missing) > 0:
+		fmt.Fprintf(&b, "MISSING folder(s) %s: the daemon creates them when it starts, or `complaintd check -create` makes them now", strings.Join(missing, " and "))
+	case len(created) > 0:
+		fmt.Fprintf(&b, "Folders %q and %q are present (created now: %s)", p.cfg.ProcessedMailbox, p.cfg.QuarantineMailbox, strings.Join(created, ", "))
+	default:
+		fmt.Fprintf(&b, "Folders %q and %q are present", p.cfg.ProcessedMailbox, p.cfg.QuarantineMailbox)
 	}
 	b.WriteString(".")
 	if !s.caps.Has(imap.CapIdle) {
@@ -262,6 +308,18 @@ func (p *Poller) Check(ctx context.Context) (string, error) {
 		b.WriteString(" Without MOVE and UIDPLUS handled messages are copied and left flagged \\Deleted in the mailbox.")
 	}
 	return b.String(), nil
+}
+
+// operatorHint says in an operator's words what a failure needing them is.
+func operatorHint(err error) string {
+	switch {
+	case errors.Is(err, ErrIMAPAuth):
+		return "the server refused the login: check imap.username, imap.password (or the OAuth2 token) and imap.auth"
+	case errors.Is(err, ErrMissingMailbox):
+		return "a mailbox is missing on the server: check imap.mailbox, imap.processed_mailbox and imap.quarantine_mailbox"
+	default:
+		return "the server's certificate cannot be verified: check imap.addr, imap.ca_file and the server's certificate"
+	}
 }
 
 func imapVersion(caps imap.CapSet) string {

@@ -208,9 +208,21 @@ func TestCheckDescribesServerAndCreatesFolders(t *testing.T) {
 	cfg.ProcessedMailbox = "Klachten/Verwerkt"
 	p := newPoller(t, cfg, newRecorder(nil).handle)
 
-	summary, err := p.Check(t.Context())
+	// Check changes nothing: the missing folder is reported, not made.
+	looked, err := p.Check(t.Context())
 	if err != nil {
 		t.Fatalf("Check: %v", err)
+	}
+	if !strings.Contains(looked, `MISSING folder(s) "Klachten/Verwerkt":`) {
+		t.Errorf("Check does not report the missing folders:\n%s", looked)
+	}
+	if _, err := srv.UIDValidity("Klachten/Verwerkt"); err == nil {
+		t.Errorf("Check created the processed folder")
+	}
+
+	summary, err := p.CheckCreate(t.Context())
+	if err != nil {
+		t.Fatalf("CheckCreate: %v", err)
 	}
 	for _, want := range []string{"IDLE yes", "MOVE yes", "UIDPLUS yes", "1 message(s)",
 		"UIDVALIDITY " + itoa(validity), "created now: Klachten/Verwerkt"} {

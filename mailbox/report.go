@@ -3,6 +3,7 @@ package mailbox
 import (
 	"bytes"
 	"net/textproto"
+	"strconv"
 )
 
 // parseDeliveryStatus reads the body of a message/delivery-status part
@@ -11,9 +12,15 @@ import (
 // lines, the per-message fields first, then one group per recipient. It
 // returns nil when the part holds no fields (Google Workspace sends it
 // empty).
-func parseDeliveryStatus(data []byte) []textproto.MIMEHeader {
-	var groups []textproto.MIMEHeader
+//
+// At most maxDSNGroups groups and maxDSNFields fields are read; capped
+// reports that more were there.
+func parseDeliveryStatus(data []byte) (groups []textproto.MIMEHeader, capped bool) {
+	fields := 0
 	for pos := 0; pos < len(data); {
+		if len(groups) >= maxDSNGroups || fields >= maxDSNFields {
+			return groups, true
+		}
 		line, next := lineAt(data, pos)
 		if len(bytes.TrimSpace(line)) == 0 {
 			pos = next
@@ -25,9 +32,29 @@ func parseDeliveryStatus(data []byte) []textproto.MIMEHeader {
 			continue
 		}
 		groups = append(groups, fs.mimeHeader())
+		fields += len(fs)
 		pos += off
 	}
-	return groups
+	return groups, false
+}
+
+// Limits on what delivery reports and embedded messages keep: a header
+// block costs a map, so 20 MB of "X: y" groups were 2.6 million maps and a
+// gigabyte (issue 9 audit).
+const (
+	maxDSNGroups       = 1000   // per-message and per-recipient groups of a delivery status
+	maxDSNFields       = 10_000 // fields of a delivery status, all groups together
+	maxEmbeddedHeaders = 100    // headers of embedded messages kept
+)
+
+// addEmbedded keeps the header of an embedded message, up to
+// maxEmbeddedHeaders.
+func (w *walker) addEmbedded(fs hdrFields) {
+	if len(w.embedded) >= maxEmbeddedHeaders {
+		w.note("more than " + strconv.Itoa(maxEmbeddedHeaders) + " embedded message headers; the rest are skipped")
+		return
+	}
+	w.embedded = append(w.embedded, fs.mimeHeader())
 }
 
 // embeddedHeader reads the header block of an embedded message or of a
@@ -64,7 +91,7 @@ func (w *walker) walkEmbedded(e *mimeEntity, depth int, sc walkScope, promote bo
 		w.note("embedded message has no header")
 		off = 0
 	} else {
-		w.embedded = append(w.embedded, fs.mimeHeader())
+		w.addEmbedded(fs)
 	}
 	inner := newEntity(fs, data[off:], "text/plain")
 	innerScope := scopeEmbedded

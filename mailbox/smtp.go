@@ -37,6 +37,11 @@ type SMTPConfig struct {
 	RootCAs       *x509.CertPool
 
 	Username, Password string // AUTH (PLAIN, else LOGIN) when Username != ""
+	// Auth "xoauth2" authenticates with SASL XOAUTH2 and a bearer token from
+	// Tokens, asked for at every connection (Microsoft 365, Google).
+	// Empty or "password": PLAIN/LOGIN with Password.
+	Auth   string
+	Tokens TokenSource
 
 	HELO    string        // default: os.Hostname
 	Timeout time.Duration // dial timeout and longest silence per exchange (default 60s)
@@ -94,8 +99,17 @@ func NewSMTPSender(cfg SMTPConfig, log *slog.Logger) (*SMTPSender, error) {
 	}
 	_, portStr, _ := net.SplitHostPort(cfg.Addr)
 	port, _ := strconv.Atoi(portStr)
-	if cfg.Username != "" && cfg.Password == "" {
-		return nil, configError("SMTPConfig.Password", "is required when Username is set")
+	switch cfg.Auth {
+	case "", AuthPassword:
+		if cfg.Username != "" && cfg.Password == "" {
+			return nil, configError("SMTPConfig.Password", "is required when Username is set")
+		}
+	case AuthXOAuth2:
+		if cfg.Username == "" || cfg.Tokens == nil {
+			return nil, configError("SMTPConfig.Tokens", "xoauth2 needs Username and Tokens")
+		}
+	default:
+		return nil, configError("SMTPConfig.Auth", "%q is not %q or %q", cfg.Auth, AuthPassword, AuthXOAuth2)
 	}
 	switch {
 	case cfg.Timeout < 0:
@@ -417,7 +431,7 @@ func (s *SMTPSender) dial(ctx context.Context, register func(*deadlineConn)) (*s
 		}
 		return nil, smtpFailure("connect", err)
 	}
-	if err := s.auth(c); err != nil {
+	if err := s.auth(ctx, c); err != nil {
 		_ = c.Close()
 		return nil, err
 	}
@@ -427,7 +441,7 @@ func (s *SMTPSender) dial(ctx context.Context, register func(*deadlineConn)) (*s
 // auth authenticates with PLAIN, or LOGIN when PLAIN is not offered (RFC
 // 4954). Plaintext auth is only reached on connections the configuration
 // allowed to be plaintext.
-func (s *SMTPSender) auth(c *smtp.Client) error {
+func (s *SMTPSender) auth(ctx context.Context, c *smtp.Client) error {
 	if s.cfg.Username == "" {
 		return nil
 	}
@@ -438,6 +452,15 @@ func (s *SMTPSender) auth(c *smtp.Client) error {
 	allowPlaintext := s.cfg.TLS == TLSNone
 	var a smtp.Auth
 	switch offered := strings.Fields(strings.ToUpper(mechs)); {
+	case s.cfg.Auth == AuthXOAuth2 && s.cfg.Tokens != nil:
+		if !slices.Contains(offered, "XOAUTH2") {
+			return smtpPermanent("AUTH", fmt.Errorf("server offers AUTH %s, not XOAUTH2", mechs))
+		}
+		tok, err := s.cfg.Tokens.Token(ctx)
+		if err != nil {
+			return smtpFailure("AUTH", fmt.Errorf("oauth2 token: %w", err)) // temporary: the token may come back
+		}
+		a = smtp.XOAuth2Auth(s.cfg.Username, tok)
 	case slices.Contains(offered, "PLAIN"):
 		a = smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.host, allowPlaintext)
 	case slices.Contains(offered, "LOGIN"):
@@ -446,6 +469,9 @@ func (s *SMTPSender) auth(c *smtp.Client) error {
 		return smtpPermanent("AUTH", fmt.Errorf("server offers AUTH %s, neither PLAIN nor LOGIN", mechs))
 	}
 	if err := c.Auth(a); err != nil {
+		if s.cfg.Auth == AuthXOAuth2 && s.cfg.Tokens != nil {
+			s.cfg.Tokens.Forget() // refused: the next attempt fetches a new token
+		}
 		var tp *textproto.Error
 		if errors.As(err, &tp) {
 			return smtpFailure("AUTH", err)

@@ -92,6 +92,7 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 	if err != nil {
 		return w.quarantine(ctx, log, e.ID, "cannot parse: "+err.Error())
 	}
+	m = bound(m) // what is stored and sent stays small, whatever was written
 	var caseID int64
 	var outcome, reason string
 	err = w.db.InTx(ctx, func(ctx context.Context) error {
@@ -303,8 +304,14 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	// Everyone taking part from the start, in one statement: the
 	// complainant, whoever they copied in, and the handlers.
 	ps := []Participant{{Role: RoleComplainant, Email: c.ComplainantEmail, Name: name}}
+	copies, skipped := 0, 0
 	for _, a := range m.Cc() {
-		if !w.ours(a.Address) && !w.isHandler(a.Address) {
+		switch {
+		case w.ours(a.Address) || w.isHandler(a.Address):
+		case copies >= maxCopies: // each is a row and SQL variables (issue 9)
+			skipped++
+		default:
+			copies++
 			ps = append(ps, Participant{Role: RoleCopy, Email: a.Address, Name: a.Name})
 		}
 	}
@@ -318,6 +325,12 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	in, err := w.recordInbound(ctx, c, a, MsgComplaint)
 	if err != nil {
 		return nil, err
+	}
+	if skipped > 0 {
+		if err := addEvent(ctx, w.db, c.ID, now, EventMessage, c.ComplainantEmail, fmt.Sprintf(
+			"the complaint was copied to %d more addresses; only the first %d take part", skipped, maxCopies)); err != nil {
+			return nil, err
+		}
 	}
 	if err := addEvent(ctx, w.db, c.ID, now, EventOpened, c.ComplainantEmail,
 		fmt.Sprintf("complaint received %s, judgment due by %s", received.In(org.Location).Format("2006-01-02 15:04"),

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/complaintd/complaintd/store"
 )
 
 // Config is the whole configuration file. Every key can be overridden by an
@@ -38,6 +36,8 @@ type Config struct {
 	Templates    TemplatesConfig    `toml:"templates"`
 	Processing   ProcessingConfig   `toml:"processing"`
 	Log          LogConfig          `toml:"log"`
+	HTTP         HTTPConfig         `toml:"http"`
+	OAuth2       OAuth2Config       `toml:"oauth2"`
 }
 
 type OrganisationConfig struct {
@@ -125,6 +125,7 @@ type SMTPConfig struct {
 	TLS           string        `toml:"tls"`
 	CAFile        string        `toml:"ca_file"`
 	AllowInsecure bool          `toml:"allow_insecure"`
+	Auth          string        `toml:"auth"`
 	Username      string        `toml:"username"`
 	Password      string        `toml:"password" secret:"true"`
 	HELO          string        `toml:"helo"`
@@ -332,13 +333,13 @@ func (c *Config) validate() error {
 	if c.IMAP.Username == "" {
 		bad("imap.username", "is required")
 	}
-	if c.IMAP.Password == "" {
+	if c.IMAP.Password == "" && !c.imapUsesOAuth2() {
 		bad("imap.password", "is required (or set COMPLAINTD_IMAP_PASSWORD or COMPLAINTD_IMAP_PASSWORD_FILE)")
 	}
 	switch c.IMAP.Auth {
-	case "password", "xoauth2", "oauthbearer":
+	case "password", "oauth2", "xoauth2", "oauthbearer":
 	default:
-		bad("imap.auth", "%q must be password, xoauth2 or oauthbearer", c.IMAP.Auth)
+		bad("imap.auth", "%q must be password, oauth2, xoauth2 or oauthbearer", c.IMAP.Auth)
 	}
 	if c.IMAP.Mailbox == "" || c.IMAP.ProcessedMailbox == "" || c.IMAP.QuarantineMailbox == "" {
 		bad("imap.mailbox", "mailbox, processed_mailbox and quarantine_mailbox must all be named")
@@ -355,12 +356,22 @@ func (c *Config) validate() error {
 		bad("imap.command_timeout", "%s is too short (at least 1s)", c.IMAP.CommandTimeout)
 	}
 	checkServer("smtp", c.SMTP.Addr, c.SMTP.TLS, c.SMTP.AllowInsecure)
-	if c.SMTP.Username != "" && c.SMTP.Password == "" {
-		bad("smtp.password", "is required when smtp.username is set")
+	switch c.SMTP.Auth {
+	case "", "password":
+		if c.SMTP.Username != "" && c.SMTP.Password == "" {
+			bad("smtp.password", "is required when smtp.username is set")
+		}
+	case "oauth2":
+		if c.SMTP.Username == "" {
+			bad("smtp.username", "is required with smtp.auth = \"oauth2\" (the mailbox's address)")
+		}
+	default:
+		bad("smtp.auth", "%q must be password or oauth2", c.SMTP.Auth)
 	}
 	if c.SMTP.Connections < 0 || c.SMTP.Connections > 20 {
 		bad("smtp.connections", "%d must be 0 (the default, 3) to 20", c.SMTP.Connections)
 	}
+	errs = append(errs, c.oauth2Problems()...)
 	if len(c.Handlers) == 0 {
 		bad("handlers", "at least one [[handlers]] entry (name, email) is needed, or complaints reach no one")
 	}
@@ -457,6 +468,7 @@ func (c *Config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "%q must be text or json", c.Log.Format)
 	}
+	errs = append(errs, c.HTTP.problems()...)
 	return errors.Join(errs...)
 }
 
@@ -466,34 +478,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// redacted renders the configuration as TOML-like lines with secrets hidden,
-// for `complaintd check`.
-func (c *Config) redacted() string {
-	var b strings.Builder
-	last := ""
-	forEachKey(c, func(section, key string, f reflect.Value, secret bool) {
-		if section != last {
-			fmt.Fprintf(&b, "[%s]\n", section)
-			last = section
-		}
-		v := f.Interface()
-		switch {
-		case secret && key == "url":
-			v = store.RedactURL(f.String())
-		case secret && f.String() != "":
-			v = "(set, hidden)"
-		}
-		if s, ok := v.(string); ok && strings.Contains(s, "\n") {
-			v = strings.SplitN(s, "\n", 2)[0] + " …"
-		}
-		fmt.Fprintf(&b, "  %s = %v\n", key, v)
-	})
-	for _, h := range c.Handlers {
-		fmt.Fprintf(&b, "[[handlers]] %s <%s> locations=%v\n", h.Name, h.Email, h.Locations)
-	}
-	return b.String()
 }
 
 // parseClock reads a time of day written as 07:30.

@@ -32,6 +32,8 @@ Commands:
                  or release one to be processed again in the daemon's next round
   outbox list    list outgoing mail and its state (-state held, failed, ...)
   outbox retry   send held or failed mail again: outbox retry ID | -all-held
+  oauth login    sign the mailbox's user in (OAuth2 device code) and store the refresh token
+  version        print the version, VCS revision and commit time (also -version)
   help           show this help
 
 Every command takes -config FILE (or COMPLAINTD_CONFIG); "complaintd <command> -help"
@@ -77,6 +79,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "version", "-version", "--version":
+		return cmdVersion(stdout)
 	case "run":
 		return cmdRun(ctx, rest, stderr, env)
 	case "demo":
@@ -95,6 +99,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return cmdQuarantine(ctx, rest, stdout, stderr, env)
 	case "outbox":
 		return cmdOutbox(ctx, rest, stdout, stderr, env)
+	case "oauth":
+		return cmdOAuth(ctx, rest, stdout, stderr, env)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -114,14 +120,29 @@ func newFlags(name, help string, stderr io.Writer, env func(string) string) (*fl
 	return fs, config
 }
 
+// parseFlags parses flags wherever they stand, before or after the
+// arguments (`cases show KL-2026-0001 -config FILE`); after "--" everything
+// is an argument.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, positional...)) // leaves them in fs.Args()
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/complaintd/complaintd/ops"
 	"github.com/complaintd/complaintd/store"
 )
 
@@ -29,8 +30,22 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer, env func(strin
 		return err
 	}
 	defer c.close()
-	log.Info("complaintd started", "mailbox", cfg.IMAP.Mailbox, "database", c.db.Dialect(), "handlers", len(cfg.Handlers))
+	log.Info("complaintd started", append(readVersion().logAttrs(),
+		"mailbox", cfg.IMAP.Mailbox, "database", c.db.Dialect(), "handlers", len(cfg.Handlers))...)
+	var side sync.WaitGroup // the HTTP listener and the watchdog
+	defer side.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if _, err := c.serveOps(ctx, &side); err != nil {
+		return err
+	}
+	notifier, err := ops.NewNotifier(env, os.Getpid())
+	if err != nil {
+		log.Warn("not notifying systemd", "err", err)
+	}
+	notifySystemd(ctx, notifier, log, &side)
 	c.run(ctx)
+	_ = notifier.Notify("STOPPING=1")
 	log.Info("complaintd stopped")
 	return nil
 }
@@ -97,11 +112,13 @@ func (c *components) pollExclusively(ctx context.Context) {
 		case err != nil:
 			log.Error("mailbox lock", "err", err)
 		case !ok:
+			c.standby.Store(true)
 			if !standingBy {
 				log.Info("another daemon polls this mailbox; standing by")
 				standingBy = true
 			}
 		default:
+			c.standby.Store(false)
 			c.pollWhileHeld(ctx, log, lock, standingBy)
 			standingBy = false
 		}
@@ -114,6 +131,7 @@ func (c *components) pollWhileHeld(ctx context.Context, log *slog.Logger, lock *
 	defer lock.Release()
 	if takeover {
 		log.Info("took the mailbox lock over from another daemon; waiting for it to stop", "wait", takeoverSettle)
+		c.standby.Store(true) // still ready: not polling yet, on purpose
 		t := time.NewTimer(takeoverSettle)
 		select {
 		case <-ctx.Done():
@@ -121,6 +139,7 @@ func (c *components) pollWhileHeld(ctx context.Context, log *slog.Logger, lock *
 			return
 		case <-t.C:
 		}
+		c.standby.Store(false)
 	}
 	pctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)

@@ -172,6 +172,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			}
 		}
 		day := now.In(loc).Format(time.DateOnly)
+		failed := 0
 		for _, o := range outs {
 			what := o.Note
 			if o.Sent {
@@ -179,23 +180,15 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 				if err != nil {
 					return err
 				}
-				what = "sent"
-				switch {
-				case state == workflow.OutboxHeld && strings.HasPrefix(lastErr, workflow.HeldByServerPrefix):
-					// Not retried by the daemon until the operator acts.
-					what = lastErr + "; fix the SMTP settings or the server, then restart the daemon or run: complaintd outbox retry -all-held"
-				case state == workflow.OutboxHeld || state == workflow.OutboxFailed:
-					what = state + ", not sent: " + lastErr
-				case daemonSends && state == "queued":
-					what = "queued; the running daemon sends it (within a minute)"
-				case state != "sent":
-					what = "queued, not yet accepted by the mail server; the daemon keeps trying"
-					if lastErr != "" {
-						what += " (" + lastErr + ")"
-					}
+				what = digestOutcome(state, lastErr, daemonSends)
+				if state == workflow.OutboxFailed || state == workflow.OutboxBounced || state == workflow.OutboxHeld {
+					failed++
 				}
 			}
 			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, o.Manager.Name, o.Manager.Email, what)
+		}
+		if failed > 0 {
+			return fmt.Errorf("%d digest(s) not delivered", failed)
 		}
 		return nil
 	}
@@ -218,4 +211,28 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		fmt.Fprintf(stdout, "Subject: %s\n\n%s\n", subject, text)
 	}
 	return nil
+}
+
+// digestOutcome says truthfully what became of a digest handed to the
+// outbox: sent, failed for good, held back, or still being tried.
+func digestOutcome(state, lastErr string, daemonSends bool) string {
+	why := ""
+	if lastErr != "" {
+		why = " (" + lastErr + ")"
+	}
+	switch {
+	case state == workflow.OutboxSent:
+		return "sent"
+	case state == workflow.OutboxFailed, state == workflow.OutboxBounced:
+		return "FAILED, not delivered; it will not be tried again" + why
+	case state == workflow.OutboxHeld && strings.HasPrefix(lastErr, workflow.HeldByServerPrefix):
+		// Not retried by the daemon until the operator acts.
+		return "HELD, not sent: " + lastErr + "; fix the SMTP settings or the server, then restart the daemon or run: complaintd outbox retry -all-held"
+	case state == workflow.OutboxHeld:
+		return "HELD back, not sent" + why
+	case daemonSends && state == workflow.OutboxQueued:
+		return "queued; the running daemon sends it (within a minute)"
+	default:
+		return "queued, not yet accepted by the mail server; the daemon keeps trying" + why
+	}
 }

@@ -11,9 +11,12 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/oauth"
+	"github.com/complaintd/complaintd/ops"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
@@ -56,13 +59,19 @@ func openDBWith(ctx context.Context, cfg *Config, opts store.Options) (*store.DB
 // new empty database that would answer "nothing" to every question; and the
 // file is shared, so they work beside a running daemon.
 func openExistingDB(ctx context.Context, cfg *Config) (*store.DB, error) {
-	if path, ok := strings.CutPrefix(cfg.Database.URL, "sqlite:"); ok {
-		path, _, _ = strings.Cut(strings.TrimPrefix(path, "//"), "?")
+	if path, ok := sqlitePath(cfg.Database.URL); ok {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("database.url: %s does not exist: check database.url (the daemon creates the database when it first runs)", path)
 		}
 	}
 	return openDBWith(ctx, cfg, store.Options{})
+}
+
+// sqlitePath is the file of an sqlite: database URL.
+func sqlitePath(url string) (string, bool) {
+	path, ok := strings.CutPrefix(url, "sqlite:")
+	path, _, _ = strings.Cut(strings.TrimPrefix(path, "//"), "?")
+	return path, ok
 }
 
 // settings maps the configuration onto the workflow's settings. stored is
@@ -153,11 +162,16 @@ func loadCAs(key, file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// imapConfig maps the [imap] section onto the poller's configuration.
-func imapConfig(cfg *Config, cas *x509.CertPool) mailbox.IMAPConfig {
+// imapConfig maps the [imap] section onto the poller's configuration;
+// tokens is the OAuth2 token source, or nil.
+func imapConfig(cfg *Config, cas *x509.CertPool, tokens *oauth.Source) mailbox.IMAPConfig {
+	var ts mailbox.TokenSource
+	if tokens != nil && cfg.imapUsesOAuth2() {
+		ts = tokens
+	}
 	return mailbox.IMAPConfig{
 		Addr: cfg.IMAP.Addr, TLS: cfg.IMAP.TLS, AllowInsecure: cfg.IMAP.AllowInsecure, RootCAs: cas,
-		Username: cfg.IMAP.Username, Password: cfg.IMAP.Password, Auth: cfg.IMAP.Auth,
+		Username: cfg.IMAP.Username, Password: cfg.IMAP.Password, Auth: imapMechanism(cfg.IMAP.Auth), Tokens: ts,
 		Mailbox: cfg.IMAP.Mailbox, ProcessedMailbox: cfg.IMAP.ProcessedMailbox, QuarantineMailbox: cfg.IMAP.QuarantineMailbox,
 		PollInterval: cfg.IMAP.PollInterval, CommandTimeout: cfg.IMAP.CommandTimeout,
 		Workers: imapWorkers(cfg),
@@ -177,13 +191,18 @@ func imapWorkers(cfg *Config) int {
 	return max(2, runtime.NumCPU())
 }
 
-// smtpConfig maps the [smtp] section onto the sender's configuration.
-func smtpConfig(cfg *Config, cas *x509.CertPool) mailbox.SMTPConfig {
-	return mailbox.SMTPConfig{
+// smtpConfig maps the [smtp] section onto the sender's configuration;
+// tokens is the OAuth2 token source, or nil.
+func smtpConfig(cfg *Config, cas *x509.CertPool, tokens *oauth.Source) mailbox.SMTPConfig {
+	c := mailbox.SMTPConfig{
 		Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, AllowInsecure: cfg.SMTP.AllowInsecure, RootCAs: cas,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, HELO: cfg.SMTP.HELO, Timeout: cfg.SMTP.Timeout,
 		Connections: cfg.SMTP.Connections,
 	}
+	if cfg.SMTP.Auth == "oauth2" && tokens != nil {
+		c.Auth, c.Tokens = mailbox.AuthXOAuth2, tokens
+	}
+	return c
 }
 
 // components are the parts of a running daemon.
@@ -196,6 +215,12 @@ type components struct {
 	// imapCfg is what poller was built with, for tools that poll differently.
 	imapCfg mailbox.IMAPConfig
 	sender  *mailbox.SMTPSender
+	// obs counts for the metrics and readiness (ops_wire.go).
+	obs *observer
+	// standby is true while another daemon holds the mailbox lock.
+	standby atomic.Bool
+	// tokens renews the OAuth2 access token of IMAP and SMTP; nil without OAuth2.
+	tokens *oauth.Source
 }
 
 // options adjust how components are built; tests and the demo use them.
@@ -206,6 +231,8 @@ type options struct {
 	shared  bool
 	imapCAs *x509.CertPool // used instead of imap.ca_file when set
 	smtpCAs *x509.CertPool
+	// oauthNow is the OAuth2 renewal clock (nil: time.Now); tests skew it.
+	oauthNow func() time.Time
 }
 
 // build wires everything the configuration describes. Nothing talks to the
@@ -226,7 +253,12 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 			return nil, err
 		}
 	}
-	sender, err := mailbox.NewSMTPSender(smtpConfig(cfg, smtpCAs), log.With("part", "smtp"))
+	tokenStore := &settingsTokenStore{}
+	tokens, err := newTokenSource(cfg, tokenStore, log, o)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := mailbox.NewSMTPSender(smtpConfig(cfg, smtpCAs, tokens), log.With("part", "smtp"))
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
@@ -234,6 +266,8 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 	if err != nil {
 		return nil, err
 	}
+	tokenStore.db = db
+	obs := &observer{log: log.With("part", "metrics")}
 	set, err := workflowSettings(ctx, cfg, db)
 	if err != nil {
 		db.Close()
@@ -245,7 +279,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		return nil, err
 	}
 	wf, err := workflow.New(workflow.Deps{
-		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: sender,
+		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 		TransportConfig: smtpConfigID(cfg, key),
 	})
@@ -260,9 +294,12 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		return nil, err
 	}
 	handle := func(ctx context.Context, f mailbox.Fetched) (mailbox.Outcome, error) {
-		disp, err := wf.Process(ctx, workflow.Delivery{
+		d := workflow.Delivery{
 			Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, InternalDate: f.InternalDate, Raw: f.Raw,
-		})
+		}
+		start := time.Now()
+		disp, err := wf.Process(ctx, d)
+		obs.settled(ctx, wf, d, err, time.Since(start))
 		if err != nil {
 			return 0, err
 		}
@@ -271,13 +308,26 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		}
 		return mailbox.Done, nil
 	}
-	imapCfg := imapConfig(cfg, imapCAs)
+	imapCfg := imapConfig(cfg, imapCAs, tokens)
 	poller, err := mailbox.NewPoller(imapCfg, handle, log.With("part", "imap"))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("imap: %w", err)
 	}
-	return &components{cfg: cfg, log: log, db: db, wf: wf, poller: poller, imapCfg: imapCfg, sender: sender}, nil
+	c := &components{cfg: cfg, log: log, db: db, wf: wf, poller: poller, imapCfg: imapCfg, sender: sender, obs: obs, tokens: tokens}
+	v := readVersion()
+	mo := ops.MetricsOptions{
+		Version: v.Version, Revision: v.Revision, Snapshot: c.snapshot, Log: obs.log,
+		IMAP: func() (bool, time.Time) { h := poller.Health(); return h.Connected, h.LastRound },
+	}
+	if tokens != nil {
+		mo.OAuth2 = func() (time.Time, bool) {
+			st := tokens.Status()
+			return st.Expiry, st.Err == nil && !st.Expiry.IsZero()
+		}
+	}
+	obs.metrics = ops.NewMetrics(mo)
+	return c, nil
 }
 
 func (c *components) close() {

@@ -26,7 +26,11 @@ type IMAPOptions struct {
 	NoIdle             bool   // do not advertise IDLE (not possible together with "starttls")
 	NoMove             bool   // do not advertise MOVE (RFC 6851): clients fall back to COPY
 	NoUIDPlus          bool   // do not advertise UIDPLUS (RFC 4315): no UID EXPUNGE
-	Logger             *slog.Logger
+	// TokenValid, when set, decides whether an XOAUTH2/OAUTHBEARER bearer
+	// token is accepted (e.g. oauthtest.Server.Valid) instead of comparing
+	// it with Password.
+	TokenValid func(token string) bool
+	Logger     *slog.Logger
 }
 
 // StoredMessage is a message as the server holds it.

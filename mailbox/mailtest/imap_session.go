@@ -32,6 +32,19 @@ func (s *imapSession) Login(username, password string) error {
 	return nil
 }
 
+// loginToken logs in with an OAuth2 bearer token: checked by
+// IMAPOptions.TokenValid when set, else compared with the password.
+func (s *imapSession) loginToken(username, token string) error {
+	if s.srv.opts.TokenValid == nil {
+		return s.Login(username, token)
+	}
+	if username != s.srv.opts.Username || !s.srv.opts.TokenValid(token) {
+		return imapserver.ErrAuthFailed
+	}
+	s.UserSession = imapmemserver.NewUserSession(s.srv.user)
+	return nil
+}
+
 func (s *imapSession) Close() error {
 	if s.UserSession == nil {
 		return nil
@@ -65,10 +78,10 @@ func (s *imapSession) Authenticate(mech string) (sasl.Server, error) {
 			return s.Login(username, password)
 		}), nil
 	case "XOAUTH2":
-		return &xoauth2Server{login: s.Login}, nil
+		return &xoauth2Server{login: s.loginToken, fail: imapserver.ErrAuthFailed}, nil
 	case sasl.OAuthBearer:
 		return authFailedOnError{sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
-			if err := s.Login(o.Username, o.Token); err != nil {
+			if err := s.loginToken(o.Username, o.Token); err != nil {
 				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
 			}
 			return nil
@@ -87,12 +100,13 @@ func (srv *IMAPServer) credentialsOK(username, password string) bool {
 // challenge, the client answers with an empty line and gets NO.
 type xoauth2Server struct {
 	login  func(user, token string) error
+	fail   error // the protocol's "authentication failed"
 	failed bool
 }
 
 func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 	if x.failed {
-		return nil, true, imapserver.ErrAuthFailed
+		return nil, true, x.fail
 	}
 	if len(resp) == 0 {
 		return []byte{}, false, nil // ask for the initial response

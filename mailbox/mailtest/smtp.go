@@ -23,7 +23,10 @@ import (
 type SMTPOptions struct {
 	TLS                string // "none" (default), "implicit", "starttls"
 	Username, Password string // when set, AUTH PLAIN is required before MAIL
-	Logger             *slog.Logger
+	// TokenValid, when set with Username, offers AUTH XOAUTH2 and accepts
+	// the bearer tokens it approves (e.g. oauthtest.Server.Valid).
+	TokenValid func(token string) bool
+	Logger     *slog.Logger
 	// CountOnly keeps envelopes but drops message bytes (Raw is nil), so a
 	// benchmark measures the sender's memory, not the capture's.
 	CountOnly bool
@@ -276,10 +279,22 @@ func (ss *smtpSession) AuthMechanisms() []string {
 	if ss.srv.opts.Username == "" {
 		return nil
 	}
+	if ss.srv.opts.TokenValid != nil {
+		return []string{sasl.Plain, "XOAUTH2"}
+	}
 	return []string{sasl.Plain}
 }
 
 func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
+	if mech == "XOAUTH2" && ss.srv.opts.TokenValid != nil {
+		return &xoauth2Server{fail: smtp.ErrAuthFailed, login: func(user, token string) error {
+			if user != ss.srv.opts.Username || !ss.srv.opts.TokenValid(token) {
+				return smtp.ErrAuthFailed
+			}
+			ss.authed = true
+			return nil
+		}}, nil
+	}
 	if mech != sasl.Plain {
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
