@@ -28,6 +28,12 @@ const (
 // delivered at least once, never lost).
 const claimTTL = 5 * time.Minute
 
+// recordTimeout bounds the one commit that usually records a sent mail
+// (a transaction as a whole is bounded only by its context; on SQLite its
+// BEGIN would otherwise wait out the busy timeout). After it, the
+// acceptance is recorded on its own first.
+const recordTimeout = 5 * time.Second
+
 // claimBatch is how many messages one pass claims.
 const claimBatch = 32
 
@@ -221,16 +227,24 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 	if sendErr == nil {
 		log.Info("mail sent")
 		// The server has taken the message: from here on it must never be
-		// sent again. Both records are retried until they land (a database
-		// stall must not turn into a resend); the attempt's answer first,
-		// in a table of its own, which the claim consults.
+		// sent again. Usually one commit records the acceptance and the sent
+		// state. When it fails (a database stall must not turn into a
+		// resend), each is tried again until it lands: the acceptance
+		// first, in a table of its own, which the claim consults.
+		tctx, cancel := context.WithTimeout(rctx, recordTimeout)
+		err := w.markSent(tctx, it, now, attempt)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		log.Warn("recording the sent mail failed; recording the server's acceptance first", "err", err)
 		if err := w.persist(ctx, log, "the server's acceptance", func(ctx context.Context) error {
-			return w.finishAttempt(ctx, attempt, AttemptAccepted, "the server took the message", now)
+			return w.finishAttempt(ctx, attempt, AttemptAccepted, acceptedAnswer, now)
 		}); err != nil {
 			return err
 		}
 		return w.persist(ctx, log, "the sent state", func(ctx context.Context) error {
-			return w.markSent(ctx, it, now)
+			return w.markSent(ctx, it, now, 0)
 		})
 	}
 	var temp interface{ Temporary() bool }
@@ -269,20 +283,44 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 	})
 }
 
-// markSent records that a message went out, with what that changes on its case.
-func (w *Workflow) markSent(ctx context.Context, it outboxItem, now time.Time) error {
+// markSent records that a message went out, with what that changes on its
+// case; when attempt is not 0, also that attempt's acceptance, atomically
+// (the usual way: one commit for both).
+func (w *Workflow) markSent(ctx context.Context, it outboxItem, now time.Time, attempt int64) error {
+	if w.db.Dialect() == "postgres" {
+		// One statement (data-modifying CTEs): atomic without a
+		// transaction's extra round trips.
+		with, args := "", []any{}
+		if attempt != 0 {
+			with = `a AS (UPDATE outbox_attempts SET outcome = ?, answer = ?, finished_at = ? WHERE id = ?), `
+			args = []any{AttemptAccepted, acceptedAnswer, now, attempt}
+		}
+		if it.Kind == MsgConfirmation {
+			return w.confirmationSent(ctx, it, now, with, args)
+		}
+		q := `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = '' WHERE id = ?`
+		if with != "" {
+			q = `WITH ` + strings.TrimSuffix(with, ", ") + ` ` + q
+		}
+		if _, err := w.db.Exec(ctx, q, append(args, OutboxSent, now, it.ID)...); err != nil {
+			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
+		return nil
+	}
 	markSent := func(ctx context.Context) error {
+		if attempt != 0 {
+			if err := w.finishAttempt(ctx, attempt, AttemptAccepted, acceptedAnswer, now); err != nil {
+				return err
+			}
+		}
 		if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = ''
 			WHERE id = ?`, OutboxSent, now, it.ID); err != nil {
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
 		return w.onSent(ctx, it, now)
 	}
-	switch {
-	case it.Kind != MsgConfirmation:
+	if attempt == 0 && it.Kind != MsgConfirmation {
 		return markSent(ctx) // one statement: no transaction needed
-	case w.db.Dialect() == "postgres":
-		return w.confirmationSent(ctx, it, now)
 	}
 	return w.db.InTx(ctx, markSent)
 }
@@ -301,16 +339,17 @@ const ackDetail = StatusReceived + " → " + StatusAcknowledged + " (confirmatio
 
 // confirmationSent is markSent with onSent for a confirmation, as one
 // PostgreSQL statement (data-modifying CTEs): the same three changes,
-// atomic, without a transaction's extra round trips. SQLite has no
-// data-modifying CTEs and uses the transaction.
-func (w *Workflow) confirmationSent(ctx context.Context, it outboxItem, now time.Time) error {
-	_, err := w.db.Exec(ctx, `WITH o AS (
+// atomic, without a transaction's extra round trips; with (a CTE ending in
+// ", ") and its args come first. SQLite has no data-modifying CTEs and uses
+// the transaction.
+func (w *Workflow) confirmationSent(ctx context.Context, it outboxItem, now time.Time, with string, args []any) error {
+	_, err := w.db.Exec(ctx, `WITH `+with+`o AS (
 			UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = '' WHERE id = ? RETURNING case_id),
 		c AS (
 			UPDATE cases SET status = ?, updated_at = ? WHERE id = (SELECT case_id FROM o) AND status = ? RETURNING id)
 		INSERT INTO events (case_id, at, kind, actor, detail) SELECT id, ?, ?, '', ? FROM c`,
-		OutboxSent, now, it.ID, StatusAcknowledged, now, StatusReceived,
-		now, EventStatus, ackDetail)
+		append(args, OutboxSent, now, it.ID, StatusAcknowledged, now, StatusReceived,
+			now, EventStatus, ackDetail)...)
 	if err != nil {
 		return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 	}

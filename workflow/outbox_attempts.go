@@ -17,6 +17,9 @@ const (
 	AttemptUnknown  = "unknown"  // its daemon was lost before the answer was recorded
 )
 
+// acceptedAnswer is what an accepted attempt says.
+const acceptedAnswer = "the server took the message"
+
 // unknownAnswer is what an attempt whose daemon was lost mid-send says.
 const unknownAnswer = "no answer recorded: the daemon sending it was lost; the server may have taken the message"
 
@@ -33,10 +36,15 @@ const persistMaxDelay = 5 * time.Second
 // outcome is unknown, and this attempt may deliver the mail a second time.
 func (w *Workflow) startAttempt(ctx context.Context, it outboxItem) (int64, error) {
 	now := w.clock.Now()
-	lost, err := w.db.Exec(ctx, `UPDATE outbox_attempts SET outcome = ?, answer = ?, finished_at = ?
-		WHERE outbox_id = ? AND outcome = ?`, AttemptUnknown, unknownAnswer, now, it.ID, AttemptSending)
-	if err != nil {
-		return 0, fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+	// A first attempt has no earlier one (a retry by the operator starts
+	// again at 1 only for held or failed mail, whose attempts all ended).
+	var lost int64
+	if it.Attempts > 1 {
+		var err error
+		if lost, err = w.db.Exec(ctx, `UPDATE outbox_attempts SET outcome = ?, answer = ?, finished_at = ?
+			WHERE outbox_id = ? AND outcome = ?`, AttemptUnknown, unknownAnswer, now, it.ID, AttemptSending); err != nil {
+			return 0, fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
 	}
 	if lost > 0 {
 		w.log.Warn("an earlier attempt's answer is unknown (its daemon was lost mid-send); sending again may deliver the mail twice",
@@ -96,7 +104,7 @@ func (w *Workflow) finishAccepted(ctx context.Context) error {
 			ORDER BY id LIMIT 1`, it.ID, AttemptAccepted); err != nil {
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
-		if err := w.markSent(ctx, it, at); err != nil {
+		if err := w.markSent(ctx, it, at, 0); err != nil {
 			return err
 		}
 		w.log.Info("mail the server had accepted is marked sent, not sent again", "outbox", it.ID, "kind", it.Kind)
