@@ -134,7 +134,13 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 // IDLE. Connection failures are logged and retried with exponential backoff
 // and jitter (1s doubling to 5 min, reset after a successful round); the
 // connection is kept between rounds.
-func (p *Poller) Run(ctx context.Context) error {
+func (p *Poller) Run(ctx context.Context) error { return p.RunWhile(ctx, nil) }
+
+// RunWhile is Run, except that before every round it asks mayPoll (when
+// not nil) and returns its error, without polling, once it has one: a
+// daemon that must hold a lock to poll stops the moment it cannot show it
+// does.
+func (p *Poller) RunWhile(ctx context.Context, mayPoll func(context.Context) error) error {
 	bo := newBackoff(reconnectMin, reconnectMax)
 	var s *imapSession
 	defer func() {
@@ -185,6 +191,11 @@ func (p *Poller) Run(ctx context.Context) error {
 			p.noteConnected(true)
 			p.log.Info("imap connected", "mailbox", p.cfg.Mailbox, "idle", s.caps.Has(imap.CapIdle),
 				"move", s.caps.Has(imap.CapMove), "uidplus", s.caps.Has(imap.CapUIDPlus))
+		}
+		if mayPoll != nil {
+			if err := mayPoll(ctx); err != nil {
+				return err
+			}
 		}
 		st, err := p.round(ctx, s)
 		if err != nil {

@@ -45,23 +45,47 @@ type SMTPConfig struct {
 
 	HELO    string        // default: os.Hostname
 	Timeout time.Duration // dial timeout and longest silence per exchange (default 60s)
+
+	// Connections is how many messages may be in transaction at once, each
+	// on a connection of its own (default DefaultSMTPConnections): a server
+	// that stalls on one message holds up only that one.
+	Connections int
 }
 
-// SMTPSender delivers pre-rendered messages. It keeps one connection open
-// and reuses it; it is safe for concurrent use (sends are serialised).
+// DefaultSMTPConnections is SMTPConfig.Connections when not set.
+const DefaultSMTPConnections = 3
+
+// maxSMTPConnections bounds SMTPConfig.Connections: submission servers
+// limit connections per client (Postfix smtpd_client_connection_count_limit,
+// 50 by default), and a daemon sends a few mails a minute.
+const maxSMTPConnections = 20
+
+// SMTPSender delivers pre-rendered messages. It keeps up to
+// SMTPConfig.Connections connections open and reuses them; it is safe for
+// concurrent use, and that many Sends run at once, one per connection.
 type SMTPSender struct {
 	cfg  SMTPConfig
 	host string
 	port int
 	log  *slog.Logger
 
-	mu       sync.Mutex
+	// free admits as many Sends as there are slots; idle holds the slots
+	// not in use, the most recently used last, so that a connection kept
+	// open is reused before another is opened.
+	free chan struct{}
+
+	mu     sync.Mutex
+	idle   []*smtpConn
+	closed bool
+}
+
+// smtpConn is one slot of the pool: a kept connection, or none yet.
+type smtpConn struct {
 	client   *smtp.Client // nil when not connected
 	lastUsed time.Time
-	closed   bool
 
 	// active is the connection in use, so that a cancelled context can
-	// close it without taking mu (held by the blocked Send).
+	// close it while its Send is blocked on it.
 	active atomic.Pointer[deadlineConn]
 }
 
@@ -93,6 +117,12 @@ func NewSMTPSender(cfg SMTPConfig, log *slog.Logger) (*SMTPSender, error) {
 	case cfg.Timeout == 0:
 		cfg.Timeout = DefaultSMTPTimeout
 	}
+	switch {
+	case cfg.Connections < 0 || cfg.Connections > maxSMTPConnections:
+		return nil, configError("SMTPConfig.Connections", "%d is not between 1 and %d", cfg.Connections, maxSMTPConnections)
+	case cfg.Connections == 0:
+		cfg.Connections = DefaultSMTPConnections
+	}
 	if cfg.HELO == "" {
 		if cfg.HELO, err = os.Hostname(); err != nil || cfg.HELO == "" {
 			cfg.HELO = "localhost"
@@ -108,7 +138,43 @@ func NewSMTPSender(cfg SMTPConfig, log *slog.Logger) (*SMTPSender, error) {
 	if cfg.TLS == TLSNone && !isLoopbackHost(host) {
 		log.Warn("smtp without TLS to a non-loopback address (AllowInsecure): credentials and mail cross the network in the clear")
 	}
-	return &SMTPSender{cfg: cfg, host: host, port: port, log: log}, nil
+	s := &SMTPSender{cfg: cfg, host: host, port: port, log: log, free: make(chan struct{}, cfg.Connections)}
+	for range cfg.Connections {
+		s.idle = append(s.idle, &smtpConn{})
+	}
+	return s, nil
+}
+
+// take waits for a free slot and returns the most recently used one.
+func (s *SMTPSender) take(ctx context.Context) (*smtpConn, error) {
+	select {
+	case s.free <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc := s.idle[len(s.idle)-1]
+	s.idle = s.idle[:len(s.idle)-1]
+	return sc, nil
+}
+
+// put gives a slot back.
+func (s *SMTPSender) put(sc *smtpConn) {
+	s.mu.Lock()
+	s.idle = append(s.idle, sc)
+	s.mu.Unlock()
+	<-s.free
+}
+
+// Connections is how many Sends run at once (SMTPConfig.Connections); the
+// outbox sends that many messages in parallel.
+func (s *SMTPSender) Connections() int { return s.cfg.Connections }
+
+func (s *SMTPSender) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 // Send delivers one message exactly as given: raw goes to DATA unchanged
@@ -119,19 +185,22 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 	if err := checkEnvelope(from, to, raw); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	sc, err := s.take(ctx)
+	if err != nil {
+		return smtpFailure("send", err)
+	}
+	defer s.put(sc)
+	if s.isClosed() {
 		return &SMTPError{Op: "send", Err: errors.New("sender is closed"), temporary: true}
 	}
 	if err := ctx.Err(); err != nil {
 		return smtpFailure("send", err)
 	}
-	stop := context.AfterFunc(ctx, s.abort)
+	stop := context.AfterFunc(ctx, sc.abort)
 	defer stop()
 
-	reused := s.client != nil
-	c, err := s.ready(ctx)
+	reused := sc.client != nil
+	c, err := s.ready(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -141,17 +210,17 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 		// The kept connection died while idle; nothing was sent on it yet,
 		// so a new connection may carry this message.
 		s.log.Debug("smtp kept connection gone; reconnecting", "err", err)
-		s.drop()
-		if c, err = s.ready(ctx); err != nil {
+		sc.drop()
+		if c, err = s.ready(ctx, sc); err != nil {
 			return err
 		}
 		err = s.transaction(c, from, to, raw)
 	}
 	if err != nil {
-		s.recover(ctx, err)
+		sc.recover(ctx, err)
 		return err
 	}
-	s.lastUsed = time.Now()
+	sc.lastUsed = time.Now()
 	s.log.Debug("smtp message sent", "from", from, "rcpts", len(to), "bytes", len(raw))
 	return nil
 }
@@ -209,24 +278,24 @@ func smtpPath(addr string) string { return "<" + addr + ">" }
 // always fresh: a completed DATA ends the mail transaction (RFC 5321
 // 4.1.1.4), and a refusal is followed by RSET (see recover), so no RSET
 // round trip is spent per message.
-func (s *SMTPSender) ready(ctx context.Context) (*smtp.Client, error) {
-	if c := s.client; c != nil {
+func (s *SMTPSender) ready(ctx context.Context, sc *smtpConn) (*smtp.Client, error) {
+	if c := sc.client; c != nil {
 		var err error
-		if time.Since(s.lastUsed) > smtpMaxIdle {
+		if time.Since(sc.lastUsed) > smtpMaxIdle {
 			err = c.Noop()
 		}
 		if err == nil {
 			return c, nil
 		}
 		s.log.Debug("smtp kept connection unusable; reconnecting", "err", err)
-		s.drop()
+		sc.drop()
 	}
-	c, err := s.dial(ctx, s.active.Store)
+	c, err := s.dial(ctx, sc.active.Store)
 	if err != nil {
-		s.active.Store(nil)
+		sc.active.Store(nil)
 		return nil, err
 	}
-	s.client, s.lastUsed = c, time.Now()
+	sc.client, sc.lastUsed = c, time.Now()
 	return c, nil
 }
 
@@ -282,32 +351,32 @@ func dataRefusal(err error, rcpts int) *SMTPError {
 
 // recover leaves the kept connection usable after a failed transaction: a
 // refusal is followed by RSET; anything else (or a failed RSET) drops it.
-func (s *SMTPSender) recover(ctx context.Context, err error) {
+func (sc *smtpConn) recover(ctx context.Context, err error) {
 	var se *SMTPError
-	if ctx.Err() == nil && errors.As(err, &se) && se.Code != 0 && s.client != nil {
-		if rerr := s.client.Reset(); rerr == nil {
-			s.lastUsed = time.Now()
+	if ctx.Err() == nil && errors.As(err, &se) && se.Code != 0 && sc.client != nil {
+		if rerr := sc.client.Reset(); rerr == nil {
+			sc.lastUsed = time.Now()
 			return
 		}
 	}
-	s.drop()
+	sc.drop()
 }
 
 // drop closes the kept connection without QUIT.
-func (s *SMTPSender) drop() {
-	if s.client != nil {
-		_ = s.client.Close()
-		s.client = nil
+func (sc *smtpConn) drop() {
+	if sc.client != nil {
+		_ = sc.client.Close()
+		sc.client = nil
 	}
-	if c := s.active.Swap(nil); c != nil {
+	if c := sc.active.Swap(nil); c != nil {
 		_ = c.Close()
 	}
 }
 
 // abort runs when a Send's context ends: closing the connection fails the
 // exchange in progress at once.
-func (s *SMTPSender) abort() {
-	if c := s.active.Load(); c != nil {
+func (sc *smtpConn) abort() {
+	if c := sc.active.Load(); c != nil {
 		_ = c.Close()
 	}
 }
@@ -415,18 +484,31 @@ func (s *SMTPSender) auth(ctx context.Context, c *smtp.Client) error {
 	return nil
 }
 
-// Close says QUIT on the kept connection and makes further Sends fail.
+// Close makes further Sends fail, waits for the Sends under way (their
+// timeouts bound them) and says QUIT on every kept connection.
 func (s *SMTPSender) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
-	if s.client == nil {
+	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
-	err := s.client.Quit()
-	s.drop()
-	if err != nil {
-		return smtpFailure("QUIT", err)
+	s.closed = true
+	s.mu.Unlock()
+	var errs []error
+	slots := make([]*smtpConn, 0, s.cfg.Connections)
+	for range s.cfg.Connections {
+		sc, _ := s.take(context.Background())
+		slots = append(slots, sc)
+		if sc.client == nil {
+			continue
+		}
+		if err := sc.client.Quit(); err != nil {
+			errs = append(errs, smtpFailure("QUIT", err))
+		}
+		sc.drop()
 	}
-	return nil
+	for _, sc := range slots {
+		s.put(sc)
+	}
+	return errors.Join(errs...)
 }

@@ -161,3 +161,33 @@ func TestSMTPRealPostfixSTARTTLS(t *testing.T) {
 		t.Errorf("%d messages arrived, want 1", n)
 	}
 }
+
+// The outbox sends on several connections at once (issue 16): each real
+// server takes every message once and unaltered from three parallel
+// connections.
+func TestSMTPRealServersTakeParallelMail(t *testing.T) {
+	eachRealPeer(t, func(t *testing.T, p realPeer) {
+		s := newSender(t, mailbox.SMTPConfig{Addr: p.Addr(), TLS: "none", Username: p.Username(), Password: p.Password(), Connections: 3})
+		const n = 9
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				errs <- s.Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl"}, outgoing(i))
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+		}
+		msgs := p.Wait(n)
+		if len(msgs) != n {
+			t.Fatalf("%d messages arrived, want %d", len(msgs), n)
+		}
+		for i := range n {
+			if c := slices.IndexFunc(msgs, func(m peers.Msg) bool { return bytes.Equal(m.Data, outgoing(i)) }); c < 0 {
+				t.Errorf("message %d did not arrive unaltered", i)
+			}
+		}
+	})
+}

@@ -21,3 +21,7 @@ func (db *DB) LimitPrepared(n int) { db.stmts = newStmtCache(n) }
 
 // CachedStatements is the number of statements in the cache.
 func (db *DB) CachedStatements() int { return db.stmts.size() }
+
+// ConnsInUse is how many pool connections are in use, for tests that wait
+// for a query to be holding one.
+func (db *DB) ConnsInUse() int { return db.x.Stats().InUse }

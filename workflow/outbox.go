@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,6 +28,12 @@ const (
 // delivered at least once, never lost).
 const claimTTL = 5 * time.Minute
 
+// recordTimeout bounds the one commit that usually records a sent mail
+// (a transaction as a whole is bounded only by its context; on SQLite its
+// BEGIN would otherwise wait out the busy timeout). After it, the
+// acceptance is recorded on its own first.
+const recordTimeout = 5 * time.Second
+
 // claimBatch is how many messages one pass claims.
 const claimBatch = 32
 
@@ -43,6 +50,7 @@ type outboxItem struct {
 	RcptTo   string        `db:"rcpt_to"`
 	Attempts int           `db:"attempts"`
 	Raw      []byte        `db:"raw"` // nil when larger than inlineRaw
+	session  int64         // the session that claimed it
 }
 
 // RunOutbox delivers queued mail until ctx ends: a pass whenever something
@@ -81,21 +89,64 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	if w.transport == nil {
 		return 0, errors.New("workflow: outbox: no transport")
 	}
+	if err := w.finishAccepted(ctx); err != nil {
+		return 0, err
+	}
 	items, err := w.claim(ctx)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	// As many sends at once as the transport has connections: a server
+	// that stalls on one message holds up only that one.
+	slots := make(chan struct{}, w.sendConnections())
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr
+	}
 	for i, it := range items {
-		if ctx.Err() != nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || failed() != nil {
+			if ctx.Err() == nil {
+				<-slots
+			}
+			wg.Wait()
 			// Unclaim what was not tried, so the next run does not wait for claimTTL.
 			w.release(context.WithoutCancel(ctx), items[i:])
+			if err := failed(); err != nil {
+				return i, err
+			}
 			return i, ctx.Err()
 		}
-		if err := w.deliver(ctx, it); err != nil {
-			return i + 1, err
-		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := w.deliver(ctx, it); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
 	}
-	return len(items), nil
+	wg.Wait()
+	return len(items), failed()
+}
+
+// sendConnections is how many messages the transport takes at once.
+func (w *Workflow) sendConnections() int {
+	if p, ok := w.transport.(interface{ Connections() int }); ok && p.Connections() > 1 {
+		return p.Connections()
+	}
+	return 1
 }
 
 // claim takes up to claimBatch due messages for this daemon, recording its
@@ -114,13 +165,17 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 	var items []outboxItem
 	err = w.db.Select(ctx, &items, `UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?, claimed_by = ?
 			WHERE id IN (SELECT id FROM outbox
-				WHERE (state = ? AND next_attempt_at <= ?) OR (state = ? AND `+w.claimFree()+`)
+				WHERE ((state = ? AND next_attempt_at <= ?) OR (state = ? AND `+w.claimFree()+`))
+				AND NOT `+acceptedAttempt+`
 				ORDER BY id LIMIT ?`+lock+`)
 			RETURNING id, case_id, kind, mail_from, rcpt_to, attempts,
 				CASE WHEN length(raw) <= ? THEN raw END AS raw`,
 		OutboxSending, now.Add(claimTTL), session, OutboxQueued, now, OutboxSending, now, claimBatch, inlineRaw)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: outbox claim: %w", err)
+	}
+	for i := range items {
+		items[i].session = session
 	}
 	// RETURNING gives rows in no particular order; send oldest first.
 	for i := 1; i < len(items); i++ {
@@ -147,13 +202,20 @@ func (w *Workflow) release(ctx context.Context, items []outboxItem) {
 	}
 }
 
-// deliver sends one claimed message and records what happened.
+// deliver sends one claimed message and records what happened: first
+// that an attempt starts (nothing is sent without that record), then the
+// server's answer, then the row's new state.
 func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 	raw := it.Raw
 	if raw == nil {
 		if err := w.db.Get(ctx, &raw, `SELECT raw FROM outbox WHERE id = ?`, it.ID); err != nil {
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
+	}
+	attempt, err := w.startAttempt(ctx, it)
+	if err != nil {
+		w.release(context.WithoutCancel(ctx), []outboxItem{it})
+		return err
 	}
 	// A send that has started is finished even when the daemon is asked to
 	// stop: cutting it off after the server took the message would send it
@@ -164,25 +226,41 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 	log := w.log.With("outbox", it.ID, "kind", it.Kind, "attempt", it.Attempts)
 	if sendErr == nil {
 		log.Info("mail sent")
-		markSent := func(ctx context.Context) error {
-			if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = ''
-				WHERE id = ?`, OutboxSent, now, it.ID); err != nil {
-				return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
-			}
-			return w.onSent(ctx, it, now)
+		// The server has taken the message: from here on it must never be
+		// sent again. Usually one commit records the acceptance and the sent
+		// state. When it fails (a database stall must not turn into a
+		// resend), each is tried again until it lands: the acceptance
+		// first, in a table of its own, which the claim consults.
+		tctx, cancel := context.WithTimeout(rctx, recordTimeout)
+		err := w.markSent(tctx, it, now, attempt)
+		cancel()
+		if err == nil {
+			return nil
 		}
-		switch {
-		case it.Kind != MsgConfirmation:
-			return markSent(rctx) // one statement: no transaction needed
-		case w.db.Dialect() == "postgres":
-			return w.confirmationSent(rctx, it, now)
+		log.Warn("recording the sent mail failed; recording the server's acceptance first", "err", err)
+		if err := w.persist(ctx, log, "the server's acceptance", func(ctx context.Context) error {
+			return w.finishAttempt(ctx, attempt, AttemptAccepted, acceptedAnswer, now)
+		}); err != nil {
+			return err
 		}
-		return w.db.InTx(rctx, markSent)
+		return w.persist(ctx, log, "the sent state", func(ctx context.Context) error {
+			return w.markSent(ctx, it, now, 0)
+		})
 	}
 	var temp interface{ Temporary() bool }
 	temporary := errors.As(sendErr, &temp) && temp.Temporary()
+	outcome := AttemptRefused
 	switch {
 	case temporary && it.Attempts < w.set.SendAttempts:
+		outcome = AttemptDeferred
+	case !recipientFault(sendErr):
+		outcome = AttemptHeld
+	}
+	if err := w.finishAttempt(rctx, attempt, outcome, sendErr.Error(), now); err != nil {
+		log.Warn("the server's answer to an attempt was not recorded", "err", err)
+	}
+	switch outcome {
+	case AttemptDeferred:
 		next := now.Add(retryDelay(it.Attempts))
 		log.Warn("mail not sent, will retry", "err", sendErr, "next", next)
 		if _, err := w.db.Exec(rctx, `UPDATE outbox SET state = ?, next_attempt_at = ?, claimed_until = NULL, last_error = ?
@@ -190,7 +268,7 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
 		return nil
-	case !recipientFault(sendErr):
+	case AttemptHeld:
 		// Our server refused our mail, or we never reached it: the
 		// operator must act, and the recipient is not to blame.
 		return w.holdForServer(rctx, it, sendErr, now)
@@ -203,6 +281,48 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 		}
 		return w.onFailed(ctx, it, sendErr, now)
 	})
+}
+
+// markSent records that a message went out, with what that changes on its
+// case; when attempt is not 0, also that attempt's acceptance, atomically
+// (the usual way: one commit for both).
+func (w *Workflow) markSent(ctx context.Context, it outboxItem, now time.Time, attempt int64) error {
+	if w.db.Dialect() == "postgres" {
+		// One statement (data-modifying CTEs): atomic without a
+		// transaction's extra round trips.
+		with, args := "", []any{}
+		if attempt != 0 {
+			with = `a AS (UPDATE outbox_attempts SET outcome = ?, answer = ?, finished_at = ? WHERE id = ?), `
+			args = []any{AttemptAccepted, acceptedAnswer, now, attempt}
+		}
+		if it.Kind == MsgConfirmation {
+			return w.confirmationSent(ctx, it, now, with, args)
+		}
+		q := `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = '' WHERE id = ?`
+		if with != "" {
+			q = `WITH ` + strings.TrimSuffix(with, ", ") + ` ` + q
+		}
+		if _, err := w.db.Exec(ctx, q, append(args, OutboxSent, now, it.ID)...); err != nil {
+			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
+		return nil
+	}
+	markSent := func(ctx context.Context) error {
+		if attempt != 0 {
+			if err := w.finishAttempt(ctx, attempt, AttemptAccepted, acceptedAnswer, now); err != nil {
+				return err
+			}
+		}
+		if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = ''
+			WHERE id = ?`, OutboxSent, now, it.ID); err != nil {
+			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
+		}
+		return w.onSent(ctx, it, now)
+	}
+	if attempt == 0 && it.Kind != MsgConfirmation {
+		return markSent(ctx) // one statement: no transaction needed
+	}
+	return w.db.InTx(ctx, markSent)
 }
 
 // retryDelay is the wait before attempt n+1: one minute, doubling, at most an hour.
@@ -219,16 +339,17 @@ const ackDetail = StatusReceived + " → " + StatusAcknowledged + " (confirmatio
 
 // confirmationSent is markSent with onSent for a confirmation, as one
 // PostgreSQL statement (data-modifying CTEs): the same three changes,
-// atomic, without a transaction's extra round trips. SQLite has no
-// data-modifying CTEs and uses the transaction.
-func (w *Workflow) confirmationSent(ctx context.Context, it outboxItem, now time.Time) error {
-	_, err := w.db.Exec(ctx, `WITH o AS (
+// atomic, without a transaction's extra round trips; with (a CTE ending in
+// ", ") and its args come first. SQLite has no data-modifying CTEs and uses
+// the transaction.
+func (w *Workflow) confirmationSent(ctx context.Context, it outboxItem, now time.Time, with string, args []any) error {
+	_, err := w.db.Exec(ctx, `WITH `+with+`o AS (
 			UPDATE outbox SET state = ?, sent_at = ?, claimed_until = NULL, last_error = '' WHERE id = ? RETURNING case_id),
 		c AS (
 			UPDATE cases SET status = ?, updated_at = ? WHERE id = (SELECT case_id FROM o) AND status = ? RETURNING id)
 		INSERT INTO events (case_id, at, kind, actor, detail) SELECT id, ?, ?, '', ? FROM c`,
-		OutboxSent, now, it.ID, StatusAcknowledged, now, StatusReceived,
-		now, EventStatus, ackDetail)
+		append(args, OutboxSent, now, it.ID, StatusAcknowledged, now, StatusReceived,
+			now, EventStatus, ackDetail)...)
 	if err != nil {
 		return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 	}

@@ -42,6 +42,9 @@ type TimelineEntry struct {
 	Text   string // a message's new text
 	// Delivery is the outbox state of an outgoing message, with its last error.
 	Delivery string
+	// Attempts are every attempt to send an outgoing message, with the
+	// server's answer to each.
+	Attempts []DeliveryAttempt
 }
 
 // Timeline returns a case and everything that happened to it, in order.
@@ -105,6 +108,14 @@ func (w *Workflow) Timeline(ctx context.Context, ref string) (Case, []TimelineEn
 			}
 			if m.LastError.String != "" {
 				t.Delivery += fmt.Sprintf(" (attempt %d: %s)", m.Attempts.Int64, m.LastError.String)
+			}
+			if m.OutboxID.Valid {
+				if t.Attempts, err = w.deliveryAttempts(ctx, m.OutboxID.Int64); err != nil {
+					return c, nil, err
+				}
+				if twice := secondDelivery(t.Attempts); twice != "" {
+					t.Delivery += "; " + twice
+				}
 			}
 		}
 		if m.Attachments != "" {

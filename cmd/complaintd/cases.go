@@ -193,6 +193,13 @@ func printTimeline(w io.Writer, c workflow.Case, tl []workflow.TimelineEntry, lo
 			line += "  (" + oneLine(e.Actor) + ")"
 		}
 		fmt.Fprintln(w, line)
+		for _, a := range e.Attempts {
+			answer := a.Outcome
+			if a.Answer != "" {
+				answer += ": " + a.Answer
+			}
+			fmt.Fprintf(w, "        attempt %d  %s  %s\n", a.Attempt, a.At.In(loc).Format("2006-01-02 15:04:05"), oneLine(answer))
+		}
 		if e.Text != "" {
 			// Each line of a message under its bar; a carriage return or
 			// escape in it is shown, never acted on.

@@ -130,6 +130,7 @@ type SMTPConfig struct {
 	Password      string        `toml:"password" secret:"true"`
 	HELO          string        `toml:"helo"`
 	Timeout       time.Duration `toml:"timeout"`
+	Connections   int           `toml:"connections"`
 }
 
 type HandlerConfig struct {
@@ -367,6 +368,9 @@ func (c *Config) validate() error {
 		}
 	default:
 		bad("smtp.auth", "%q must be password or oauth2", c.SMTP.Auth)
+	}
+	if c.SMTP.Connections < 0 || c.SMTP.Connections > 20 {
+		bad("smtp.connections", "%d must be 0 (the default, 3) to 20", c.SMTP.Connections)
 	}
 	errs = append(errs, c.oauth2Problems()...)
 	if len(c.Handlers) == 0 {

@@ -57,6 +57,9 @@ func newHarnessWith(t *testing.T, dbURL string, change func(*Config)) *harness {
 	t.Cleanup(func() { smtpSrv.Close() })
 	cfg := demoConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
 	cfg.Database.URL = dbURL
+	// One mail at a time, so that a refusal set up with h.smtp.Refuse(1, …)
+	// meets the oldest message; the tests of the pool set their own.
+	cfg.SMTP.Connections = 1
 	if change != nil {
 		change(cfg)
 	}

@@ -67,6 +67,15 @@ type observedTransport struct {
 	o *observer
 }
 
+// Connections passes on how many sends the wrapped transport runs at once
+// (the outbox sends that many in parallel: issue 16).
+func (ot observedTransport) Connections() int {
+	if p, ok := ot.t.(interface{ Connections() int }); ok {
+		return p.Connections()
+	}
+	return 1
+}
+
 func (ot observedTransport) Send(ctx context.Context, from string, to []string, raw []byte) error {
 	err := ot.t.Send(ctx, from, to, raw)
 	ot.o.sendResult(err)

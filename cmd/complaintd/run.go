@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/complaintd/complaintd/ops"
+	"github.com/complaintd/complaintd/store"
 )
 
 func cmdRun(ctx context.Context, args []string, stderr io.Writer, env func(string) string) error {
@@ -76,38 +81,111 @@ func (c *components) runLoops(ctx context.Context, scheduler bool) {
 	wg.Wait()
 }
 
+// lockCheckInterval is how often the polling daemon confirms that it still
+// holds the mailbox lock, during a round or an IDLE wait too; it also checks
+// before every round.
+const lockCheckInterval = time.Second
+
+// takeoverSettle is how long a daemon that takes the lock over from another
+// waits before its first round: a holder whose session was lost under it
+// needs up to lockCheckInterval plus the check's own bound (2 s) to notice
+// and stop, and the two must never poll at the same moment.
+const takeoverSettle = 4 * time.Second
+
 // pollExclusively polls the mailbox while holding its lock, so that of
 // several daemons on one database only one polls a mailbox at a time; the
-// others wait and take over if it stops.
+// others wait and take over if it stops or loses the lock.
 func (c *components) pollExclusively(ctx context.Context) {
 	name := "imap-poll:" + c.cfg.IMAP.Username + "@" + c.cfg.IMAP.Addr + "/" + c.cfg.IMAP.Mailbox
+	log := c.log.With("daemon", daemonName())
 	wait := time.NewTimer(0)
 	defer wait.Stop()
-	announced := false
+	standingBy := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-wait.C:
 		}
-		release, ok, err := c.db.TryLock(ctx, name)
+		lock, ok, err := c.db.Acquire(ctx, name)
 		switch {
 		case err != nil:
-			c.log.Error("mailbox lock", "err", err)
+			log.Error("mailbox lock", "err", err)
 		case !ok:
 			c.standby.Store(true)
-			if !announced {
-				c.log.Info("another daemon polls this mailbox; standing by")
-				announced = true
+			if !standingBy {
+				log.Info("another daemon polls this mailbox; standing by")
+				standingBy = true
 			}
 		default:
-			announced = false
 			c.standby.Store(false)
-			if err := c.poller.Run(ctx); err != nil {
-				c.log.Error("poller stopped", "err", err)
-			}
-			release()
+			c.pollWhileHeld(ctx, log, lock, standingBy)
+			standingBy = false
 		}
 		wait.Reset(c.cfg.IMAP.PollInterval)
 	}
+}
+
+// pollWhileHeld polls until ctx ends or the lock is lost, and releases it.
+func (c *components) pollWhileHeld(ctx context.Context, log *slog.Logger, lock *store.Lock, takeover bool) {
+	defer lock.Release()
+	if takeover {
+		log.Info("took the mailbox lock over from another daemon; waiting for it to stop", "wait", takeoverSettle)
+		c.standby.Store(true) // still ready: not polling yet, on purpose
+		t := time.NewTimer(takeoverSettle)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		c.standby.Store(false)
+	}
+	pctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var wg sync.WaitGroup
+	// The watchdog ends polling the moment the lock is found lost, in the
+	// middle of a round or an IDLE wait.
+	wg.Go(func() {
+		t := time.NewTicker(lockCheckInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := lock.Held(pctx); err != nil {
+				stop(err)
+				return
+			}
+		}
+	})
+	log.Info("polling this mailbox", "lock_backend", lock.Backend)
+	err := c.poller.RunWhile(pctx, lock.Held)
+	if err == nil {
+		err = context.Cause(pctx)
+	}
+	stop(nil)
+	wg.Wait()
+	switch {
+	case ctx.Err() != nil:
+		log.Info("stopped polling: the daemon stops")
+	case errors.Is(err, store.ErrLockLost):
+		log.Error("stopped polling: lost the mailbox lock; another daemon may poll now", "why", err.Error())
+	case err != nil:
+		log.Error("stopped polling: the poller failed", "err", err)
+	}
+}
+
+// daemonName names this daemon in the log: host, process id and a random
+// tag (two daemons in one process, as in tests, differ too).
+func daemonName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	var tag [2]byte
+	_, _ = rand.Read(tag[:])
+	return fmt.Sprintf("%s[%d]#%x", host, os.Getpid(), tag)
 }

@@ -197,6 +197,7 @@ func smtpConfig(cfg *Config, cas *x509.CertPool, tokens *oauth.Source) mailbox.S
 	c := mailbox.SMTPConfig{
 		Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, AllowInsecure: cfg.SMTP.AllowInsecure, RootCAs: cas,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, HELO: cfg.SMTP.HELO, Timeout: cfg.SMTP.Timeout,
+		Connections: cfg.SMTP.Connections,
 	}
 	if cfg.SMTP.Auth == "oauth2" && tokens != nil {
 		c.Auth, c.Tokens = mailbox.AuthXOAuth2, tokens

@@ -57,7 +57,9 @@ type SMTPServer struct {
 	refuseN  int
 	refuse   smtp.SMTPError
 	rcptRefs map[string]smtp.SMTPError
-	envelope []string // MAIL and RCPT command lines as sent, see EnvelopeCommands
+	envelope []string      // MAIL and RCPT command lines as sent, see EnvelopeCommands
+	hangRcpt string        // see HangAfterData
+	hang     chan struct{} // closed by Close: hung transactions end
 }
 
 // StartSMTP starts the server. For the TLS modes a CA and a server
@@ -77,6 +79,7 @@ func StartSMTP(opts SMTPOptions) (*SMTPServer, error) {
 		changed:  make(chan struct{}),
 		conns:    make(map[net.Conn]struct{}),
 		rcptRefs: make(map[string]smtp.SMTPError),
+		hang:     make(chan struct{}),
 	}
 	if mode != tlsNone {
 		if s.pki, err = newTestPKI("smtp"); err != nil {
@@ -226,8 +229,24 @@ func (s *SMTPServer) DropConnections() int {
 	return len(conns)
 }
 
+// HangAfterData makes the server read every message for rcpt to its final
+// dot and then never answer (until Close): a server stalled in the middle
+// of one transaction. "" ends it for later messages.
+func (s *SMTPServer) HangAfterData(rcpt string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangRcpt = strings.ToLower(rcpt)
+}
+
 // Close stops the server and closes all connections.
 func (s *SMTPServer) Close() error {
+	s.mu.Lock()
+	select {
+	case <-s.hang:
+	default:
+		close(s.hang)
+	}
+	s.mu.Unlock()
 	err := s.srv.Close()
 	// go-smtp closes only listeners Serve has registered; one that Serve
 	// has not reached yet would block it in Accept forever.
@@ -322,6 +341,12 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		return err
 	}
 	s.mu.Lock()
+	if s.hangRcpt != "" && slices.ContainsFunc(ss.to, func(r string) bool { return strings.EqualFold(r, s.hangRcpt) }) {
+		hang := s.hang
+		s.mu.Unlock()
+		<-hang
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "server shutting down"}
+	}
 	defer s.mu.Unlock()
 	if s.refuseN > 0 {
 		s.refuseN--
