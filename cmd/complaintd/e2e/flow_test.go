@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -114,6 +116,7 @@ func runFlow(t *testing.T, s setup) {
 	w.d.stop()
 	w.d.start()
 	w.conversation(&c)
+	w.clientAnswers(&c)
 	judgment := w.judgment(c)
 	w.vacation(c, judgment)
 	peterRef := w.bounce()
@@ -127,8 +130,8 @@ func runFlow(t *testing.T, s setup) {
 	waitFor(t, "INBOX to be empty", func() bool { return len(w.s.imap.Messages(t, "INBOX")) == 0 })
 	// What the operator's monitoring sees of this second process: ready,
 	// and the messages and mails of the flow since its restart counted.
-	// Six messages came in (Sanne's reply, Anna's answer and judgment, the
-	// vacation reply, Peter's complaint, the bounce); at least ten mails
+	// Eight messages came in (Sanne's reply, Anna's three answers and her
+	// judgment, the vacation reply, Peter's complaint, the bounce); at least ten mails
 	// went out (notifications, the answer, the judgment, the command
 	// result, Peter's confirmation, the bounce notices).
 	if code, body := w.d.get("/readyz"); code != http.StatusOK {
@@ -136,7 +139,7 @@ func runFlow(t *testing.T, s setup) {
 	}
 	waitFor(t, "the metrics to count the flow", func() bool {
 		_, m := w.d.get("/metrics")
-		return metric(m, "complaintd_messages_total", `outcome="processed"`) >= 6 &&
+		return metric(m, "complaintd_messages_total", `outcome="processed"`) >= 8 &&
 			metric(m, "complaintd_smtp_sends_total", `result="sent"`) >= 10
 	})
 	_, m := w.d.get("/metrics")
@@ -144,8 +147,8 @@ func runFlow(t *testing.T, s setup) {
 		t.Errorf("/metrics counts %v quarantined messages, want none", n)
 	}
 	w.d.stop()
-	if got := w.inbox(parentAddr); len(got) != 3 {
-		t.Errorf("Sanne received %d mails, want the confirmation, Anna's answer and the judgment only", len(got))
+	if got := w.inbox(parentAddr); len(got) != 5 {
+		t.Errorf("Sanne received %d mails, want the confirmation, Anna's three answers and the judgment only", len(got))
 	}
 	if got := w.inbox(bouncingAddr); len(got) != 1 {
 		t.Errorf("Peter received %d mails, want only his confirmation", len(got))
@@ -153,8 +156,8 @@ func runFlow(t *testing.T, s setup) {
 	// The shared mailbox as the staff see it in their own client: every
 	// message moved to Processed, none deleted, none marked read.
 	processed := w.s.imap.Messages(t, "Processed")
-	if len(processed) != 7 {
-		t.Errorf("Processed holds %d messages, want the 7 delivered", len(processed))
+	if len(processed) != 9 {
+		t.Errorf("Processed holds %d messages, want the 9 delivered", len(processed))
 	}
 	for _, m := range processed {
 		if slices.Contains(m.Flags, imap.FlagSeen) {
@@ -324,8 +327,8 @@ func (w *world) vacation(c firstCase, judgment letter) {
 			toSanne = append(toSanne, strings.TrimSpace(line))
 		}
 	}
-	if len(toSanne) != 3 {
-		t.Errorf("%d mails queued for Sanne after her vacation reply, want the confirmation, Anna's answer and the judgment only:\n%s",
+	if len(toSanne) != 5 {
+		t.Errorf("%d mails queued for Sanne after her vacation reply, want the confirmation, Anna's three answers and the judgment only:\n%s",
 			len(toSanne), strings.Join(toSanne, "\n"))
 	}
 }
@@ -425,5 +428,58 @@ func TestEndToEnd(t *testing.T) {
 				})
 			})
 		})
+	}
+}
+
+// clientAnswers: Anna answers from Outlook for Windows and from Apple Mail
+// on her Mac, shaped as the client matrix has them (testdata/clients, with
+// their sources): quoted notification, Outlook's header block or Apple's
+// attribution, HTML beside the text, a Message-ID on the organisation's
+// own domain for Apple Mail. Each answer reaches Sanne through the real
+// servers with only Anna's new words, greeted and signed once.
+func (w *world) clientAnswers(c *firstCase) {
+	t := w.t
+	t.Helper()
+	for i, client := range []string{"outlook-windows", "apple-mail-macos"} {
+		dir := filepath.Join("..", "..", "..", "testdata", "clients", client)
+		tmpl, err := os.ReadFile(filepath.Join(dir, "handler-answer.eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join(dir, "handler-answer.expected.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		note := c.notes[annaAddr]
+		refs, _ := note.header.Text("References")
+		raw := strings.NewReplacer(
+			"{{.MessageID}}", fmt.Sprintf("e2e%s%d", strings.ReplaceAll(client, "-", ""), i),
+			"{{.InReplyTo}}", note.messageID(),
+			"{{.References}}", strings.TrimSpace(refs+" <"+note.messageID()+">"),
+			"{{.Subject}}", note.subject,
+		).Replace(string(tmpl))
+		// Her own greeting (the first paragraph) and sign-off (the last)
+		// give way to the letter's.
+		paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(want), "\r\n", "\n")), "\n\n")
+		if len(paras) < 3 {
+			t.Fatalf("%s: expected answer has no greeting, body and sign-off", client)
+		}
+		body := strings.TrimSpace(strings.SplitN(paras[1], "\n", 2)[0])
+		at := time.Now()
+		w.deliver([]byte(raw), at)
+		relay := w.await(parentAddr, client+" answer", c.ref, body)
+		for _, leak := range []string{"NIET-VOOR-DE-OUDER", "#intern", "Nieuwe klacht", "Oorspronkelijk",
+			"schreef", "geschreven", "Van: ", "From: ", "Verzonden:"} {
+			if strings.Contains(relay.text, leak) {
+				t.Errorf("Sanne reads %q from Anna's %s answer:\n%s", leak, client, relay.text)
+			}
+		}
+		if strings.Count(relay.text, "Beste ") != 1 {
+			t.Errorf("Anna's %s answer does not greet Sanne exactly once:\n%s", client, relay.text)
+		}
+		if got := relay.header.Get("In-Reply-To"); got != "<"+c.lastToParent.messageID()+">" {
+			t.Errorf("Anna's %s answer In-Reply-To %q, want our last letter to Sanne", client, got)
+		}
+		c.lastToParent = relay
 	}
 }
