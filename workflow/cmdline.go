@@ -40,8 +40,8 @@ func splitLines(text string) []string {
 const maxCommandLine = 4096
 
 // commandLine is a line as read for commands: without format characters
-// (zero-width spaces and joiners, bidi controls, the BOM, soft hyphens) or
-// control characters, every kind of white space (the no-break space, em
+// (zero-width spaces and joiners, bidi controls, the BOM, soft hyphens),
+// control characters, private-use or unassigned code points, every kind of white space (the no-break space, em
 // and ideographic spaces, a form feed) a plain space, trimmed; its first
 // word normalised to NFKC, so a full-width '＃' or full-width letters are
 // the plain ones; and without the '*' or '_' around a line that Outlook
@@ -55,7 +55,10 @@ func commandLine(line string) string {
 		switch {
 		case unicode.IsSpace(r):
 			return ' '
-		case unicode.Is(unicode.Cf, r), unicode.IsControl(r), r == utf8.RuneError:
+		case !unicode.IsGraphic(r), r == utf8.RuneError:
+			// Format and control characters, private-use and unassigned
+			// code points: nothing a reader sees, so nothing a command
+			// may hide behind.
 			return -1
 		}
 		return r
