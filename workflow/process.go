@@ -57,18 +57,31 @@ var errSettled = errors.New("workflow: message already settled")
 //
 // An error means the message should stay in the inbox and be offered again;
 // after Settings.MaxAttempts tries it is quarantined.
-func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, err error) {
+func (w *Workflow) Process(ctx context.Context, d Delivery) (Disposition, error) {
+	disp, _, err := w.ProcessSettled(ctx, d)
+	return disp, err
+}
+
+// Settled is the ledger's verdict on one message: its state (processed,
+// ignored, quarantined) and, unless it was acted on, the reason.
+type Settled struct {
+	State, Reason string
+}
+
+// ProcessSettled is Process, also telling how the message was settled, so
+// that callers count outcomes without asking the database again.
+func (w *Workflow) ProcessSettled(ctx context.Context, d Delivery) (disp Disposition, settled Settled, err error) {
 	now := w.clock.Now()
 	sum := sha256.Sum256(d.Raw)
 	e, err := recordArrival(ctx, w.db, d, hex.EncodeToString(sum[:]), now)
 	if err != nil {
-		return 0, err
+		return 0, Settled{}, err
 	}
 	switch e.State {
 	case LedgerProcessed, LedgerIgnored:
-		return Done, nil
+		return Done, Settled{e.State, e.Reason}, nil
 	case LedgerQuarantined:
-		return Quarantine, nil
+		return Quarantine, Settled{e.State, e.Reason}, nil
 	}
 	log := w.log.With("ledger", e.ID, "mailbox", d.Mailbox, "uid", d.UID)
 	if e.ReusedUID != 0 {
@@ -123,10 +136,10 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 	case errors.As(err, &q):
 		return w.quarantine(ctx, log, e.ID, q.reason)
 	case errors.Is(err, errSettled):
-		return w.Process(ctx, d) // report what the other daemon decided
+		return w.ProcessSettled(ctx, d) // report what the other daemon decided
 	case err != nil:
 		_ = noteFailure(context.WithoutCancel(ctx), w.db, e.ID, err.Error(), w.clock.Now())
-		return 0, err
+		return 0, Settled{}, err
 	}
 	if reason != "" {
 		log.Info("message processed", "outcome", outcome, "case", caseID, "reason", reason)
@@ -134,17 +147,17 @@ func (w *Workflow) Process(ctx context.Context, d Delivery) (disp Disposition, e
 		log.Info("message processed", "outcome", outcome, "case", caseID)
 	}
 	w.wakeOutbox()
-	return Done, nil
+	return Done, Settled{outcome, reason}, nil
 }
 
 // quarantine sets a message aside with its reason. It stays in the ledger
 // with its raw bytes and goes to the quarantine folder; nothing is deleted.
-func (w *Workflow) quarantine(ctx context.Context, log interface{ Warn(string, ...any) }, id int64, reason string) (Disposition, error) {
+func (w *Workflow) quarantine(ctx context.Context, log interface{ Warn(string, ...any) }, id int64, reason string) (Disposition, Settled, error) {
 	if err := settle(ctx, w.db, id, LedgerQuarantined, reason, w.clock.Now()); err != nil {
-		return 0, err
+		return 0, Settled{}, err
 	}
 	log.Warn("message quarantined", "reason", reason)
-	return Quarantine, nil
+	return Quarantine, Settled{LedgerQuarantined, reason}, nil
 }
 
 // result is what processing a message came to.

@@ -68,21 +68,6 @@ func (w *Workflow) Stats(ctx context.Context) (Stats, error) {
 	return s, nil
 }
 
-// Outcome is what became of one inbound message: its ledger state
-// (processed, ignored, quarantined, or pending after a failed attempt) and
-// the kind of reason (see ReasonKind).
-func (w *Workflow) Outcome(ctx context.Context, d Delivery) (state, reasonKind string, err error) {
-	var e ledgerEntry
-	if err := w.db.Get(ctx, &e, `SELECT id, state, attempts, reason FROM ledger WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-		d.Mailbox, int64(d.UIDValidity), int64(d.UID)); err != nil {
-		return "", "", fmt.Errorf("workflow: outcome: %w", err)
-	}
-	if e.State == LedgerProcessed {
-		return e.State, "", nil
-	}
-	return e.State, ReasonKind(e.Reason), nil
-}
-
 // reasonKinds map the start of a ledger reason onto a short, stable label
 // for metrics; the reasons themselves are sentences for people.
 var reasonKinds = []struct{ prefix, kind string }{

@@ -108,18 +108,17 @@ func (o *observer) sendResult(err error) {
 	}
 }
 
-// settled counts one processed message with its outcome as the ledger has it.
-func (o *observer) settled(ctx context.Context, wf *workflow.Workflow, d workflow.Delivery, procErr error, took time.Duration) {
+// settled counts one processed message with the outcome Process reported.
+func (o *observer) settled(s workflow.Settled, procErr error, took time.Duration) {
 	if procErr != nil {
 		o.metrics.MessageSettled("failed", "", took)
 		return
 	}
-	state, kind, err := wf.Outcome(ctx, d)
-	if err != nil {
-		o.log.Warn("metrics: outcome of a message unknown", "err", err)
-		return
+	kind := ""
+	if s.State != workflow.LedgerProcessed {
+		kind = workflow.ReasonKind(s.Reason)
 	}
-	o.metrics.MessageSettled(state, kind, took)
+	o.metrics.MessageSettled(s.State, kind, took)
 }
 
 // readiness lists the checks /readyz runs.

@@ -298,8 +298,8 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 			Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, InternalDate: f.InternalDate, Raw: f.Raw,
 		}
 		start := time.Now()
-		disp, err := wf.Process(ctx, d)
-		obs.settled(ctx, wf, d, err, time.Since(start))
+		disp, settled, err := wf.ProcessSettled(ctx, d)
+		obs.settled(settled, err, time.Since(start))
 		if err != nil {
 			return 0, err
 		}
