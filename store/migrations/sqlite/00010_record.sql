@@ -1,0 +1,49 @@
+-- +goose Up
+-- The record the law asks for (issue 13). Shared by the commands that fill
+-- it (#oordeel, #categorie, #klachtenloket, #geschillencommissie, #uitspraak,
+-- #verslag), the annual report that reads it, and retention, which empties
+-- a case but keeps what the report counts.
+
+-- verdict: what the judgment decided (R8): 'gegrond', 'deels-gegrond',
+-- 'ongegrond', or '' before a judgment.
+ALTER TABLE cases ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+-- report_line: the handler's own line for the annual report (#verslag), the
+-- only free text the report ever shows.
+ALTER TABLE cases ADD COLUMN report_line TEXT NOT NULL DEFAULT '';
+-- anonymised_at: retention or erasure replaced the case's personal data;
+-- the statistics the report needs are kept.
+ALTER TABLE cases ADD COLUMN anonymised_at TIMESTAMP NULL;
+
+-- case_categories: what the complaint is about (2.8 c), from the configured
+-- list; a case may have several.
+CREATE TABLE case_categories (
+    case_id    INTEGER NOT NULL REFERENCES cases (id),
+    category   TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (case_id, category)
+);
+
+-- escalations: the parent went to the Klachtenloket Kinderopvang or filed
+-- at the Geschillencommissie (R14). Dates are YYYY-MM-DD in the
+-- organisation's time zone; outcome is '' while open, else 'gegrond',
+-- 'ongegrond' or 'schikking'.
+CREATE TABLE escalations (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id    INTEGER NOT NULL REFERENCES cases (id),
+    body       TEXT NOT NULL, -- 'klachtenloket' | 'geschillencommissie'
+    filed_on   TEXT NOT NULL,
+    reference  TEXT NOT NULL DEFAULT '',
+    note       TEXT NOT NULL DEFAULT '',
+    outcome    TEXT NOT NULL DEFAULT '',
+    outcome_on TEXT NOT NULL DEFAULT '',
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX escalations_case ON escalations (case_id);
+
+-- +goose Down
+DROP TABLE escalations;
+DROP TABLE case_categories;
+ALTER TABLE cases DROP COLUMN anonymised_at;
+ALTER TABLE cases DROP COLUMN report_line;
+ALTER TABLE cases DROP COLUMN verdict;
