@@ -41,7 +41,20 @@ CREATE TABLE escalations (
 );
 CREATE INDEX escalations_case ON escalations (case_id);
 
+-- report_confirmations: a manager confirmed the annual complaints report of
+-- a year was sent to the GGD (#verslag-verzonden, art. 1.57b(4)); location ''
+-- is the organisation's report. Retention waits for it.
+CREATE TABLE report_confirmations (
+    year         INTEGER NOT NULL,
+    location     TEXT NOT NULL DEFAULT '',
+    sent_on      TEXT NOT NULL, -- YYYY-MM-DD in the organisation's time zone
+    confirmed_by TEXT NOT NULL,
+    confirmed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (year, location)
+);
+
 -- +goose Down
+DROP TABLE report_confirmations;
 DROP TABLE escalations;
 DROP TABLE case_categories;
 ALTER TABLE cases DROP COLUMN anonymised_at;
