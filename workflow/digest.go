@@ -77,6 +77,9 @@ func (w *Workflow) BuildDigest(ctx context.Context, m Manager, now time.Time) (*
 			Description: dm.Description, Due: due, DaysOverdue: daysBetween(due, now, loc),
 		})
 	}
+	if v.PrivacyRequests, err = w.openRequestRows(ctx, now); err != nil {
+		return nil, err
+	}
 	for _, rows := range [][]DigestRow{v.Overdue, v.Warning, v.New, v.Unreachable} {
 		slices.SortStableFunc(rows, func(a, b DigestRow) int { return a.DaysLeft - b.DaysLeft })
 	}
@@ -85,7 +88,7 @@ func (w *Workflow) BuildDigest(ctx context.Context, m Manager, now time.Time) (*
 
 // Empty reports whether a digest has nothing to say.
 func (v *DigestView) Empty() bool {
-	return len(v.Overdue)+len(v.Warning)+len(v.Measures)+len(v.New)+len(v.Unreachable) == 0
+	return len(v.Overdue)+len(v.Warning)+len(v.Measures)+len(v.New)+len(v.Unreachable)+len(v.PrivacyRequests) == 0
 }
 
 func (w *Workflow) digestRow(c *Case, now time.Time) DigestRow {

@@ -84,6 +84,10 @@ type DigestView struct {
 	New         []DigestRow // cases received since the previous digest
 	Unreachable []DigestRow // complainants whose mail bounced or was refused
 	Since       time.Time   // when the previous digest was made (zero: none)
+
+	// PrivacyRequests are requests for access or erasure (AVG) not yet
+	// marked done, the first due first.
+	PrivacyRequests []PrivacyRequestRow
 }
 
 // DigestRow is one case in a digest.

@@ -47,7 +47,7 @@ func (w *Workflow) findCase(ctx context.Context, m Mail, sender string) (caseMat
 			return cm, err
 		}
 		cm.c, cm.via, cm.token = &c, "token", tok
-		return cm, nil
+		return w.unlessAnonymised(ctx, cm)
 	}
 	if id, ok, err := caseOfMessageIDs(ctx, w.db, threadIDs(m)); err != nil {
 		return cm, err
@@ -57,7 +57,7 @@ func (w *Workflow) findCase(ctx context.Context, m Mail, sender string) (caseMat
 			return cm, err
 		}
 		cm.c, cm.via = &c, "thread"
-		return cm, nil
+		return w.unlessAnonymised(ctx, cm)
 	}
 	for _, ref := range subjectReferences(m.Subject()) {
 		c, err := caseByReference(ctx, w.db, ref)
@@ -71,7 +71,7 @@ func (w *Workflow) findCase(ctx context.Context, m Mail, sender string) (caseMat
 			return cm, err
 		} else if ok {
 			cm.c, cm.via = &c, "subject"
-			return cm, nil
+			return w.unlessAnonymised(ctx, cm)
 		}
 	}
 	return cm, nil

@@ -81,7 +81,7 @@ func (w *Workflow) RetryHeldOnConfigChange(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, held_config = ''
-		WHERE state = ? AND held_config <> '' AND held_config <> ?`,
+		WHERE state = ? AND held_config <> '' AND held_config <> ? AND length(raw) > 0`,
 		OutboxQueued, OutboxHeld, w.transportConfig)
 	if err != nil {
 		return 0, fmt.Errorf("workflow: retry held mail: %w", err)
@@ -152,7 +152,7 @@ func (w *Workflow) Outbox(ctx context.Context, state string) ([]OutboxEntry, err
 // decided.
 func (w *Workflow) RetryOutbox(ctx context.Context, id int64) error {
 	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, held_config = ''
-		WHERE id = ? AND state IN (?, ?)`, OutboxQueued, id, OutboxHeld, OutboxFailed)
+		WHERE id = ? AND state IN (?, ?) AND length(raw) > 0`, OutboxQueued, id, OutboxHeld, OutboxFailed)
 	if err != nil {
 		return fmt.Errorf("workflow: retry outbox %d: %w", id, err)
 	}
@@ -160,15 +160,20 @@ func (w *Workflow) RetryOutbox(ctx context.Context, id int64) error {
 		w.wakeOutbox()
 		return nil
 	}
-	var state string
-	err = w.db.Get(ctx, &state, `SELECT state FROM outbox WHERE id = ?`, id)
+	var row struct {
+		State string `db:"state"`
+		Size  int64  `db:"size"`
+	}
+	err = w.db.Get(ctx, &row, `SELECT state, length(raw) AS size FROM outbox WHERE id = ?`, id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%w: #%d", ErrOutboxNotFound, id)
 	case err != nil:
 		return fmt.Errorf("workflow: retry outbox %d: %w", id, err)
+	case row.Size == 0: // its case was anonymised: nothing is left to send
+		return fmt.Errorf("%w: #%d: its content was removed when its case was anonymised", ErrNotRetryable, id)
 	}
-	return fmt.Errorf("%w: #%d is %s", ErrNotRetryable, id, state)
+	return fmt.Errorf("%w: #%d is %s", ErrNotRetryable, id, row.State)
 }
 
 // RetryAllHeld puts every message held by our server's refusal back in the
@@ -176,7 +181,7 @@ func (w *Workflow) RetryOutbox(ctx context.Context, id int64) error {
 // releasing a loop in bulk would restart it.
 func (w *Workflow) RetryAllHeld(ctx context.Context) (int64, error) {
 	n, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = 0, held_config = ''
-		WHERE state = ? AND held_config <> ''`, OutboxQueued, OutboxHeld)
+		WHERE state = ? AND held_config <> '' AND length(raw) > 0`, OutboxQueued, OutboxHeld)
 	if err != nil {
 		return 0, fmt.Errorf("workflow: retry held mail: %w", err)
 	}

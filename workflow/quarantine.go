@@ -33,6 +33,9 @@ type LedgerEntry struct {
 	Attempts     int          `db:"attempts"`
 	UpdatedAt    time.Time    `db:"updated_at"`
 	ReleasedAt   sql.NullTime `db:"released_at"`
+	// AnonymisedAt: retention or erasure emptied the raw bytes (Head is
+	// empty); the row stays as the record that the message was acted on.
+	AnonymisedAt sql.NullTime `db:"anonymised_at"`
 	// Head is the start of the raw message (its header, usually): enough
 	// to show who sent it and about what without loading the whole.
 	Head []byte `db:"head"`
@@ -40,7 +43,7 @@ type LedgerEntry struct {
 
 // ledgerColumns: Head is the first 64 KiB of the message.
 const ledgerColumns = `id, mailbox, uidvalidity, uid, internal_date, size, sha256, state, reason, attempts,
-	updated_at, released_at, substr(raw, 1, 65536) AS head`
+	updated_at, released_at, anonymised_at, substr(raw, 1, 65536) AS head`
 
 // Quarantined lists the quarantined entries, and the released ones not yet
 // processed again, oldest first.
@@ -69,15 +72,21 @@ func (w *Workflow) LedgerEntryByID(ctx context.Context, id int64) (LedgerEntry, 
 
 // RawMessage returns the exact bytes of a ledger entry as they were fetched.
 func (w *Workflow) RawMessage(ctx context.Context, id int64) ([]byte, error) {
-	var raw []byte
-	err := w.db.Get(ctx, &raw, `SELECT raw FROM ledger WHERE id = ?`, id)
+	var row struct {
+		Raw          []byte       `db:"raw"`
+		AnonymisedAt sql.NullTime `db:"anonymised_at"`
+	}
+	err := w.db.Get(ctx, &row, `SELECT raw, anonymised_at FROM ledger WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: #%d", ErrLedgerNotFound, id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("workflow: ledger %d: %w", id, err)
 	}
-	return raw, nil
+	if row.AnonymisedAt.Valid { // never processed again from nothing
+		return nil, fmt.Errorf("%w: ledger #%d's bytes were removed", ErrAnonymised, id)
+	}
+	return row.Raw, nil
 }
 
 // Release marks a quarantined entry for processing again. The daemon does
@@ -86,7 +95,7 @@ func (w *Workflow) RawMessage(ctx context.Context, id int64) ([]byte, error) {
 // copy also be moved back to the inbox, it is recognised by its bytes and
 // not acted on twice.
 func (w *Workflow) Release(ctx context.Context, id int64) error {
-	n, err := w.db.Exec(ctx, `UPDATE ledger SET state = ?, released_at = ?, updated_at = ? WHERE id = ? AND state = ?`,
+	n, err := w.db.Exec(ctx, `UPDATE ledger SET state = ?, released_at = ?, updated_at = ? WHERE id = ? AND state = ? AND anonymised_at IS NULL`,
 		LedgerReleased, w.clock.Now(), w.clock.Now(), id, LedgerQuarantined)
 	if err != nil {
 		return fmt.Errorf("workflow: release %d: %w", id, err)
@@ -95,6 +104,9 @@ func (w *Workflow) Release(ctx context.Context, id int64) error {
 		e, err := w.LedgerEntryByID(ctx, id)
 		if err != nil {
 			return err
+		}
+		if e.AnonymisedAt.Valid {
+			return fmt.Errorf("%w: #%d's bytes were removed", ErrAnonymised, id)
 		}
 		return fmt.Errorf("%w: #%d is %s", ErrNotQuarantined, id, e.State)
 	}
@@ -119,7 +131,7 @@ func (w *Workflow) ProcessReleased(ctx context.Context) (int, error) {
 		InternalDate time.Time `db:"internal_date"`
 	}
 	if err := w.db.Select(ctx, &es, `SELECT id, mailbox, uidvalidity, uid, internal_date FROM ledger
-		WHERE state = ? OR (state = ? AND released_at IS NOT NULL) ORDER BY id LIMIT ?`,
+		WHERE (state = ? OR (state = ? AND released_at IS NOT NULL)) AND anonymised_at IS NULL ORDER BY id LIMIT ?`,
 		LedgerReleased, LedgerPending, releasedBatch); err != nil {
 		return 0, fmt.Errorf("workflow: released: %w", err)
 	}

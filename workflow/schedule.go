@@ -136,6 +136,8 @@ func (w *Workflow) perform(ctx context.Context, d Due) (string, error) {
 		return "", w.deadlinePassed(ctx, &c)
 	case DueMeasure:
 		return w.measureDue(ctx, &c, d.MeasureID)
+	case DueAnonymise:
+		return w.anonymiseDue(ctx, &c)
 	case DueReachable:
 		return "", clearUnreachable(ctx, w.db, &c, "", fmt.Sprintf("mail to %s was accepted by %s and has not come back; the flag complainant-unreachable is cleared",
 			c.ComplainantEmail, d.At.Add(-reachableAfter).In(w.set.Organisation.Location).Format("2006-01-02 15:04")), now)
@@ -210,6 +212,11 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 		return nil, err
 	}
 	dues = append(dues, reach...)
+	anon, err := w.retentionDues(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	dues = append(dues, anon...)
 	for i := range w.set.Managers {
 		m := &w.set.Managers[i]
 		if at, ok := w.digestTime(now); ok {

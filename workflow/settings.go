@@ -22,6 +22,7 @@ type Settings struct {
 	Committees []Committee
 	Managers   []Manager
 	Schedule   Schedule
+	Privacy    Privacy
 	// MaxAttempts is how often processing an inbound message is tried before
 	// it is quarantined (default 3).
 	MaxAttempts int
@@ -270,6 +271,7 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	if s.SendAttempts == 0 {
 		s.SendAttempts = 12
 	}
+	errs = append(errs, s.Privacy.validate())
 	return errors.Join(errs...)
 }
 

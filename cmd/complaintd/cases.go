@@ -38,6 +38,9 @@ func cmdCases(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		if err != nil {
 			return err
 		}
+		if err := logAccess(ctx, wf, env, "cases list", workflow.Accessed{}); err != nil {
+			return err
+		}
 		printCaseList(stdout, cases, wf.Settings().Organisation.Location, time.Now())
 		return nil
 	case "show":
@@ -61,8 +64,11 @@ func cmdCases(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		if err != nil {
 			return err
 		}
+		if err := logAccess(ctx, wf, env, "cases show", workflow.Accessed{Cases: []int64{c.ID}}); err != nil {
+			return err
+		}
 		printTimeline(stdout, c, timeline, wf.Settings().Organisation.Location, time.Now())
-		return nil
+		return printPrivacy(ctx, stdout, wf, c)
 	default:
 		return fmt.Errorf("%w: unknown cases command %q (list or show)", errUsage, sub)
 	}

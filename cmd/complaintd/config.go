@@ -38,6 +38,13 @@ type Config struct {
 	Log          LogConfig          `toml:"log"`
 	HTTP         HTTPConfig         `toml:"http"`
 	OAuth2       OAuth2Config       `toml:"oauth2"`
+	Privacy      PrivacyConfig      `toml:"privacy"`
+}
+
+// PrivacyConfig is how long identifiable complaint files are kept (README "Privacy").
+type PrivacyConfig struct {
+	// AnonymiseAfterMonths counts from the closing or withdrawal of a case.
+	AnonymiseAfterMonths int `toml:"anonymise_after_months"`
 }
 
 type OrganisationConfig struct {
@@ -185,6 +192,7 @@ func defaults() Config {
 		Schedule: ScheduleConfig{ReminderDays: []int{28, 35}, Interval: time.Minute},
 		Digest:   DigestConfig{Time: "07:30", WarningDays: 14},
 		Log:      LogConfig{Level: "info", Format: "text"},
+		Privacy:  PrivacyConfig{AnonymiseAfterMonths: 24},
 	}
 }
 
@@ -428,6 +436,9 @@ func (c *Config) validate() error {
 	}
 	if c.Escalation.WindowMonths < 1 {
 		bad("escalation.window_months", "must be at least 1")
+	}
+	if c.Privacy.AnonymiseAfterMonths < 1 {
+		bad("privacy.anonymise_after_months", "must be at least 1 (months after closing before a case is anonymised; default 24)")
 	}
 	if s := c.Tokens.Secret; s != "" && len(s) < 32 {
 		bad("tokens.secret", "is %d characters; use at least 32 random characters (e.g. openssl rand -hex 32)", len(s))

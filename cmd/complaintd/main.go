@@ -33,6 +33,10 @@ Commands:
   outbox list    list outgoing mail and its state (-state held, failed, ...)
   outbox retry   send held or failed mail again: outbox retry ID | -all-held
   oauth login    sign the mailbox's user in (OAuth2 device code) and store the refresh token
+  privacy due|export|erase|requests|done
+                 retention: what is anonymised next and why cases wait; a person's data
+                 (-email) as HTML and JSON for an access request; erasure of a person's
+                 closed cases; the requests to answer, and marking one done
   version        print the version, VCS revision and commit time (also -version)
   help           show this help
 
@@ -101,6 +105,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return cmdOutbox(ctx, rest, stdout, stderr, env)
 	case "oauth":
 		return cmdOAuth(ctx, rest, stdout, stderr, env)
+	case "privacy":
+		return cmdPrivacy(ctx, rest, stdout, stderr, env)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)

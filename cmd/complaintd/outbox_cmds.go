@@ -76,6 +76,9 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			}
 			return err
 		}
+		if err := logAccess(ctx, wf, env, "outbox list", workflow.Accessed{}); err != nil {
+			return err
+		}
 		printOutbox(stdout, entries, wf.Settings().Organisation.Location)
 		return nil
 	case "retry":

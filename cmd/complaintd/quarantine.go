@@ -48,6 +48,9 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 		if err != nil {
 			return err
 		}
+		if err := logAccess(ctx, wf, env, "quarantine list", workflow.Accessed{}); err != nil {
+			return err
+		}
 		printQuarantineList(stdout, es, wf.Settings())
 		return nil
 	case "show":
@@ -67,6 +70,9 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 			return fmt.Errorf("no message #%d in the ledger (complaintd quarantine list shows the ids)", id)
 		}
 		if err != nil {
+			return err
+		}
+		if err := logAccess(ctx, wf, env, "quarantine show", workflow.Accessed{LedgerID: e.ID}); err != nil {
 			return err
 		}
 		printQuarantined(stdout, e, wf.Settings(), cfg.IMAP)
@@ -156,6 +162,10 @@ func printQuarantined(w io.Writer, e workflow.LedgerEntry, set workflow.Settings
 		fmt.Fprintf(w, "  released:      %s (processed again in the daemon's next round)\n", e.ReleasedAt.Time.In(loc).Format("2006-01-02 15:04"))
 	} else if e.State != workflow.LedgerQuarantined {
 		fmt.Fprintf(w, "  (not in quarantine: its state is %s)\n", oneLine(e.State))
+	}
+	if e.AnonymisedAt.Valid {
+		fmt.Fprintf(w, "  anonymised:    %s: its case was anonymised; the bytes are gone, the entry stays as the record\n",
+			e.AnonymisedAt.Time.In(loc).Format("2006-01-02 15:04"))
 	}
 	fmt.Fprintf(w, "  reason:        %s\n", oneLine(e.Reason))
 	fmt.Fprintf(w, "  attempts:      %d\n", e.Attempts)

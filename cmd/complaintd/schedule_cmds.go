@@ -197,6 +197,9 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return err
 	}
 	defer closeFn()
+	if err := logAccess(ctx, wf, env, "digest", workflow.Accessed{}); err != nil {
+		return err
+	}
 	for _, mc := range cfg.Managers {
 		m, _ := wf.Manager(mc.Email)
 		v, subject, text, err := wf.RenderDigest(ctx, m, now)

@@ -100,6 +100,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
 		AttachLimit:  attachLimit(cfg.Processing.AttachLimitMB),
+		Privacy:      workflow.Privacy{AnonymiseAfterMonths: cfg.Privacy.AnonymiseAfterMonths},
 	}
 	for _, h := range cfg.Handlers {
 		s.Handlers = append(s.Handlers, workflow.Handler{Name: h.Name, Email: h.Email, Locations: h.Locations})
