@@ -90,11 +90,12 @@ func (h *harness) reportFacts(caseID int64) string {
 		Verdict    string       `db:"verdict"`
 		ReportLine string       `db:"report_line"`
 		Received   time.Time    `db:"received_at"`
+		Deadline   time.Time    `db:"deadline_at"`
 		Decided    sql.NullTime `db:"decided_at"`
 		Closed     sql.NullTime `db:"closed_at"`
 		Exceeded   bool         `db:"deadline_exceeded"`
 	}{}
-	if err := h.c.db.Get(h.ctx, &row, `SELECT kind, location, status, verdict, report_line, received_at, decided_at, closed_at,
+	if err := h.c.db.Get(h.ctx, &row, `SELECT kind, location, status, verdict, report_line, received_at, deadline_at, decided_at, closed_at,
 		deadline_exceeded FROM cases WHERE id = ?`, caseID); err != nil {
 		h.t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func (h *harness) reportFacts(caseID int64) string {
 		h.t.Fatal(err)
 	}
 	return strings.Join([]string{c.Kind, c.Location, c.Status, c.Verdict, c.ReportLine,
-		row.Received.UTC().Format(time.RFC3339), row.Decided.Time.UTC().Format(time.RFC3339), row.Closed.Time.UTC().Format(time.RFC3339),
+		row.Received.UTC().Format(time.RFC3339), row.Deadline.UTC().Format(time.RFC3339), row.Decided.Time.UTC().Format(time.RFC3339), row.Closed.Time.UTC().Format(time.RFC3339),
 		map[bool]string{true: "exceeded", false: "in time"}[row.Exceeded],
 		strings.Join(cats, ","), strings.Join(escs, ","), strings.Join(measures, ",")}, " | ")
 }
