@@ -137,6 +137,9 @@ func (w *Workflow) RetentionOf(ctx context.Context, ids ...int64) ([]Retention, 
 		if !h.reported[reportKey{year, ""}] && !h.reported[reportKey{year, strings.ToLower(c.Location)}] {
 			hold(false, "the annual report %d is not confirmed sent to the GGD (#verslag-verzonden)", year)
 		}
+		if !c.ClosedAt.Valid && !c.Open() && c.Status != StatusDecided {
+			hold(false, "no closing date is recorded (set it, or erase the case on request)")
+		}
 		if c.ClosedAt.Valid && !c.Open() && c.Status != StatusDecided {
 			closed := c.ClosedAt.Time.In(loc)
 			judged := closed

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -87,6 +88,10 @@ type PersonalData struct {
 	// Others are other people's addresses and names that occur in the
 	// data: they are marked for review (art. 15(4)) before it is handed over.
 	Others []string
+	// Quarantined are the ids of messages set aside (belonging to no case)
+	// whose header names the address: the operator looks at them
+	// (complaintd quarantine show) and adds what is the person's.
+	Quarantined []int64
 }
 
 // CaseData is one case in a copy of personal data.
@@ -158,6 +163,9 @@ func (w *Workflow) ExportPerson(ctx context.Context, email string) (PersonalData
 		}
 		pd.Cases = append(pd.Cases, cd)
 	}
+	if pd.Quarantined, err = w.QuarantinedMentioning(ctx, email); err != nil {
+		return pd, err
+	}
 	// Staff and managers are named in the file too, by name as well as
 	// by address.
 	for _, h := range w.set.Handlers {
@@ -212,4 +220,27 @@ func (w *Workflow) sentTexts(ctx context.Context, msgs []Message) error {
 		}
 	}
 	return nil
+}
+
+// QuarantinedMentioning lists the quarantined messages whose header names
+// the address. They belong to no case, so retention and erasure leave them
+// to the operator; an access request must still find them.
+func (w *Workflow) QuarantinedMentioning(ctx context.Context, email string) ([]int64, error) {
+	es, err := w.Quarantined(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, e := range es {
+		head := e.Head
+		if i := bytes.Index(head, []byte("\n\r\n")); i >= 0 {
+			head = head[:i]
+		} else if i := bytes.Index(head, []byte("\n\n")); i >= 0 {
+			head = head[:i]
+		}
+		if bytes.Contains(bytes.ToLower(head), []byte(email)) {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids, nil
 }

@@ -160,6 +160,17 @@ func cmdPrivacyErase(ctx context.Context, args []string, stdout, stderr io.Write
 	if len(outs) == 0 {
 		fmt.Fprintf(stdout, "no case with personal data of %s\n", addr)
 	}
+	q, err := wf.QuarantinedMentioning(ctx, addr)
+	if err != nil {
+		return err
+	}
+	if len(q) > 0 {
+		// Not erased here: a quarantined message is in no case, and the
+		// quarantine is the operator's to judge.
+		fmt.Fprintf(stdout, "%d quarantined message(s) name the address and belong to no case; they are not erased: %s (complaintd quarantine show ID)\n",
+			len(q), joinIDs(q))
+		refused += len(q) // the request stays open until the operator has seen to them
+	}
 	if refused == 0 {
 		if err := wf.PrivacyRequestDone(ctx, req.ID, who); err != nil {
 			return err
@@ -215,6 +226,10 @@ func cmdPrivacyExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if len(pd.Others) > 0 {
 		fmt.Fprintf(stdout, "REVIEW before handing it over: %d name(s) and address(es) of other people are marked in it\n"+
 			"(staff, other parents; AVG art. 15(4)); read the free text for names of children and others too.\n", len(pd.Others))
+	}
+	if n := len(pd.Quarantined); n > 0 {
+		fmt.Fprintf(stdout, "%d quarantined message(s) name the address and belong to no case: look at them (complaintd quarantine show ID: %s)\n",
+			n, joinIDs(pd.Quarantined))
 	}
 	fmt.Fprintf(stdout, "the answer is due by %s; once it is sent: complaintd privacy done -id %d\n", req.DueOn, req.ID)
 	return nil
@@ -319,4 +334,12 @@ func printPrivacy(ctx context.Context, w io.Writer, wf *workflow.Workflow, c wor
 		fmt.Fprintf(w, "  %s  %-20s %s\n", a.At.In(loc).Format("2006-01-02 15:04:05"), oneLine(a.Command), oneLine(a.OSUser))
 	}
 	return nil
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
 }

@@ -26,6 +26,9 @@ type exportFile struct {
 	Notice      string       `json:"notice"`
 	Review      []string     `json:"review"`
 	Cases       []exportCase `json:"cases"`
+	// Quarantined are ledger entries set aside, in no case, whose header
+	// names the person: to be looked at (complaintd quarantine show ID).
+	Quarantined []int64 `json:"quarantined_messages,omitempty"`
 }
 
 type exportCase struct {
@@ -98,7 +101,7 @@ func buildExport(req workflow.PrivacyRequest, pd workflow.PersonalData, loc *tim
 		return found
 	}
 	f := exportFile{Person: pd.Email, Request: req.ID, ReceivedOn: req.ReceivedOn, AnswerDueOn: req.DueOn,
-		Generated: pd.Generated, Notice: exportNotice, Review: pd.Others, Cases: []exportCase{}}
+		Generated: pd.Generated, Notice: exportNotice, Review: pd.Others, Cases: []exportCase{}, Quarantined: pd.Quarantined}
 	for _, cd := range pd.Cases {
 		c := cd.Case
 		ec := exportCase{Reference: c.Reference, Role: cd.Role, Status: c.Status, Kind: c.Kind, Committee: c.Committee,
@@ -244,6 +247,7 @@ table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;text-
 <div class="review"><p><strong>Review before handing over.</strong> {{.Notice}}</p>
 {{with .Review}}<p>Marked in this copy:</p><ul>{{range .}}<li><mark>{{.}}</mark></li>{{end}}</ul>{{end}}</div>
 {{if not .Cases}}<p>No complaint file holds data of this address.</p>{{end}}
+{{with .Quarantined}}<p class="review">Messages set aside in the quarantine name this address in their header and belong to no complaint: ledger entries {{range $i, $id := .}}{{if $i}}, {{end}}{{$id}}{{end}}. Look at them (<code>complaintd quarantine show ID</code>) and add what is this person's.</p>{{end}}
 {{range .Cases}}<h2>Complaint {{.Reference}}</h2>
 <table>
 <tr><th>Role of the person</th><td>{{.Role}}</td></tr>

@@ -320,13 +320,17 @@ func TestPrivacyExportForReviewAndTheMonthToAnswer(t *testing.T) {
 		h.poll()
 		h.flush()
 		annaAnswers(t, h, "Beste Sanne, we zoeken uit hoe dit kon gebeuren.")
+		// A message without a sender is set aside, in no case; it names her.
+		h.deliver([]byte("To: klachten@vlinder.example\r\nCc: Sanne Jansen <Sanne.Jansen@example.nl>\r\nSubject: Noah\r\n" +
+			"Message-ID: <nofrom@mail.example.nl>\r\nDate: Thu, 19 Nov 2026 21:40:00 +0100\r\n\r\nNog iets over Noah.\r\n"))
+		h.poll()
 		dir := t.TempDir()
 		out, _, err := run(t, h.ctx, "privacy", "export", "-config", config, "-email", "sanne.jansen@example.nl", "-o", dir, "-received", "2026-11-20")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"access request 1 of sanne.jansen@example.nl: 1 case(s)", "REVIEW before handing it over",
-			"the answer is due by 2026-12-20", "privacy done -id 1"} {
+			"the answer is due by 2026-12-20", "privacy done -id 1", "1 quarantined message(s) name the address"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("privacy export lacks %q:\n%s", want, out)
 			}
@@ -346,7 +350,7 @@ func TestPrivacyExportForReviewAndTheMonthToAnswer(t *testing.T) {
 		if err := json.Unmarshal([]byte(readPrivate(t, filepath.Join(dir, "privacy-request-1.json"))), &f); err != nil {
 			t.Fatal(err)
 		}
-		if f.Person != "sanne.jansen@example.nl" || len(f.Cases) != 1 || f.AnswerDueOn != "2026-12-20" {
+		if f.Person != "sanne.jansen@example.nl" || len(f.Cases) != 1 || f.AnswerDueOn != "2026-12-20" || len(f.Quarantined) != 1 {
 			t.Fatalf("JSON copy: %+v", f)
 		}
 		var complaint, answer *exportMessage
@@ -490,6 +494,26 @@ func TestPrivacyCommandsOfTheBuiltBinary(t *testing.T) {
 		// The access request waits for its answer; the erasure was done at once.
 		if out = complaintd("privacy", "requests"); !strings.Contains(out, "access  sanne.jansen@example.nl") || strings.Contains(out, "erasure") {
 			t.Errorf("privacy requests:\n%s", out)
+		}
+	})
+}
+
+// The copy for an access request shows strangers' text: whatever it is,
+// it is escaped, and only the reviewer's marks are HTML.
+func FuzzExportMark(f *testing.F) {
+	f.Add("De leidster <b>Anna de Vries</b> zei: anna.devries@vlinder.example", "Anna de Vries")
+	f.Add("<script>alert(1)</script>", "<script>")
+	f.Add("\xff\xfeANNA\u0130", "anna")
+	f.Fuzz(func(t *testing.T, text, other string) {
+		v := exportView{others: []string{other, "anna.devries@vlinder.example"}}
+		out := string(v.Mark(text))
+		const open, end = `<mark title="another person: review before handing over">`, `</mark>`
+		if strings.Count(out, open) != strings.Count(out, end) {
+			t.Fatalf("unbalanced marks: %q", out)
+		}
+		rest := strings.ReplaceAll(strings.ReplaceAll(out, open, ""), end, "")
+		if strings.ContainsAny(rest, "<>") {
+			t.Fatalf("text reached the page as HTML: %q -> %q", text, out)
 		}
 	})
 }
