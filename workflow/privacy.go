@@ -92,8 +92,19 @@ func (r Retention) erasureRefusal() string {
 // RetentionOf works out where every case not yet anonymised stands, the
 // first due first; with ids, only those cases.
 func (w *Workflow) RetentionOf(ctx context.Context, ids ...int64) ([]Retention, error) {
+	return w.retention(ctx, false, ids)
+}
+
+// retention is RetentionOf; endedOnly looks at closed and withdrawn cases
+// only (the scheduler's question, asked every round: open cases are never
+// due).
+func (w *Workflow) retention(ctx context.Context, endedOnly bool, ids []int64) ([]Retention, error) {
 	q := `SELECT ` + caseColumns + ` FROM cases WHERE anonymised_at IS NULL`
 	var args []any
+	if endedOnly {
+		q += ` AND status IN (?, ?)`
+		args = append(args, StatusClosed, StatusWithdrawn)
+	}
 	if len(ids) > 0 {
 		q += ` AND id IN (` + placeholders(len(ids)) + `)`
 		for _, id := range ids {
@@ -238,7 +249,7 @@ func (w *Workflow) holdFacts(ctx context.Context) (holdFacts, error) {
 
 // retentionDues are the cases to anonymise at now, as scheduled work.
 func (w *Workflow) retentionDues(ctx context.Context, now time.Time) ([]Due, error) {
-	rs, err := w.RetentionOf(ctx)
+	rs, err := w.retention(ctx, true, nil)
 	if err != nil {
 		return nil, err
 	}
