@@ -88,7 +88,7 @@ const lockCheckInterval = time.Second
 
 // takeoverSettle is how long a daemon that takes the lock on PostgreSQL
 // waits before its first round: a holder whose session was lost under it
-// needs up to lockCheckInterval plus the check's own bound (2 s) to notice
+// needs up to lockCheckInterval plus the check's own bound (2.1 s) to notice
 // and stop, and the two must never poll at the same moment. Every new
 // holder waits, not only one that saw another daemon poll: a daemon started
 // just after the old holder's session ended takes the lock at once, and it
