@@ -510,6 +510,46 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l.Digest = goldenDigestNewOnly(lang)
 		return l
 	}},
+	// Issue 13, safeguarding: signal words in a new complaint tell the
+	// managers (and the handlers) at once; a handler's #signaal with a note;
+	// a false alarm cleared with its reason.
+	{"safeguarding_notice", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{Words: []string{goldenPick(lang, "geslagen", "slapped"), goldenPick(lang, "blauwe plekken", "bruises")}})
+		l.Text = goldenPick(lang, "Mijn dochter zegt dat juf M. haar heeft geslagen. Ze had blauwe plekken op haar arm.",
+			"My daughter says teacher M. slapped her. She had bruises on her arm.")
+		return l
+	}},
+	{"safeguarding_notice_handler", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{Words: []string{goldenPick(lang, "geslagen", "slapped")}})
+		l.ForManager, l.To = false, "Marco Bos"
+		l.Text = goldenPick(lang, "Mijn dochter zegt dat juf M. haar heeft geslagen.", "My daughter says teacher M. slapped her.")
+		return l
+	}},
+	{"safeguarding_notice_command", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{By: "Anna de Vries"})
+		l.Writer = "Anna de Vries"
+		l.Text = goldenPick(lang, "De ouder vertelde aan de telefoon dat Noah thuis over een hardhandige medewerker praat.",
+			"On the phone the parent said Noah talks at home about a rough member of staff.")
+		return l
+	}},
+	{"safeguarding_notice_cleared", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{By: "Anna de Vries", Cleared: true,
+			Reason: goldenPick(lang, "de blauwe plek komt van een val op het klimrek; de ouder bevestigt dat", "the bruise is from a fall off the climbing frame; the parent confirms it")})
+		return l
+	}},
+}
+
+// goldenSafeguarding is the safeguarding notice to a manager, with the
+// contact blocks an organisation configures.
+func goldenSafeguarding(lang string, v workflow.SafeguardingView) workflow.Letter {
+	l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
+	l.To, l.ForManager = "Mark Bakker", true
+	v.Inspector = "Vertrouwensinspecteurs Inspectie van het Onderwijs\n0900 111 3 111"
+	v.Police = goldenPick(lang, "Politie (aangifte, geen spoed)\n0900 8844", "Police (report, no emergency)\n0900 8844")
+	v.Meldcode = goldenPick(lang, "Meldcode en aandachtsfunctionaris: Petra de Wit, 06 1234 5678\nhttps://www.vlinder.example/meldcode",
+		"Meldcode and designated officer: Petra de Wit, 06 1234 5678\nhttps://www.vlinder.example/meldcode")
+	l.Safeguarding = &v
+	return l
 }
 
 // goldenDigestDate is the day of the sample digest: Tuesday 22 December 2026.
@@ -920,6 +960,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 			l.Spoof = &workflow.SpoofView{Claimed: "anna.devries@vlinder.example", At: goldenJudged, Subject: evilSubject, Why: "<script>alert(1)</script>"}
 			l.Case.Handler = "<b>Anna</b>"
 			l.Flood = &workflow.FloodView{Sender: "<script>alert(1)</script>@x.example", Limit: 5, Window: "24 uur", Until: goldenJudged}
+			l.Safeguarding = &workflow.SafeguardingView{Words: []string{"<script>alert(1)</script>"}, By: "<b>Anna</b>", Reason: evilText, Police: "<u>OC</u>"}
 			l.Measure = &workflow.MeasureView{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}
 			l.Moved = []workflow.MeasureView{{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue2, MovedFrom: goldenDue1}}
 			evilRow := workflow.DigestRow{Reference: goldenRef, Subject: evilSubject, Location: "<script>alert(1)</script>", Handler: "<b>Anna</b>",

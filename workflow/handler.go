@@ -109,14 +109,8 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		}
 		c.Location = p.location
 	}
-	if p.safeguard != nil {
-		if _, err := w.db.Exec(ctx, `UPDATE cases SET safeguarding = ?, updated_at = ? WHERE id = ?`, *p.safeguard, now, c.ID); err != nil {
-			return nil, fmt.Errorf("workflow: case %s safeguarding: %w", c.Reference, err)
-		}
-		c.Safeguarding = *p.safeguard
-		if err := addEvent(ctx, w.db, c.ID, now, EventSafeguarding, h.Email, map[bool]string{true: "marked as touching a child's safety", false: "safeguarding mark removed"}[c.Safeguarding]); err != nil {
-			return nil, err
-		}
+	if err := w.applySafeguard(ctx, c, h, p); err != nil {
+		return nil, err
 	}
 	if p.reachable {
 		if err := clearUnreachable(ctx, w.db, c, h.Email, h.Name+" says the complainant can be reached by email again (#bereikbaar)", now); err != nil {

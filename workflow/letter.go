@@ -48,6 +48,9 @@ type Letter struct {
 	Spoof *SpoofView
 	// Flood is the notice that a sender's new complaints are over the limit.
 	Flood *FloodView
+	// Safeguarding is the notice that a case may reveal an offence against
+	// a child, or that this was a false alarm.
+	Safeguarding *SafeguardingView
 	// Measure is the measure a measure-due reminder is about.
 	Measure *MeasureView
 	// Moved are the measures that got a later date, for the message that
@@ -96,8 +99,8 @@ type DigestRow struct {
 	HandlerEmail string
 	// Joint marks a joint complaint of a parent committee.
 	Joint bool
-	// Safeguarding marks a case a handler flagged as touching a child's
-	// safety (#veiligheid).
+	// Safeguarding marks a case flagged as a possible offence against a
+	// child (signal words, #signaal).
 	Safeguarding bool
 	Status       string // a case state, shown with the status function
 	Deadline     time.Time

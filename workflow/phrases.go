@@ -30,8 +30,8 @@ func (w *Workflow) statusWord(s string) string {
 	return w.phrase("status." + s)
 }
 
-const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar en #veiligheid"
-const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable and #safeguarding"
+const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar, #signaal en #signaal-onterecht"
+const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable, #signal and #signal-unfounded"
 
 // The phrasebooks are read-only.
 var phrasesNL = map[string]string{
@@ -52,11 +52,13 @@ var phrasesNL = map[string]string{
 	"applied.done":             "maatregel uitgevoerd: %q",
 	"applied.all_done":         "alle maatregelen zijn uitgevoerd; de klacht is afgesloten",
 	"line.done":                "#uitgevoerd",
-	"applied.safeguard_on":     "gemarkeerd als veiligheidskwestie: de leidinggevenden zien dat in hun overzicht",
-	"applied.safeguard_off":    "markering veiligheidskwestie weggehaald",
-	"refuse.safeguard":         "%q: schrijf #veiligheid (markeren) of #veiligheid uit (markering weghalen)",
+	"applied.safeguard_on":     "gemarkeerd als veiligheidskwestie (signaal): de leidinggevenden hebben direct bericht gekregen, met de stappen die de wet vraagt",
+	"applied.safeguard_off":    "signaal ingetrokken als onterecht (%s): de leidinggevenden krijgen bericht",
+	"refuse.safeguard":         "%q: schrijf #signaal zonder meer op de regel (markeren), of #signaal-onterecht REDEN (een vals alarm intrekken)",
 	"refuse.safeguard_on":      "de klacht is al gemarkeerd als veiligheidskwestie",
 	"refuse.safeguard_off":     "de klacht is niet gemarkeerd als veiligheidskwestie",
+	"refuse.safeguard_reason":  "schrijf de reden op de regel: #signaal-onterecht REDEN (waarom er geen sprake is van geweld of een zedendelict); die komt in het dossier en bij de leidinggevenden",
+	"refuse.safeguard_both":    "#signaal en #signaal-onterecht kunnen niet in één bericht",
 	"spoof.from_count":         "het bericht heeft %d afzenderregels (From)",
 	"spoof.from_addrs":         "de afzender (From) bevat %d adressen",
 	"spoof.token_other":        "het antwoordkenmerk in het bericht is niet dat van %s",
@@ -127,11 +129,13 @@ var phrasesEN = map[string]string{
 	"applied.done":             "measure done: %q",
 	"applied.all_done":         "all measures are done; the case is closed",
 	"line.done":                "#done",
-	"applied.safeguard_on":     "marked as a safeguarding concern: managers see it in their digest",
-	"applied.safeguard_off":    "safeguarding mark removed",
-	"refuse.safeguard":         "%q: write #safeguarding (to mark) or #safeguarding off (to remove the mark)",
+	"applied.safeguard_on":     "marked as a safeguarding concern (signal): the managers were told at once, with the steps the law requires",
+	"applied.safeguard_off":    "signal cleared as a false alarm (%s): the managers are told",
+	"refuse.safeguard":         "%q: write #signal with nothing else on the line (to mark), or #signal-unfounded REASON (to clear a false alarm)",
 	"refuse.safeguard_on":      "the case is already marked as a safeguarding concern",
 	"refuse.safeguard_off":     "the case is not marked as a safeguarding concern",
+	"refuse.safeguard_reason":  "write the reason on the line: #signal-unfounded REASON (why there is no violence or sexual offence); it goes on the case file and to the managers",
+	"refuse.safeguard_both":    "#signal and #signal-unfounded cannot be in one message",
 	"spoof.from_count":         "the message has %d From headers",
 	"spoof.from_addrs":         "its From holds %d addresses",
 	"spoof.token_other":        "the reply token in the message is not %s's",

@@ -359,6 +359,10 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if err := assignReference(ctx, w.db, c, received.In(org.Location).Year(), now); err != nil {
 		return nil, err
 	}
+	// A possible offence against a child: the managers hear of it at once.
+	if err := w.signalWordsOnNewCase(ctx, c, in.NewText); err != nil {
+		return nil, err
+	}
 
 	confirm := w.letter(c, c.ComplainantName)
 	confirm.Text = excerpt(in.NewText)

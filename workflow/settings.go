@@ -12,6 +12,8 @@ import (
 type Settings struct {
 	Organisation Organisation
 	Escalation   Escalation
+	// Safeguarding is the track for a possible offence against a child.
+	Safeguarding Safeguarding
 	Handlers     []Handler
 	Tokens       TokenSettings
 	Breaker      Breaker
@@ -168,6 +170,7 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	if s.Escalation.WindowMonths == 0 {
 		s.Escalation.WindowMonths = 12
 	}
+	errs = append(errs, s.Safeguarding.fill()...)
 	if len(s.Handlers) == 0 {
 		errs = append(errs, errors.New("handlers: at least one [[handlers]] entry is needed, or complaints reach no one"))
 	}

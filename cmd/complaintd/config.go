@@ -38,6 +38,7 @@ type Config struct {
 	Log          LogConfig          `toml:"log"`
 	HTTP         HTTPConfig         `toml:"http"`
 	OAuth2       OAuth2Config       `toml:"oauth2"`
+	Safeguarding SafeguardingConfig `toml:"safeguarding"`
 }
 
 type OrganisationConfig struct {
@@ -185,6 +186,8 @@ func defaults() Config {
 		Schedule: ScheduleConfig{ReminderDays: []int{28, 35}, Interval: time.Minute},
 		Digest:   DigestConfig{Time: "07:30", WarningDays: 14},
 		Log:      LogConfig{Level: "info", Format: "text"},
+
+		Safeguarding: defaultSafeguarding(),
 	}
 }
 
@@ -429,6 +432,7 @@ func (c *Config) validate() error {
 	if c.Escalation.WindowMonths < 1 {
 		bad("escalation.window_months", "must be at least 1")
 	}
+	errs = append(errs, c.Safeguarding.problems()...)
 	if s := c.Tokens.Secret; s != "" && len(s) < 32 {
 		bad("tokens.secret", "is %d characters; use at least 32 random characters (e.g. openssl rand -hex 32)", len(s))
 	}

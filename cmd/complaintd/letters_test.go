@@ -227,7 +227,7 @@ func TestManagersReadTextForTheirRole(t *testing.T) {
 
 // A handler marks a case as a safeguarding concern with #veiligheid: the
 // managers' digest shows it on the case, cases list shows the flag, and
-// #veiligheid uit removes it. The parent is never told.
+// #signaal-onterecht removes it. The parent is never told.
 func TestSafeguardingMarkReachesTheDigest(t *testing.T) {
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
@@ -248,11 +248,11 @@ func TestSafeguardingMarkReachesTheDigest(t *testing.T) {
 		if n := len(h.sentTo("sanne.jansen@example.nl")); n != 1 {
 			t.Errorf("the parent got %d mails, want only the confirmation", n)
 		}
-		annaAnswers(t, h, pick("#veiligheid uit", "#safeguarding off"))
+		annaAnswers(t, h, pick("#signaal-onterecht een val op het klimrek", "#signal-unfounded a fall off the climbing frame"))
 		if d := digestSays(t, h); strings.Contains(d, mark) {
 			t.Errorf("the digest still marks the case after the mark was removed:\n%s", d)
 		}
-		annaAnswers(t, h, pick("#veiligheid uit", "#safeguarding off"))
+		annaAnswers(t, h, pick("#signaal-onterecht een val", "#signal-unfounded a fall"))
 		mustContain(t, "Anna", lastTo(t, h, "anna.devries@vlinder.example"), pick("Niet uitgevoerd", "Not applied"))
 	})
 }

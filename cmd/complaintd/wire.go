@@ -97,6 +97,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 			Klachtenloket: cfg.Escalation.Klachtenloket, Geschillencommissie: cfg.Escalation.Geschillencommissie,
 			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths, Management: cfg.Escalation.Management,
 		},
+		Safeguarding: cfg.Safeguarding.settings(),
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
 		AttachLimit:  attachLimit(cfg.Processing.AttachLimitMB),
