@@ -58,9 +58,12 @@ func (w *Workflow) overCaseLimit(ctx context.Context, a *arrival, sender string)
 	if held > 0 {
 		return true, nil // the handlers were told already
 	}
+	// The sender's address may be forged: say so when the message that
+	// tripped the limit failed DMARC (issue 11).
+	unverified, _ := w.dmarcFailed(a.mail)
 	var notes []draft
 	for _, h := range w.set.Handlers {
-		l := Letter{Org: w.set.Organisation, To: h.Name, At: now.In(w.set.Organisation.Location)}
+		l := Letter{Org: w.set.Organisation, To: h.Name, At: now.In(w.set.Organisation.Location), Unverified: unverified}
 		l.Flood = &FloodView{
 			Sender: sender, Limit: f.NewCasesPerSender, Window: windowWords(f.NewCasesWindow, w.set.Organisation.Language),
 			Until: now.Add(f.NewCasesWindow).In(w.set.Organisation.Location),

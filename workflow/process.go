@@ -44,6 +44,10 @@ type arrival struct {
 	Delivery
 	entry ledgerEntry
 	mail  Mail
+	// spoofed: the message claims a handler's address but failed the
+	// handler's verification, so it is recorded as unverified even when
+	// DMARC did not fail (issue 11).
+	spoofed bool
 }
 
 // errSettled means another daemon finished the message first.
@@ -423,6 +427,9 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 		l := w.letter(c, h.Name)
 		l.From, l.FromName, l.At, l.Text = from, fromName, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
 		l.Unverified = in.Unverified
+		if claimed, ok := w.set.handler(in.FromAddr); ok && in.Unverified && kind != MsgNewCase {
+			l.ClaimedHandler = claimed.Name
+		}
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)
 		}
@@ -473,6 +480,7 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		CreatedAt:   w.clock.Now(),
 	}
 	in.Unverified, _ = w.dmarcFailed(m)
+	in.Unverified = in.Unverified || a.spoofed
 	in.LedgerID.Int64, in.LedgerID.Valid = a.entry.ID, true
 	return in, insertMessage(ctx, w.db, &in)
 }
