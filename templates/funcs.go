@@ -30,6 +30,10 @@ var statusLabels = map[string]map[string]string{
 	},
 }
 
+// StatusLabel names a case state in lang as messages show it ("oordeel
+// verzonden"); the workflow's phrasebook names it the same way.
+func StatusLabel(lang, code string) string { return status(lang)(code) }
+
 // status names a case state in lang; an unknown state is shown as it is.
 func status(lang string) func(string) string {
 	return func(code string) string {

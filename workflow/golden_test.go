@@ -219,7 +219,7 @@ var goldenCases = []goldenCase{
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
 		l.To, l.From, l.FromName, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", "Sanne Jansen", goldenAt(2026, time.November, 24, 8, 5)
 		l.Text = goldenPick(lang, "Nog een aanvulling: het was rond 17:30 uur.\n\nSanne", "One more thing: it was around 17:30.\n\nSanne")
-		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", "(naamloos) (text/plain, 312 bytes)"}
+		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", goldenPick(lang, "(naamloos)", "(unnamed)") + " (text/plain, 312 bytes)"}
 		l.OriginalSize = "12.6 MB"
 		return l
 	}},
@@ -359,9 +359,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			{Line: goldenPick(lang, "#maatregel 2027-13-01 Training ophaalprotocol", "#measure 2027-13-01 Training in the pick-up protocol"), Why: goldenPick(lang,
 				`"2027-13-01" is geen datum in de vorm JJJJ-MM-DD (bijvoorbeeld 2027-01-10)`,
 				`"2027-13-01" is not a date written as YYYY-MM-DD (e.g. 2027-01-10)`)},
-			{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: goldenPick(lang,
-				"een oordeel noemt de maatregelen met de datum waarop elk is uitgevoerd (#maatregel JJJJ-MM-DD omschrijving), of #geen-maatregelen (Wko art. 1.57b lid 2 sub f)",
-				"a judgment must state the measures and the date by which each will be realised (#maatregel YYYY-MM-DD text), or #geen-maatregelen (Wko art. 1.57b lid 2 sub f)")},
+			{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: workflow.Phrasebook(lang)["refuse.no_measures"]},
 		}}
 		return l
 	}},

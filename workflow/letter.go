@@ -268,12 +268,12 @@ func excerpt(text string) string {
 }
 
 // attachmentList describes a message's attachments for a notification.
-func attachmentList(m Mail) []string {
+func (w *Workflow) attachmentList(m Mail) []string {
 	var out []string
 	for i := range m.AttachmentCount() {
 		name, typ, size := m.Attachment(i)
 		if name == "" {
-			name = "(naamloos)"
+			name = w.phrase("attachment.unnamed")
 		}
 		out = append(out, fmt.Sprintf("%s (%s, %s)", name, typ, humanSize(size)))
 	}

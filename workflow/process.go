@@ -301,7 +301,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	}
 	subject := strings.TrimSpace(m.Subject())
 	if subject == "" {
-		subject = map[string]string{"nl": "(geen onderwerp)", "en": "(no subject)"}[org.Language]
+		subject = w.phrase("subject.none")
 	}
 	name := sender.Name
 	c := &Case{
@@ -433,7 +433,7 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)
 		}
-		l.Attachments = attachmentList(m)
+		l.Attachments = w.attachmentList(m)
 		l.OriginalSize = humanSize(int64(len(raw)))
 		dr := draft{
 			c: c, partID: ids[h.Email], kind: kind, template: kind, lang: w.set.Organisation.Language,
@@ -476,7 +476,7 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		InReplyTo: strings.Join(m.InReplyTo(), " "), Refs: strings.Join(m.References(), " "),
 		FromAddr: from, ToAddr: strings.ToLower(w.set.Organisation.Address), Subject: m.Subject(),
 		BodySHA256: m.BodySHA256(), FullText: text, NewText: fresh,
-		Attachments: strings.Join(attachmentList(m), "\n"),
+		Attachments: strings.Join(w.attachmentList(m), "\n"),
 		CreatedAt:   w.clock.Now(),
 	}
 	in.Unverified, _ = w.dmarcFailed(m)
