@@ -219,7 +219,7 @@ var goldenCases = []goldenCase{
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
 		l.To, l.From, l.FromName, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", "Sanne Jansen", goldenAt(2026, time.November, 24, 8, 5)
 		l.Text = goldenPick(lang, "Nog een aanvulling: het was rond 17:30 uur.\n\nSanne", "One more thing: it was around 17:30.\n\nSanne")
-		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", "(naamloos) (text/plain, 312 bytes)"}
+		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", goldenPick(lang, "(naamloos)", "(unnamed)") + " (text/plain, 312 bytes)"}
 		l.OriginalSize = "12.6 MB"
 		return l
 	}},
@@ -359,9 +359,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			{Line: goldenPick(lang, "#maatregel 2027-13-01 Training ophaalprotocol", "#measure 2027-13-01 Training in the pick-up protocol"), Why: goldenPick(lang,
 				`"2027-13-01" is geen datum in de vorm JJJJ-MM-DD (bijvoorbeeld 2027-01-10)`,
 				`"2027-13-01" is not a date written as YYYY-MM-DD (e.g. 2027-01-10)`)},
-			{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: goldenPick(lang,
-				"een oordeel noemt de maatregelen met de datum waarop elk is uitgevoerd (#maatregel JJJJ-MM-DD omschrijving), of #geen-maatregelen (Wko art. 1.57b lid 2 sub f)",
-				"a judgment must state the measures and the date by which each will be realised (#maatregel YYYY-MM-DD text), or #geen-maatregelen (Wko art. 1.57b lid 2 sub f)")},
+			{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: workflow.Phrasebook(lang)["refuse.no_measures"]},
 		}}
 		return l
 	}},
@@ -406,6 +404,21 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l.To = "Anna de Vries"
 		l.Flood = &workflow.FloodView{Sender: "flood@attacker.example", Limit: 5, Window: goldenPick(lang, "24 uur", "24 hours"),
 			Until: goldenAt(2026, time.November, 27, 3, 17)}
+		return l
+	}},
+	{"flood_notice_unverified", "flood_notice", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, "", goldenAt(2026, time.November, 26, 3, 17))
+		l.Case = workflow.CaseView{}
+		l.To, l.Unverified = "Anna de Vries", true
+		l.Flood = &workflow.FloodView{Sender: "sanne.jansen@example.nl", Limit: 5, Window: goldenPick(lang, "24 uur", "24 hours"),
+			Until: goldenAt(2026, time.November, 27, 3, 17)}
+		return l
+	}},
+	{"case_reply_forged_handler", "case_reply", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
+		l.To, l.From, l.FromName, l.At = "Marco Bos", "Anna de Vries <anna.devries@vlinder.example>", "Anna de Vries", goldenAt(2026, time.November, 24, 8, 5)
+		l.Text = goldenPick(lang, "#afgerond\n\nDe klacht is opgelost, stuur de ouder niets meer.", "#close\n\nThe complaint is resolved, send the parent nothing more.")
+		l.Original, l.OriginalSize, l.Unverified, l.ClaimedHandler = true, "3 kB", true, "Anna de Vries"
 		return l
 	}},
 	{"confirmation_withheld", "confirmation", func(lang string) workflow.Letter {
@@ -812,7 +825,7 @@ func legalContent(name, lang string) []required {
 			reqReceiptDate,
 			required{"date of the judgment", "10 december 2026", "10 December 2026"},
 			required{"who decided", "Anna de Vries, klachtenfunctionaris", "Anna de Vries, complaints officer"},
-			required{"lead to the Geschillencommissie fitting a judgment", "Ben je het niet eens met dit oordeel", "If you disagree with this judgment"},
+			required{"lead to the Geschillencommissie fitting a judgment", "Bent u het niet eens met dit oordeel", "If you disagree with this judgment"},
 			required{"confidentiality", "vertrouwelijk", "confidentially"},
 			required{"anonymous use in the annual report", "zonder namen of andere gegevens", "without names or other details"},
 			required{"link to the klachtenregeling", "https://www.vlinder.example/klachtenregeling", "https://www.vlinder.example/klachtenregeling"},
@@ -820,11 +833,11 @@ func legalContent(name, lang string) []required {
 		if name == "judgment" {
 			out = append(out, required{"the handler's reasoned judgment", "Meegeven aan je buurvrouw: gegrond.", "Handing Noah over to your neighbour: upheld."})
 			out = append(out, measures(false)...)
-			return append(out, required{"how the parent hears that measures are done", "laten we je dat per e-mail weten", "we will let you know by email"})
+			return append(out, required{"how the parent hears that measures are done", "laten we u dat per e-mail weten", "we will let you know by email"})
 		}
 		return append(out,
 			required{"the handler's reasoned judgment", "Daarom nemen we geen maatregelen.", "We therefore take no measures."},
-			required{"explicit statement that no measures follow", "Naar aanleiding van je klacht nemen we geen maatregelen.", "We will not take any measures in response to your complaint."},
+			required{"explicit statement that no measures follow", "Naar aanleiding van uw klacht nemen we geen maatregelen.", "We will not take any measures in response to your complaint."},
 			required{"the committee addressed", "namens Oudercommissie KDV De Rups", "on behalf of Oudercommissie KDV De Rups"},
 		)
 	case "withdrawn", "withdrawn_no_note":
@@ -834,10 +847,10 @@ func legalContent(name, lang string) []required {
 		)
 	case "closed":
 		return append(append(escalation, measures(true)...),
-			required{"case closed", "Daarmee is de behandeling van je klacht afgerond", "This completes the handling of your complaint"},
+			required{"case closed", "Daarmee is de behandeling van uw klacht afgerond", "This completes the handling of your complaint"},
 			required{"the handler's note", "alle ophaallijsten zijn nagelopen", "every pick-up list has been checked"})
 	case "closed_no_measures":
-		return append(escalation, required{"handling complete", "De behandeling van je klacht " + goldenRef + " is afgerond", "The handling of your complaint " + goldenRef + " is complete"})
+		return append(escalation, required{"handling complete", "De behandeling van uw klacht " + goldenRef + " is afgerond", "The handling of your complaint " + goldenRef + " is complete"})
 	case "progress":
 		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
 			required{"the next update's date", "uiterlijk op donderdag 17 december 2026", "by Thursday 17 December 2026"},
@@ -850,13 +863,13 @@ func legalContent(name, lang string) []required {
 			required{"the date agreed", "Afgesproken: uiterlijk 15 januari 2027", "Agreed: by 15 January 2027"},
 			required{"the new date", "Nieuwe datum: uiterlijk vrijdag 5 februari 2027", "New date: by Friday 5 February 2027"},
 			required{"the reason", "De trainer is ziek geworden", "The trainer fell ill"},
-			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+			required{"how the parent hears that measures are done", "dan laten we u dat per e-mail weten", "we will let you know by email"})
 	case "deadline_passed":
 		return append(escalation, reqReceiptDate,
 			required{"the date that passed", "donderdag 31 december 2026", "Thursday 31 December 2026"},
 			required{"the apology", "Het spijt ons", "We are sorry"},
 			required{"the new expected date of the judgment", "uiterlijk donderdag 14 januari 2027 te sturen", "send it by Thursday 14 January 2027"},
-			required{"the parent may go to the Geschillencommissie now", "mag je je klacht nu\nrechtstreeks voorleggen", "directly"},
+			required{"the parent may go to the Geschillencommissie now", "mag u uw klacht nu\nrechtstreeks voorleggen", "directly"},
 			required{"that management can be reached", "iemand van de directie spreken", "speak to management"},
 			required{"the management contact", "Mark Bakker, directeur", "Mark Bakker, director"})
 	case "deadline_passed_staff_manager":
@@ -872,13 +885,13 @@ func legalContent(name, lang string) []required {
 			required{"the new measure", "We houden een ouderavond over het ophaalprotocol.", "We will hold a parents' evening about the pick-up protocol."},
 			required{"its date", "Uiterlijk uitgevoerd op: maandag 15 februari 2027", "To be done by: Monday 15 February 2027"},
 			required{"the reason", "Na ons gesprek willen we", "After our talk we want"},
-			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+			required{"how the parent hears that measures are done", "dan laten we u dat per e-mail weten", "we will let you know by email"})
 	case "measure_done":
 		return []required{reqReference, reqReceiptDate,
 			required{"the measure done", goldenMeasures("nl", false)[0].Description, goldenMeasures("en", false)[0].Description},
 			required{"the handler's note", "Op 11 januari hebben alle medewerkers", "On 11 January all staff"},
 			required{"the measure still open, with its date", "Uiterlijk uitgevoerd op: maandag 1 maart 2027", "To be done by: Monday 1 March 2027"},
-			required{"how the parent hears that all are done", "dan laten we je dat per e-mail weten", "we will let you know by email"}}
+			required{"how the parent hears that all are done", "dan laten we u dat per e-mail weten", "we will let you know by email"}}
 	case "relay":
 		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
 			required{"how to respond", "Beantwoord dan deze e-mail", "reply to this email"}}

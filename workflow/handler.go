@@ -348,6 +348,7 @@ func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Ha
 			"a message claiming to come from "+h.Email+" could not be verified ("+why+"); it was kept as a message from outside and nothing it asked was done"); err != nil {
 			return result{}, err
 		}
+		a.spoofed = true
 		if err := w.addReply(ctx, cm.c, a); err != nil {
 			return result{}, err
 		}

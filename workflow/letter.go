@@ -33,6 +33,10 @@ type Letter struct {
 	// its sender's domain, so From may be forged; handler notifications say
 	// so (issue 9).
 	Unverified bool
+	// ClaimedHandler is the name of the handler whose address an
+	// unverified message used: other handlers read that it is not from them
+	// and that nothing it asked was done.
+	ClaimedHandler string
 
 	// Writer is the name of the handler whose words a message carries (a
 	// relayed answer, a judgment, a withdrawal or closing note).
@@ -73,6 +77,17 @@ type Letter struct {
 	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
+}
+
+// AddressForm is how the letter addresses its reader in Dutch: the
+// organisation's form ("u" or "je", issue 11), except that a parent
+// committee is addressed as a body, always with "u", which is singular and
+// plural alike ("je" would address one parent).
+func (l Letter) AddressForm() string {
+	if l.Case.Joint || l.Org.AddressForm == "" {
+		return "u"
+	}
+	return l.Org.AddressForm
 }
 
 // DigestView is a manager's overview of the cases of their locations at one
@@ -256,12 +271,12 @@ func excerpt(text string) string {
 }
 
 // attachmentList describes a message's attachments for a notification.
-func attachmentList(m Mail) []string {
+func (w *Workflow) attachmentList(m Mail) []string {
 	var out []string
 	for i := range m.AttachmentCount() {
 		name, typ, size := m.Attachment(i)
 		if name == "" {
-			name = "(naamloos)"
+			name = w.phrase("attachment.unnamed")
 		}
 		out = append(out, fmt.Sprintf("%s (%s, %s)", name, typ, humanSize(size)))
 	}

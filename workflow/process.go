@@ -44,6 +44,10 @@ type arrival struct {
 	Delivery
 	entry ledgerEntry
 	mail  Mail
+	// spoofed: the message claims a handler's address but failed the
+	// handler's verification, so it is recorded as unverified even when
+	// DMARC did not fail (issue 11).
+	spoofed bool
 }
 
 // errSettled means another daemon finished the message first.
@@ -297,7 +301,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	}
 	subject := strings.TrimSpace(m.Subject())
 	if subject == "" {
-		subject = map[string]string{"nl": "(geen onderwerp)", "en": "(no subject)"}[org.Language]
+		subject = w.phrase("subject.none")
 	}
 	name := sender.Name
 	c := &Case{
@@ -427,10 +431,13 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 		l := w.letter(c, h.Name)
 		l.From, l.FromName, l.At, l.Text = from, fromName, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
 		l.Unverified = in.Unverified
+		if claimed, ok := w.set.handler(in.FromAddr); ok && in.Unverified && kind != MsgNewCase {
+			l.ClaimedHandler = claimed.Name
+		}
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)
 		}
-		l.Attachments = attachmentList(m)
+		l.Attachments = w.attachmentList(m)
 		l.OriginalSize = humanSize(int64(len(raw)))
 		dr := draft{
 			c: c, partID: ids[h.Email], kind: kind, template: kind, lang: w.set.Organisation.Language,
@@ -473,10 +480,11 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		InReplyTo: strings.Join(m.InReplyTo(), " "), Refs: strings.Join(m.References(), " "),
 		FromAddr: from, ToAddr: strings.ToLower(w.set.Organisation.Address), Subject: m.Subject(),
 		BodySHA256: m.BodySHA256(), FullText: text, NewText: fresh,
-		Attachments: strings.Join(attachmentList(m), "\n"),
+		Attachments: strings.Join(w.attachmentList(m), "\n"),
 		CreatedAt:   w.clock.Now(),
 	}
 	in.Unverified, _ = w.dmarcFailed(m)
+	in.Unverified = in.Unverified || a.spoofed
 	in.LedgerID.Int64, in.LedgerID.Valid = a.entry.ID, true
 	return in, insertMessage(ctx, w.db, &in)
 }

@@ -43,6 +43,9 @@ type Organisation struct {
 	Host     string         // domain of our Message-IDs; default the domain of Address
 	Location *time.Location // deadlines are counted in this zone
 	Language string         // "nl" or "en"
+	// AddressForm is how Dutch messages address the parent: "u" (formal,
+	// the default when empty) or "je". English has one form.
+	AddressForm string
 	// ProcedureURL links the published klachtenregeling (Wko 1.57b(3)).
 	ProcedureURL string
 	PrivacyURL   string
@@ -157,6 +160,9 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	}
 	if o.Language != "nl" && o.Language != "en" {
 		errs = append(errs, fmt.Errorf("organisation.language %q: must be nl or en", o.Language))
+	}
+	if o.AddressForm != "" && o.AddressForm != "u" && o.AddressForm != "je" {
+		errs = append(errs, fmt.Errorf("organisation.address_form %q: must be u or je", o.AddressForm))
 	}
 	if o.ProgressDays == 0 {
 		o.ProgressDays = 14

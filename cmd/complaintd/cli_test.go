@@ -140,14 +140,14 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"KL-2026-0001", "KL-2026-0003",
-		"[KL-2026-0001] Ontvangstbevestiging van je klacht",
+		"[KL-2026-0001] Ontvangstbevestiging van uw klacht",
 		"1. Waarom is het formulier niet gevolgd?", // HTML-only mail from a phone, as text
 		"€ 412,50 wordt teruggestort",              // windows-1252, decoded
 		"factuur november.pdf",                     // its attachment
 		"Nieuw bericht van Sanne Jansen",           // the parent's reply reached the handlers
 		"dit al de tweede keer was",
 		"Dank je voor je aanvulling",                                 // Anna's answer, relayed to the parent
-		"[KL-2026-0003] Ons oordeel over je klacht",                  // her judgment
+		"[KL-2026-0003] Ons oordeel over uw klacht",                  // her judgment
 		"Uiterlijk uitgevoerd op",                                    // with the measure's date
 		"[KL-2026-0003] Verwerkt",                                    // and her confirmation
 		"[KL-2026-0003] Een maatregel uit ons oordeel is uitgevoerd", // one measure done on its own

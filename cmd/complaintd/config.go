@@ -42,10 +42,12 @@ type Config struct {
 }
 
 type OrganisationConfig struct {
-	Name         string `toml:"name"`
-	Address      string `toml:"address"`
-	Timezone     string `toml:"timezone"`
-	Language     string `toml:"language"`
+	Name     string `toml:"name"`
+	Address  string `toml:"address"`
+	Timezone string `toml:"timezone"`
+	Language string `toml:"language"`
+	// AddressForm is how Dutch messages address the parent: "u" or "je".
+	AddressForm  string `toml:"address_form"`
 	ProcedureURL string `toml:"procedure_url"`
 	PrivacyURL   string `toml:"privacy_url"`
 	MessageHost  string `toml:"message_id_host"`
@@ -166,7 +168,7 @@ type LogConfig struct {
 // defaults are the values of keys the file leaves out.
 func defaults() Config {
 	return Config{
-		Organisation: OrganisationConfig{Timezone: "Europe/Amsterdam", Language: "nl", ProgressDays: 14},
+		Organisation: OrganisationConfig{Timezone: "Europe/Amsterdam", Language: "nl", AddressForm: "u", ProgressDays: 14},
 		Database:     DatabaseConfig{URL: "sqlite:complaintd.db"},
 		IMAP: IMAPConfig{
 			TLS: "implicit", Auth: "password", Mailbox: "INBOX", ProcessedMailbox: "Processed",
@@ -307,6 +309,9 @@ func (c *Config) validate() error {
 	}
 	if o.Language != "nl" && o.Language != "en" {
 		bad("organisation.language", "%q must be nl or en", o.Language)
+	}
+	if o.AddressForm != "u" && o.AddressForm != "je" {
+		bad("organisation.address_form", "%q must be u (formal) or je (informal): how Dutch messages address the parent", o.AddressForm)
 	}
 	if o.ProgressDays < 1 {
 		bad("organisation.progress_days", "must be at least 1")

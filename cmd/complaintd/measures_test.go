@@ -95,7 +95,7 @@ func TestMeasuresDoneOneByOne(t *testing.T) {
 		// The last one, named by nothing: it is the only one open.
 		annaAnswers(t, h, pick("#uitgevoerd", "#done")+"\n\nDe nieuwe lijsten hangen op alle groepen.")
 		parent = lastTo(t, h, "sanne.jansen@example.nl")
-		mustContain(t, "Sanne", parent, pick("Je klacht is afgerond", "Your complaint"), trainingNL, listsNL,
+		mustContain(t, "Sanne", parent, pick("Uw klacht is afgerond", "Your complaint"), trainingNL, listsNL,
 			"De nieuwe lijsten hangen op alle groepen.")
 		c := h.caseByRef("KL-2026-0001")
 		ms, _ := h.c.wf.Measures(h.ctx, c.ID)

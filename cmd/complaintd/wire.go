@@ -84,6 +84,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 			Name: cfg.Organisation.Name, Address: cfg.Organisation.Address, Host: cfg.Organisation.MessageHost,
 			Location: loc, Language: cfg.Organisation.Language,
 			ProcedureURL: cfg.Organisation.ProcedureURL, PrivacyURL: cfg.Organisation.PrivacyURL,
+			AddressForm:  cfg.Organisation.AddressForm,
 			ProgressDays: cfg.Organisation.ProgressDays, PlusAddressing: cfg.Organisation.PlusAddressing,
 			Locations: cfg.Organisation.Locations,
 		},

@@ -235,7 +235,7 @@ func (w *world) conversation(c *firstCase) {
 		"Het gebeurde ook al op 3 november, toen met zijn oma.\n\nSanne"), at)
 	for _, h := range []string{annaAddr, marcoAddr} {
 		n := w.await(h, "Sanne's reply", c.ref, "3 november")
-		if strings.Contains(n.text, "We hebben je klacht ontvangen") || strings.Contains("\n"+n.text, "\n> ") {
+		if strings.Contains(n.text, "We hebben uw klacht ontvangen") || strings.Contains("\n"+n.text, "\n> ") {
 			t.Errorf("the notification of Sanne's reply to %s shows the confirmation she quoted:\n%s", h, n.text)
 		}
 		c.notes[h] = n
