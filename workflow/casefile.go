@@ -93,7 +93,11 @@ func (w *Workflow) buildCaseFile(ctx context.Context, c *Case, forName string) (
 		return nil, err
 	}
 	for _, e := range tl {
-		v.Timeline = append(v.Timeline, CaseFileEntry{At: e.At.In(loc), Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, Text: e.Text, Delivery: e.Delivery})
+		ce := CaseFileEntry{At: e.At.In(loc), Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, Text: e.Text, Delivery: e.Delivery}
+		if e.Kind == DirIn || e.Kind == DirOut {
+			ce.Text = "" // a message's words are under Messages, once
+		}
+		v.Timeline = append(v.Timeline, ce)
 	}
 	if v.Messages, err = w.caseFileMessages(ctx, c); err != nil {
 		return nil, err
