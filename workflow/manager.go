@@ -54,19 +54,28 @@ const (
 )
 
 // onManager handles a message from a configured manager's address. It
-// reports handled=false for a message it leaves to the usual path: one
-// without command lines in a case's thread, recorded as a reply there. It
+// reports handled=false for a message it leaves to the usual path: an
+// unverified one without command lines in a case's thread. It
 // is the entry point for every command a manager may write: add new ones
 // to managerCommands.
 func (w *Workflow) onManager(ctx context.Context, a *arrival, cm caseMatch, mgr Manager) (res result, handled bool, err error) {
 	cmds, body := parseCommands(replyText(a.mail.Text()))
-	if len(cmds) == 0 && cm.c != nil {
-		return result{}, false, nil
-	}
 	req := &managerRequest{a: a, cm: cm, mgr: mgr, body: body, recorded: map[int64]Message{}}
-	view := &ManagerView{}
 	verified, how := w.verifyManager(a.mail, mgr)
 	req.how = how
+	if len(cmds) == 0 && cm.c != nil {
+		if !verified {
+			return result{}, false, nil // a message from outside, as any other
+		}
+		// A manager's words on a case (an answer to a deadline notice):
+		// kept with the case and passed to its handlers, never the parent.
+		if err := addEvent(ctx, w.db, cm.c.ID, w.clock.Now(), EventMessage, mgr.Email,
+			"message of manager "+mgr.Name+" (verified by "+how+"), passed to the handlers"); err != nil {
+			return result{}, true, err
+		}
+		return result{caseID: cm.c.ID}, true, w.tellHandlers(ctx, req, cm.c)
+	}
+	view := &ManagerView{}
 	switch {
 	case !verified:
 		w.log.Warn("unverified message in a manager's name: nothing done", "manager", mgr.Email, "why", how)

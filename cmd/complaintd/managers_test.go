@@ -181,3 +181,45 @@ func TestManagerAssignsAndNotesOnTheirCase(t *testing.T) {
 		}
 	})
 }
+
+// A manager's words without commands: on a case (her answer to the
+// deadline notice) they reach the handlers, never the parent; to the
+// digest, she is told what she can write, and no case is opened.
+func TestManagerWritesWithoutCommands(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		ref, digest := bsoCaseWithDigest(t, h)
+		answer := ilseReplies(t, h, "Wat moet ik hiermee?", digest)
+		if !strings.HasPrefix(answer.msg.Subject(), "Geen opdracht gevonden") || !strings.Contains(answer.text, "#dossier KL-2026-0003") {
+			t.Errorf("Ilse's plain reply to the digest got:\n%s\n%s", answer.msg.Subject(), answer.text)
+		}
+		if n := h.countRows("cases", ""); n != 1 {
+			t.Errorf("%d cases: the manager's reply opened one", n)
+		}
+
+		h.at(time.Date(2027, 1, 12, 9, 0, 0, 0, amsterdam)) // the six weeks have passed
+		var notice sentMail
+		for _, m := range h.sentTo("ilse.kramer@vlinder.example") {
+			if strings.Contains(m.msg.Subject(), "Termijn verstreken") {
+				notice = m
+			}
+		}
+		if notice.msg == nil {
+			t.Fatal("Ilse got no deadline notice")
+		}
+		toParent, toIlse := len(h.sentTo("bso@example.nl")), len(h.sentTo("ilse.kramer@vlinder.example"))
+		ilseReplies(t, h, "Ik spreek Anna morgen over deze klacht.", notice)
+		if !strings.Contains(lastTo(t, h, "anna.devries@vlinder.example").text, "Ik spreek Anna morgen over deze klacht.") {
+			t.Errorf("the handler did not get the manager's words")
+		}
+		if n := len(h.sentTo("bso@example.nl")); n != toParent {
+			t.Errorf("the parent got %d more mails after the manager wrote", n-toParent)
+		}
+		if n := len(h.sentTo("ilse.kramer@vlinder.example")); n != toIlse {
+			t.Errorf("the manager got %d answers to her words, want none", n-toIlse)
+		}
+		if h.countRows("participants", "email = ?", "ilse.kramer@vlinder.example") != 0 {
+			t.Errorf("the manager became a participant of %s", ref)
+		}
+	})
+}
