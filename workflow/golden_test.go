@@ -960,7 +960,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 	// Messages that do not repeat the words of a message.
 	noText := map[string]bool{
 		"spoof_alert": true, "command_result": true, "reminder": true, "progress": true, "deadline_passed": true,
-		"deadline_passed_staff": true, "measure_due": true, "digest": true, "flood_notice": true,
+		"deadline_passed_staff": true, "measure_due": true, "digest": true, "flood_notice": true, "manager_result": true,
 	}
 	for _, lang := range goldenLangs {
 		for _, name := range goldenTemplateNames(t) {
@@ -983,6 +983,8 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 				Overdue: []workflow.DigestRow{evilRow}, Warning: []workflow.DigestRow{evilRow}, New: []workflow.DigestRow{evilRow}, Unreachable: []workflow.DigestRow{evilRow},
 				Measures: []workflow.MeasureRow{{Reference: goldenRef, Location: "<u>OC</u>", Handler: "<b>Anna</b>", Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}},
 			}
+			l.Manager = &workflow.ManagerView{Results: []workflow.ManagerResult{{Line: "#dossier <script>alert(1)</script>", Why: workflow.RefuseUnknownCommand}}}
+			l.CaseFile = goldenEvilCaseFile(evilText, evilSubject)
 			r := goldenRender(t, set, name, lang, l)
 			if strings.ContainsAny(r.subject, "\r\n") {
 				t.Errorf("%s/%s: subject kept a line break: %q", lang, name, r.subject)

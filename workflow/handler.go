@@ -193,7 +193,7 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		if err := setStatus(ctx, w.db, c, StatusDecided, h.Email, now); err != nil {
 			return nil, err
 		}
-		if err := w.toComplainant(ctx, c, h, MsgJudgment, p.body, true); err != nil {
+		if err := w.toComplainantFiles(ctx, c, h, MsgJudgment, p.body, true, in, view); err != nil {
 			return nil, err
 		}
 		view.Sent = append(view.Sent, w.phrase("sent.judgment"))
@@ -201,7 +201,7 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		if err := w.closeCase(ctx, c, StatusWithdrawn, h.Email, now); err != nil {
 			return nil, err
 		}
-		if err := w.toComplainant(ctx, c, h, MsgWithdrawn, p.body, false); err != nil {
+		if err := w.toComplainantFiles(ctx, c, h, MsgWithdrawn, p.body, false, in, view); err != nil {
 			return nil, err
 		}
 		view.Sent = append(view.Sent, w.phrase("sent.withdrawn"))
@@ -212,7 +212,7 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		if err := w.closeCase(ctx, c, StatusClosed, h.Email, now); err != nil {
 			return nil, err
 		}
-		if err := w.toComplainant(ctx, c, h, MsgClosed, p.body, true); err != nil {
+		if err := w.toComplainantFiles(ctx, c, h, MsgClosed, p.body, true, in, view); err != nil {
 			return nil, err
 		}
 		view.Sent = append(view.Sent, w.phrase("sent.closed"))
@@ -242,8 +242,15 @@ func (w *Workflow) relay(ctx context.Context, c *Case, a *arrival, h Handler, in
 		}
 		return w.commandResult(ctx, c, h, in, &CommandsView{EmptyAnswer: true})
 	}
-	if err := w.toComplainant(ctx, c, h, MsgRelay, body, false); err != nil {
+	view := &CommandsView{Relayed: true}
+	if err := w.toComplainantFiles(ctx, c, h, MsgRelay, body, false, in, view); err != nil {
 		return err
+	}
+	if len(view.Files) > 0 {
+		// The handler learns which of their files reached the parent.
+		if err := w.commandResult(ctx, c, h, in, view); err != nil {
+			return err
+		}
 	}
 	if err := addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email, "answer of "+h.Name+" sent to the complainant"); err != nil {
 		return err
@@ -264,6 +271,12 @@ func (w *Workflow) relay(ctx context.Context, c *Case, a *arrival, h Handler, in
 // in their thread, with their reply token. Such mail was written by a
 // person: it is not automatic and never held back by the loop breaker.
 func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, text string, withJudgment bool) error {
+	return w.toComplainantFiles(ctx, c, h, kind, text, withJudgment, Message{}, nil)
+}
+
+// toComplainantFiles is toComplainant with the handler's files of message
+// in attached (see passOn), listed in view for the handler.
+func (w *Workflow) toComplainantFiles(ctx context.Context, c *Case, h Handler, kind, text string, withJudgment bool, in Message, view *CommandsView) error {
 	now := w.clock.Now()
 	loc := w.set.Organisation.Location
 	d, err := w.complainantDraft(ctx, c, kind)
@@ -277,6 +290,14 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 			return err
 		}
 		d.letter.Judgment = judgmentView(c, ms, now, loc)
+	}
+	files, notes, err := w.handlerFiles(ctx, in)
+	if err != nil {
+		return err
+	}
+	d.files = files
+	if view != nil {
+		view.Files = notes
 	}
 	return w.queue(ctx, d)
 }

@@ -77,6 +77,11 @@ type Letter struct {
 	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
+	// Manager is what came of a manager's request by mail (#dossier,
+	// #toewijzen, #intern), for the answer to them.
+	Manager *ManagerView
+	// CaseFile is the whole record of a case, for the case file (#dossier).
+	CaseFile *CaseFileView
 }
 
 // AddressForm is how the letter addresses its reader in Dutch: the
@@ -164,6 +169,12 @@ type CommandsView struct {
 	// Sent lists what went to the complainant because of these commands,
 	// e.g. "the judgment", "the confirmation of the withdrawal".
 	Sent []string
+	// Relayed: the handler's answer went to the parent (no commands); the
+	// result is sent only to list its files.
+	Relayed bool
+	// Files are the handler's attachments: those passed on to the parent
+	// and those left out, with why.
+	Files []FileNote
 }
 
 // Refusal is one command line that cannot be applied, and why.

@@ -226,6 +226,11 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	if h, ok := w.set.handler(from); ok {
 		return w.onHandler(ctx, a, cm, h)
 	}
+	if mgr, ok := w.Manager(from); ok {
+		if res, handled, err := w.onManager(ctx, a, cm, mgr); handled || err != nil {
+			return res, err
+		}
+	}
 	if own, ok := fromOurAddress(m, w.identity()); ok {
 		return w.onOwnAddress(ctx, a, cm, own)
 	}

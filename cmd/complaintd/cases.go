@@ -94,7 +94,7 @@ func openWorkflowConfig(ctx context.Context, config string, env func(string) str
 		db.Close()
 		return nil, nil, nil, err
 	}
-	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose,
+	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles,
 		Log: slog.New(slog.DiscardHandler), Settings: set})
 	if err != nil {
 		db.Close()

@@ -236,11 +236,22 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := waitForMail(ctx, smtpSrv, want); err != nil {
 		return err
 	}
+
+	// A manager asks for the case file of the first case (issue 11).
+	if err := demoManagerDossier(imapSrv, "directie@vlinder.example", "Directie De Vlinder", "KL-2026-0001"); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "delivered the directie's #dossier KL-2026-0001: the case file comes back as an HTML attachment")
+	want++
+	if err := waitForMail(ctx, smtpSrv, want); err != nil {
+		return err
+	}
 	stop()
 	wg.Wait()
 
 	for i, m := range smtpSrv.Messages() {
 		printMail(stdout, i+1, m)
+		printCaseFile(stdout, m)
 	}
 	fmt.Fprintln(stdout, strings.Repeat("=", 78))
 	fmt.Fprintln(stdout, "CASES")

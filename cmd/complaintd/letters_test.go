@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/complaintd/complaintd/mailbox"
 	"strings"
 	"testing"
 	"time"
@@ -196,10 +197,20 @@ func TestManagersReadTextForTheirRole(t *testing.T) {
 		mustContain(t, "the manager", *notice, "Anna de Vries (anna.devries@vlinder.example)",
 			pick("rechtstreeks voorleggen aan de Geschillencommissie", "directly to the Geschillencommissie"),
 			pick("donderdag 14 januari 2027", "Thursday 14 January 2027"))
-		for _, wrong := range []string{"#oordeel", "#judgment", "#toewijzen", "#assign", "complaintd cases", pick("gaat naar de ouder", "goes to the parent")} {
+		for _, wrong := range []string{"#oordeel", "#judgment", "complaintd cases", pick("gaat naar de ouder", "goes to the parent")} {
 			if strings.Contains(notice.text, wrong) {
 				t.Errorf("the manager's notice says %q, which is for handlers:\n%s", wrong, notice.text)
 			}
+		}
+		// What a manager may do by mail (issue 11): a reply to the notice
+		// asks for the case file of its case.
+		mustContain(t, "the manager", *notice, pick("#dossier", "#casefile"), pick("#toewijzen ADRES", "#assign ADDRESS"))
+		h.deliver(rawMail(mailOpts{from: "Directie De Vlinder <directie@vlinder.example>", subject: "RE: " + notice.msg.Subject(),
+			inReplyTo: notice.msg.MessageID(), body: pick("#dossier", "#casefile") + "\n\n> " + notice.msg.Subject()}))
+		h.poll()
+		h.flush()
+		if as, err := mailbox.Attachments(lastTo(t, h, "directie@vlinder.example").raw); err != nil || len(as) != 1 || as[0].Name != "dossier-KL-2026-0001.html" {
+			t.Errorf("the manager's #dossier in reply to the notice brought %+v (%v), want the case file of KL-2026-0001", as, err)
 		}
 		// Anna's copy still tells her what to do.
 		var annas *sentMail

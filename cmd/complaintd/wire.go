@@ -281,7 +281,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		return nil, err
 	}
 	wf, err := workflow.New(workflow.Deps{
-		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: obs.transport(sender),
+		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 		TransportConfig: smtpConfigID(cfg, key),
 	})
