@@ -138,7 +138,7 @@ func (w *Workflow) caseFileMessages(ctx context.Context, c *Case) ([]CaseFileMes
 		} else if len(r.Raw) > 0 {
 			if pm, err := w.parse(r.Raw); err == nil {
 				m.Text = pm.Text()
-				m.Attachments = attachmentList(pm)
+				m.Attachments = w.attachmentList(pm)
 			}
 		}
 		m.Text = excerpt(m.Text)
