@@ -70,6 +70,9 @@ type Letter struct {
 	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
+	// Record is what the record for the annual report asks of handlers, or
+	// suggests to them (issue 13).
+	Record *RecordView
 }
 
 // DigestView is a manager's overview of the cases of their locations at one
@@ -121,6 +124,9 @@ type JudgmentView struct {
 	Date       time.Time     // the date of the judgment, in the organisation's zone
 	Measures   []MeasureView // each with the date by which it will be realised
 	NoMeasures bool          // the handler stated that no measures follow
+	// Verdict: gegrond, deels-gegrond or ongegrond (R8); the templates
+	// word it for the parent.
+	Verdict string
 }
 
 // MeasureView is one measure and the date by which it will be realised.

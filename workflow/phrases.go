@@ -6,11 +6,14 @@ import "fmt"
 // organisation's language. These lines are built here rather than in the
 // templates because each carries its own values (a date, an address).
 func (w *Workflow) phrase(key string, args ...any) string {
-	book := phrasesNL
+	book, record := phrasesNL, recordPhrasesNL
 	if w.set.Organisation.Language == "en" {
-		book = phrasesEN
+		book, record = phrasesEN, recordPhrasesEN
 	}
 	f, ok := book[key]
+	if !ok {
+		f, ok = record[key]
+	}
 	if !ok {
 		f = key
 	}
