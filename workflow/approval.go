@@ -62,6 +62,18 @@ func (w *Workflow) holdJudgment(ctx context.Context, c *Case, h Handler, p *plan
 	return nil
 }
 
+// dropPending discards a judgment that waits, if any, on the timeline.
+func (w *Workflow) dropPending(ctx context.Context, c *Case, actor string, now time.Time) error {
+	n, err := w.db.Exec(ctx, `DELETE FROM pending_judgments WHERE case_id = ?`, c.ID)
+	if err != nil {
+		return fmt.Errorf("workflow: drop waiting judgment of %s: %w", c.Reference, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	return addEvent(ctx, w.db, c.ID, now, EventJudgmentHeld, actor, "the judgment that waited for #akkoord was dropped: the complaint was withdrawn")
+}
+
 // planApprove checks an #akkoord line: a judgment waits, and the handler
 // who approves it is neither its author nor someone the complaint is about.
 func (w *Workflow) planApprove(p *plan, c *Case, h Handler, rec CaseRecord, concerns []Concern, cmd command, refuse func(command, string)) {

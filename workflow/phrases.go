@@ -33,8 +33,8 @@ func (w *Workflow) statusWord(s string) string {
 	return w.phrase("status." + s)
 }
 
-const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar en #veiligheid"
-const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable and #safeguarding"
+const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar, #veiligheid, #categorie, #betreft, #verslag, #klachtenloket, #geschillencommissie, #uitspraak en #akkoord"
+const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable, #safeguarding, #category, #concerns, #report, #klachtenloket, #geschillencommissie, #ruling and #approve"
 
 // The phrasebooks are read-only.
 var phrasesNL = map[string]string{

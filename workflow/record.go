@@ -254,6 +254,12 @@ func (w *Workflow) applyRecord(ctx context.Context, c *Case, h Handler, p *plan)
 	if p.rec.hold {
 		return w.holdJudgment(ctx, c, h, p)
 	}
+	if p.withdrawn {
+		// A withdrawn complaint gets no judgment: one waiting is dropped.
+		if err := w.dropPending(ctx, c, h.Email, now); err != nil {
+			return err
+		}
+	}
 	if p.rec.verdict != "" && p.judgment {
 		if _, err := w.db.Exec(ctx, `UPDATE cases SET verdict = ?, updated_at = ? WHERE id = ?`, p.rec.verdict, now, c.ID); err != nil {
 			return fmt.Errorf("workflow: verdict of %s: %w", c.Reference, err)
@@ -326,14 +332,25 @@ func (w *Workflow) suggestConcerns(notes []draft, text string) {
 	}
 }
 
-// askCategory adds to reminders that the case still needs a category.
+// askCategory adds to reminders that the case still needs a category, and
+// that a judgment waits for #akkoord.
 func (w *Workflow) askCategory(ctx context.Context, drafts []draft, c *Case) error {
-	cats, err := caseCategories(ctx, w.db, c.ID)
-	if err != nil || len(cats) > 0 {
+	rec, err := w.CaseRecord(ctx, c.ID)
+	if err != nil {
 		return err
 	}
+	var v RecordView
+	if len(rec.Categories) == 0 {
+		v.NeedCategory, v.Categories = true, w.set.Report.Categories
+	}
+	if pj := rec.Pending; pj != nil {
+		v.Waiting = &PendingView{Author: w.handlerName(pj.Author), Verdict: pj.Verdict}
+	}
+	if !v.NeedCategory && v.Waiting == nil {
+		return nil
+	}
 	for i := range drafts {
-		drafts[i].letter.Record = &RecordView{NeedCategory: true, Categories: w.set.Report.Categories}
+		drafts[i].letter.Record = &v
 	}
 	return nil
 }

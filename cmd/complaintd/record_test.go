@@ -258,3 +258,44 @@ func TestJudgmentWaitsForASecondHandler(t *testing.T) {
 		})
 	}
 }
+
+// While a judgment waits, the reminders say so: to its author, that a
+// colleague must approve it; to the others, how to. A withdrawal drops it.
+func TestWaitingJudgmentInRemindersAndWithdrawal(t *testing.T) {
+	eachLanguageWith(t, func(c *Config) { c.Trust.JudgmentApproval = true }, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		confirmationOf(t, h)
+		annaAnswers(t, h, pick("#oordeel ongegrond\n#categorie overig\n#geen-maatregelen\n\nNiet terecht.", "#judgment not-upheld\n#category overig\n#no-measures\n\nNot justified."))
+		h.at(received.AddDate(0, 0, 28).Add(time.Hour))
+		mustContain(t, "Anna", lastTo(t, h, "anna.devries@vlinder.example"), pick("je oordeel (ongegrond) is nog niet naar de ouder", "your judgment (not upheld) has not been sent"))
+		mustContain(t, "Marco", lastTo(t, h, "marco.bos@vlinder.example"), pick("dit oordeel (ongegrond) van", "this judgment (not upheld) by"), pick("#akkoord", "#approve"))
+		annaAnswers(t, h, pick("#ingetrokken", "#withdrawn"))
+		if n := h.countRows("pending_judgments", "1 = 1"); n != 0 {
+			t.Errorf("%d judgments still wait after the withdrawal", n)
+		}
+		if out := showCase(t, h, "KL-2026-0001"); strings.Contains(out, "WAITING") {
+			t.Errorf("cases show still shows a waiting judgment:\n%s", out)
+		}
+		for _, m := range h.sentTo("sanne.jansen@example.nl") {
+			if strings.Contains(m.text, pick("Niet terecht.", "Not justified.")) {
+				t.Errorf("the parent got the judgment that waited:\n%s", m.text)
+			}
+		}
+	})
+}
+
+// eachLanguageWith is eachLanguage with a change to the configuration.
+func eachLanguageWith(t *testing.T, change func(*Config), f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
+	for _, lang := range []string{"nl", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			storetest.EachURL(t, func(t *testing.T, url string) {
+				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang; change(c) })
+				f(t, h, func(nl, en string) string {
+					if lang == "en" {
+						return en
+					}
+					return nl
+				})
+			})
+		})
+	}
+}
