@@ -29,6 +29,9 @@ func (c *Config) recordProblems() []error {
 		}
 		seen[name] = true
 	}
+	if c.Trust.JudgmentApproval && len(c.Handlers) < 2 {
+		errs = append(errs, fmt.Errorf("trust.judgment_approval: needs at least two [[handlers]]: a judgment waits for #akkoord of a handler other than its author"))
+	}
 	if len(c.Report.Categories) == 0 {
 		errs = append(errs, fmt.Errorf("report.categories: is empty; leave the key out for the default list, or name at least one category"))
 	}

@@ -22,7 +22,8 @@ func TestRecordConfiguration(t *testing.T) {
 	if len(s.Report.Categories) != 10 || s.Report.Categories[0] != "pedagogisch handelen" {
 		t.Errorf("settings categories %q", s.Report.Categories)
 	}
-	cfg, err = loadConfig(writeConfig(t, goodConfig+"\n[report]\ncategories = [\"Opvang\", \"Geld\"]\n"),
+	two := goodConfig + "\n[[handlers]]\nname = \"Marco Bos\"\nemail = \"marco.bos@vlinder.example\"\n"
+	cfg, err = loadConfig(writeConfig(t, two+"\n[report]\ncategories = [\"Opvang\", \"Geld\"]\n"),
 		envMap(map[string]string{"COMPLAINTD_TRUST_JUDGMENT_APPROVAL": "true"}))
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +44,7 @@ func TestBadRecordConfigurationNamesTheKey(t *testing.T) {
 		{"empty name", goodConfig + "\n[report]\ncategories = [\"voeding\", \" \"]\n", nil, "report.categories[1]"},
 		{"twice", goodConfig + "\n[report]\ncategories = [\"voeding\", \"Voeding\"]\n", nil, "report.categories[1]"},
 		{"typo", goodConfig + "\n[report]\ncategorie = [\"voeding\"]\n", nil, "report.categorie"},
+		{"approval with one handler", goodConfig, map[string]string{"COMPLAINTD_TRUST_JUDGMENT_APPROVAL": "true"}, "trust.judgment_approval"},
 		{"approval not a boolean", goodConfig, map[string]string{"COMPLAINTD_TRUST_JUDGMENT_APPROVAL": "ja"}, "trust.judgment_approval"},
 	}
 	for _, c := range cases {
