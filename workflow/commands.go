@@ -52,7 +52,7 @@ func commandName(word string) (string, bool) {
 	case "veiligheid", "safeguarding":
 		return cmdSafeguard, true
 	}
-	return "", false
+	return recordCommandName(word)
 }
 
 // command is one command line of a handler's message.
@@ -106,6 +106,7 @@ type plan struct {
 	noMeasures bool
 	withdrawn  bool
 	close      bool
+	rec        recordPlan // the record's commands (record.go)
 	body       string
 	applied    []string // what each command does, for the confirmation
 	refused    []Refusal
@@ -135,7 +136,7 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 	}
 	seen := map[string]command{}
 	for _, cmd := range cmds {
-		if _, dup := seen[cmd.name]; dup && cmd.name != cmdMeasure && cmd.name != cmdDone && cmd.name != "" {
+		if _, dup := seen[cmd.name]; dup && !repeatable(cmd.name) {
 			refuse(cmd, w.phrase("refuse.twice"))
 			continue
 		}

@@ -277,7 +277,7 @@ week. May I call you next week to go through your questions?`)
 	{"judgment", "judgment", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
 		l.Writer, l.Text = "Anna de Vries", goldenJudgmentText(lang)
-		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false)}
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false), Verdict: workflow.VerdictUpheld}
 		return l
 	}},
 	{"judgment_joint_no_measures", "judgment", func(lang string) workflow.Letter {
@@ -295,7 +295,7 @@ regular staff.
 Not upheld. In the period the complaint is about, we informed parents
 through the app at least a week in advance each time. That is what our
 pedagogical policy sets out. We therefore take no measures.`)
-		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, NoMeasures: true}
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, NoMeasures: true, Verdict: workflow.VerdictNotUpheld}
 		return l
 	}},
 	{"withdrawn", "withdrawn", func(lang string) workflow.Letter {
@@ -434,6 +434,31 @@ pedagogical policy sets out. We therefore take no measures.`)
 	{"reminder_unassigned", "reminder", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenAt(2026, time.December, 17, 7, 0))
 		l.Case.Handler, l.To = "", "Mark Bakker"
+		return l
+	}},
+	// Issue 13: a case without a category is reminded of one; a new
+	// complaint naming a handler suggests #betreft; a judgment held for four
+	// eyes asks the other handlers for #akkoord.
+	{"reminder_no_category", "reminder", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.December, 17, 7, 0))
+		l.To = "Anna de Vries"
+		l.Record = &workflow.RecordView{NeedCategory: true, Categories: workflow.DefaultCategories()}
+		return l
+	}},
+	{"new_case_concerns", "new_case", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
+		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenReceived
+		l.Text = goldenPick(lang, "Marco Bos heeft Noah meegegeven aan een onbekende.", "Marco Bos let a stranger take Noah home.")
+		l.Original, l.OriginalSize = true, "6 kB"
+		l.Record = &workflow.RecordView{Suggest: []workflow.Suggestion{{Name: "Marco Bos", Email: "marco.bos@vlinder.example"}}}
+		return l
+	}},
+	{"case_reply_waiting", "case_reply", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.December, 10, 9, 0))
+		l.To, l.From, l.FromName, l.At = "Marco Bos", "Anna de Vries <anna.devries@vlinder.example>", "Anna de Vries", goldenAt(2026, time.December, 10, 9, 0)
+		l.Text = goldenPick(lang, "#oordeel gegrond\n#geen-maatregelen\n\nJe klacht is terecht.", "#judgment upheld\n#no-measures\n\nYour complaint is justified.")
+		l.Original, l.OriginalSize = true, "3 kB"
+		l.Record = &workflow.RecordView{Waiting: &workflow.PendingView{Author: "Anna de Vries", Verdict: workflow.VerdictUpheld}}
 		return l
 	}},
 	{"progress", "progress", func(lang string) workflow.Letter {

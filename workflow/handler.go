@@ -62,7 +62,13 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 			}
 		}
 	}
-	p := w.planCommands(c, open, cmds, body, time.Date(y, m, d, 0, 0, 0, 0, loc))
+	today := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	p := w.planCommands(c, open, cmds, body, today)
+	rec, err := w.CaseRecord(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	w.planRecord(&p, c, h, rec, cmds, today)
 	if len(p.refused) > 0 {
 		var lines []string
 		for _, r := range p.refused {
@@ -78,8 +84,14 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 			return err
 		}
 	}
+	if err := w.applyRecord(ctx, c, h, &p); err != nil {
+		return err
+	}
 	view, err := w.applyPlan(ctx, c, h, p, in)
 	if err != nil {
+		return err
+	}
+	if err := w.applyApproval(ctx, c, h, p, in, view); err != nil {
 		return err
 	}
 	if err := w.commandResult(ctx, c, h, in, view); err != nil {
@@ -90,6 +102,7 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 	if err != nil {
 		return err
 	}
+	w.askApproval(notes, c, h, p)
 	return w.queue(ctx, notes...)
 }
 

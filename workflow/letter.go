@@ -82,6 +82,9 @@ type Letter struct {
 	Manager *ManagerView
 	// CaseFile is the whole record of a case, for the case file (#dossier).
 	CaseFile *CaseFileView
+	// Record is what the record for the annual report asks of handlers, or
+	// suggests to them (issue 13).
+	Record *RecordView
 }
 
 // AddressForm is how the letter addresses its reader in Dutch: the
@@ -144,6 +147,9 @@ type JudgmentView struct {
 	Date       time.Time     // the date of the judgment, in the organisation's zone
 	Measures   []MeasureView // each with the date by which it will be realised
 	NoMeasures bool          // the handler stated that no measures follow
+	// Verdict: gegrond, deels-gegrond or ongegrond (R8); the templates
+	// word it for the parent.
+	Verdict string
 }
 
 // MeasureView is one measure and the date by which it will be realised.

@@ -20,6 +20,9 @@ func (w *Workflow) remind(ctx context.Context, c *Case, d Due) error {
 	if err != nil {
 		return err
 	}
+	if err := w.askCategory(ctx, drafts, c); err != nil {
+		return err
+	}
 	return w.queue(ctx, drafts...)
 }
 

@@ -12,6 +12,13 @@ import "fmt"
 func (w *Workflow) phrase(key string, args ...any) string {
 	f, ok := Phrasebook(w.set.Organisation.Language)[key]
 	if !ok {
+		record := recordPhrasesNL
+		if w.set.Organisation.Language == "en" {
+			record = recordPhrasesEN
+		}
+		f, ok = record[key]
+	}
+	if !ok {
 		f = key
 	}
 	return fmt.Sprintf(f, args...)
@@ -39,8 +46,8 @@ func (w *Workflow) statusWord(s string) string {
 	return w.phrase("status." + s)
 }
 
-const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar, #signaal en #signaal-onterecht"
-const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable, #signal and #signal-unfounded"
+const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar, #signaal, #signaal-onterecht, #categorie, #betreft, #verslag, #klachtenloket, #geschillencommissie, #uitspraak en #akkoord"
+const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable, #signal, #signal-unfounded, #category, #concerns, #report, #klachtenloket, #geschillencommissie, #ruling and #approve"
 
 // The phrasebooks are read-only.
 var phrasesNL = map[string]string{

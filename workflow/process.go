@@ -390,6 +390,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if err != nil {
 		return nil, err
 	}
+	w.suggestConcerns(notes, c.Subject+"\n"+in.NewText)
 	return c, w.queue(ctx, append([]draft{{
 		c: c, partID: ids[c.ComplainantEmail], kind: MsgConfirmation, template: "confirmation", lang: c.Language,
 		to: &mail.Address{Name: confirm.To, Address: c.ComplainantEmail}, letter: confirm,

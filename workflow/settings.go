@@ -24,6 +24,8 @@ type Settings struct {
 	Committees []Committee
 	Managers   []Manager
 	Schedule   Schedule
+	// Report is what the record for the annual report offers (issue 13).
+	Report Report
 	// MaxAttempts is how often processing an inbound message is tried before
 	// it is quarantined (default 3).
 	MaxAttempts int
@@ -75,6 +77,9 @@ type TokenSettings struct {
 type Trust struct {
 	Policy     string // TrustToken (default), TrustDMARC or TrustTokenOrDMARC
 	AuthservID string // the authserv-id of our own receiving server's Authentication-Results
+	// JudgmentApproval: a judgment waits for #akkoord of a second handler
+	// before it goes to the parent (four eyes, R12).
+	JudgmentApproval bool
 }
 
 // Manager is someone who gets the digest of the cases of their locations
@@ -279,6 +284,7 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	if s.SendAttempts == 0 {
 		s.SendAttempts = 12
 	}
+	errs = append(errs, s.Report.fill()...)
 	return errors.Join(errs...)
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/complaintd/complaintd/workflow"
 )
 
 // Config is the whole configuration file. Every key can be overridden by an
@@ -31,6 +33,7 @@ type Config struct {
 	Digest       DigestConfig       `toml:"digest"`
 	Trust        TrustConfig        `toml:"trust"`
 	Escalation   EscalationConfig   `toml:"escalation"`
+	Report       ReportConfig       `toml:"report"`
 	Tokens       TokensConfig       `toml:"tokens"`
 	Limits       LimitsConfig       `toml:"limits"`
 	Templates    TemplatesConfig    `toml:"templates"`
@@ -83,6 +86,8 @@ type DigestConfig struct {
 type TrustConfig struct {
 	Policy     string `toml:"policy"`
 	AuthservID string `toml:"authserv_id"`
+	// JudgmentApproval: a judgment waits for #akkoord of a second handler.
+	JudgmentApproval bool `toml:"judgment_approval"`
 }
 
 type TokensConfig struct {
@@ -176,6 +181,7 @@ func defaults() Config {
 		},
 		SMTP:       SMTPConfig{TLS: "starttls", Timeout: time.Minute},
 		Escalation: EscalationConfig{WindowMonths: 12},
+		Report:     ReportConfig{Categories: workflow.DefaultCategories()},
 		Processing: ProcessingConfig{MaxAttempts: 3, SendAttempts: 12, AttachLimitMB: 10},
 		Limits: LimitsConfig{PerRecipient: 10, PerCase: 50, Window: 24 * time.Hour,
 			NewCasesPerSender: 5, NewCasesWindow: 24 * time.Hour},
@@ -479,6 +485,7 @@ func (c *Config) validate() error {
 		bad("log.format", "%q must be text or json", c.Log.Format)
 	}
 	errs = append(errs, c.HTTP.problems()...)
+	errs = append(errs, c.recordProblems()...)
 	return errors.Join(errs...)
 }
 

@@ -37,7 +37,7 @@ func TestLettersHaveOneGreetingAndOneSignature(t *testing.T) {
 		if g, s := linesStartingWith(relay.text, greetings...), linesStartingWith(relay.text, signOffs...); g != 1 || s != 1 {
 			t.Errorf("the relayed answer has %d greetings and %d sign-offs, want 1 and 1:\n%s", g, s, relay.text)
 		}
-		annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#geen-maatregelen", "#no-measures")+"\n\n"+
+		annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#geen-maatregelen", "#no-measures")+"\n\n"+
 			pick("Geachte mevrouw Jansen,\n\nWij vinden uw klacht ongegrond: Noah is meegegeven aan iemand op de ophaallijst.\n\nMet vriendelijke groet,\nAnna de Vries\nKlachtenfunctionaris",
 				"Dear Ms Jansen,\n\nWe find your complaint not upheld: Noah left with someone on the pick-up list.\n\nKind regards,\nAnna de Vries\nComplaints officer"))
 		j := lastTo(t, h, "sanne.jansen@example.nl")
@@ -56,7 +56,7 @@ func TestSpoofAlertGivesItsReasonInTheOrganisationsLanguage(t *testing.T) {
 		h.deliver(rawMail(mailOpts{
 			from: anna, subject: "RE: [KL-2026-0001] Nieuwe klacht", id: "forged@attacker.example",
 			extra: []string{"Authentication-Results: mx.vlinder.example; spf=fail smtp.mailfrom=attacker.example; dkim=none; dmarc=fail header.from=vlinder.example"},
-			body:  "#oordeel\n#geen-maatregelen\n\nUw klacht is ongegrond.",
+			body:  "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nUw klacht is ongegrond.",
 		}))
 		h.poll()
 		h.flush()
@@ -144,7 +144,7 @@ func TestCasesShowTermInWords(t *testing.T) {
 			t.Errorf("at %s: %q, want %q", tc.at, got, tc.want)
 		}
 	}
-	annaAnswers(t, h, "#oordeel\n#geen-maatregelen\n\nOngegrond.")
+	annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nOngegrond.")
 	out, _, err := run(t, h.ctx, "cases", "show", "-config", writeHarnessConfig(t, h.cfg), "KL-2026-0001")
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func judgedWithTwoMeasures(t *testing.T, h *harness, pick func(nl, en string) st
 	t.Helper()
 	confirmationOf(t, h)
 	h.at(received.AddDate(0, 0, 10))
-	annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#maatregel", "#measure")+" 2027-01-15 "+trainingNL+"\n"+
+	annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#maatregel", "#measure")+" 2027-01-15 "+trainingNL+"\n"+
 		pick("#maatregel", "#measure")+" 2027-02-01 "+listsNL+"\n\nGegrond.")
 	if c := h.caseByRef("KL-2026-0001"); c.Status != workflow.StatusDecided {
 		t.Fatalf("the judgment was not applied: %s", c.Status)
@@ -160,7 +160,7 @@ func TestMeasureAddedToADecidedCaseIsAnnounced(t *testing.T) {
 func TestBadMeasureDateWithJudgmentIsRefusedAsABadDate(t *testing.T) {
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
-		annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#maatregel", "#measure")+" 15-01-2027 "+trainingNL+"\n\nGegrond.")
+		annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#maatregel", "#measure")+" 15-01-2027 "+trainingNL+"\n\nGegrond.")
 		res := lastTo(t, h, "anna.devries@vlinder.example")
 		mustContain(t, "Anna", res, pick("Niet uitgevoerd", "Not applied"), "15-01-2027", pick("JJJJ-MM-DD", "YYYY-MM-DD"))
 		// The list of commands at the end names every command; the reasons

@@ -88,7 +88,8 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 			ProgressDays: cfg.Organisation.ProgressDays, PlusAddressing: cfg.Organisation.PlusAddressing,
 			Locations: cfg.Organisation.Locations,
 		},
-		Trust:  workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID},
+		Trust:  workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID, JudgmentApproval: cfg.Trust.JudgmentApproval},
+		Report: workflow.Report{Categories: cfg.Report.Categories},
 		Tokens: workflow.TokenSettings{MaxAge: time.Duration(cfg.Tokens.MaxAgeDays) * 24 * time.Hour},
 		Breaker: workflow.Breaker{
 			PerRecipient: cfg.Limits.PerRecipient, PerCase: cfg.Limits.PerCase, Window: cfg.Limits.Window,
