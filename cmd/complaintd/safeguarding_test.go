@@ -79,6 +79,11 @@ func TestSignalWordsTellTheManagersAtOnce(t *testing.T) {
 		if !c.Safeguarding {
 			t.Fatal("the case is not flagged safeguarding")
 		}
+		// The six weeks run on: the term is that of any complaint, and
+		// the notice names its last day as the confirmation does.
+		if days := c.DeadlineAt.Sub(c.ReceivedAt).Hours() / 24; days < 41 || days > 43 {
+			t.Errorf("the judgment is due %.1f days after receipt, want the six weeks", days)
+		}
 		for _, m := range []string{"directie@vlinder.example", "ilse.kramer@vlinder.example"} {
 			got := safeguardingNotices(h, m)
 			if len(got) != 1 {
