@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Safeguarding: a complaint that may reveal violence or a sexual offence
@@ -71,6 +72,10 @@ func (s *Safeguarding) fill() []error {
 		fields := strings.Fields(w)
 		if len(fields) == 0 {
 			errs = append(errs, fmt.Errorf("safeguarding.signal_words[%d] is empty", i))
+			continue
+		}
+		if !utf8.ValidString(w) {
+			errs = append(errs, fmt.Errorf("safeguarding.signal_words[%d] is not valid UTF-8", i))
 			continue
 		}
 		for j, f := range fields {

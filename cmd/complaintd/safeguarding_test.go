@@ -18,8 +18,8 @@ func withSafeguardingContacts(c *Config) {
 	c.Safeguarding.Vertrouwensinspecteur, c.Safeguarding.Police, c.Safeguarding.Meldcode = inspectorBlock, policeBlock, meldcodeBlock
 }
 
-// eachLanguageWith is eachLanguage with a change to the configuration.
-func eachLanguageWith(t *testing.T, change func(*Config), f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
+// eachLanguageConfigured is eachLanguage with a change to the configuration.
+func eachLanguageConfigured(t *testing.T, change func(*Config), f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {
@@ -69,7 +69,7 @@ func safeguardingNotices(h *harness, addr string) []sentMail {
 // how to clear a false alarm. The six-week term runs on. The parent hears
 // nothing of it.
 func TestSignalWordsTellTheManagersAtOnce(t *testing.T) {
-	eachLanguageWith(t, withSafeguardingContacts, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+	eachLanguageConfigured(t, withSafeguardingContacts, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		h.deliver(rawMail(mailOpts{from: "Sanne Jansen <sanne.jansen@example.nl>", subject: "Klacht over juf M.",
 			body: pick("Mijn dochter zegt dat juf M. haar heeft GESLAGEN. Ze had blauwe\nplekken op haar arm.\n",
 				"My daughter says teacher M. SLAPPED her. She had\nbruises on her arm.\n")}))
@@ -78,6 +78,11 @@ func TestSignalWordsTellTheManagersAtOnce(t *testing.T) {
 		c := h.cases()[0]
 		if !c.Safeguarding {
 			t.Fatal("the case is not flagged safeguarding")
+		}
+		// The six weeks run on: the term is that of any complaint, and
+		// the notice names its last day as the confirmation does.
+		if days := c.DeadlineAt.Sub(c.ReceivedAt).Hours() / 24; days < 41 || days > 43 {
+			t.Errorf("the judgment is due %.1f days after receipt, want the six weeks", days)
 		}
 		for _, m := range []string{"directie@vlinder.example", "ilse.kramer@vlinder.example"} {
 			got := safeguardingNotices(h, m)
