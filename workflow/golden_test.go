@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"flag"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -346,9 +347,8 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
 		l.To = "Anna de Vries"
 		l.Commands = &workflow.CommandsView{
-			Applied: []string{goldenPick(lang, "oordeel naar de ouder gestuurd, met 2 maatregel(en); de klacht is beoordeeld",
-				"judgment sent to the parent, with 2 measure(s); the case is decided")},
-			Sent: []string{goldenPick(lang, "het oordeel", "the judgment")},
+			Applied: []string{fmt.Sprintf(workflow.Phrasebook(lang)["applied.judgment"], fmt.Sprintf(workflow.Phrasebook(lang)["count.measures"], 2))},
+			Sent:    []string{goldenPick(lang, "het oordeel", "the judgment")},
 		}
 		return l
 	}},
