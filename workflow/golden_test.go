@@ -281,6 +281,18 @@ week. May I call you next week to go through your questions?`)
 		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false)}
 		return l
 	}},
+	// The same letters for an organisation that writes "je" (organisation.address_form).
+	{"confirmation_je", "confirmation", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusReceived, goldenReceived)
+		l.Org.AddressForm, l.Text = "je", goldenComplaint(lang)
+		return l
+	}},
+	{"judgment_je", "judgment", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
+		l.Org.AddressForm, l.Writer, l.Text = "je", "Anna de Vries", goldenJudgmentText(lang)
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false)}
+		return l
+	}},
 	{"judgment_joint_no_measures", "judgment", func(lang string) workflow.Letter {
 		l := goldenJoint(goldenLetter(lang, workflow.StatusDecided, goldenJudged))
 		l.Writer = "Anna de Vries"
