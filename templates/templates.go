@@ -185,6 +185,9 @@ func (s *Set) Render(name, lang string, data any) (subject, text, html string, e
 			form = a.AddressForm()
 		}
 	}
+	if !slices.Contains(forms[lang], form) {
+		return "", "", "", fmt.Errorf("%w: address form %q of %s (want u or je)", ErrUnknown, form, lang)
+	}
 	key := lang + "/" + name + "#" + form
 	t, ok := s.text[key]
 	if !ok {

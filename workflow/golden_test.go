@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"flag"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -280,6 +281,18 @@ week. May I call you next week to go through your questions?`)
 		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false), Verdict: workflow.VerdictUpheld}
 		return l
 	}},
+	// The same letters for an organisation that writes "je" (organisation.address_form).
+	{"confirmation_je", "confirmation", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusReceived, goldenReceived)
+		l.Org.AddressForm, l.Text = "je", goldenComplaint(lang)
+		return l
+	}},
+	{"judgment_je", "judgment", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
+		l.Org.AddressForm, l.Writer, l.Text = "je", "Anna de Vries", goldenJudgmentText(lang)
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false)}
+		return l
+	}},
 	{"judgment_joint_no_measures", "judgment", func(lang string) workflow.Letter {
 		l := goldenJoint(goldenLetter(lang, workflow.StatusDecided, goldenJudged))
 		l.Writer = "Anna de Vries"
@@ -346,9 +359,8 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
 		l.To = "Anna de Vries"
 		l.Commands = &workflow.CommandsView{
-			Applied: []string{goldenPick(lang, "oordeel naar de ouder gestuurd, met 2 maatregel(en); de klacht is beoordeeld",
-				"judgment sent to the parent, with 2 measure(s); the case is decided")},
-			Sent: []string{goldenPick(lang, "het oordeel", "the judgment")},
+			Applied: []string{fmt.Sprintf(workflow.Phrasebook(lang)["applied.judgment"], fmt.Sprintf(workflow.Phrasebook(lang)["count.measures"], 2))},
+			Sent:    []string{goldenPick(lang, "het oordeel", "the judgment")},
 		}
 		return l
 	}},

@@ -102,6 +102,25 @@ func TestNoDutchInEnglishMail(t *testing.T) {
 	}
 }
 
+// No placeholder in any message: plurals are written out ("2 maatregelen",
+// never "maatregel(en)"), days are counted in words (never "(- days
+// left)"), and nothing unfilled ("%!d", "<nil>", "<no value>") shows.
+func TestNoPlaceholdersInMail(t *testing.T) {
+	bad := regexp.MustCompile(`\w\((en|s|n)\)|\(-|%!|<nil>|<no value>|\bmaatregel\(`)
+	for _, lang := range goldenLangs {
+		files, _ := filepath.Glob(filepath.Join("testdata", "golden", lang, "*.golden"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := bad.FindAllString(string(b), -1); m != nil {
+				t.Errorf("%s: placeholders %q", f, m)
+			}
+		}
+	}
+}
+
 // The words the workflow fills in itself — an unnamed attachment, a
 // missing subject — are in the organisation's language: an English
 // organisation's handler reads "(unnamed)", not "(naamloos)".

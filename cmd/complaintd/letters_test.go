@@ -70,6 +70,12 @@ func TestSpoofAlertGivesItsReasonInTheOrganisationsLanguage(t *testing.T) {
 					t.Errorf("the Dutch alert has the English phrase %q:\n%s", english, alert.text)
 				}
 			}
+		} else {
+			for _, dutch := range []string{"antwoordkenmerk", "mailserver", "bericht", "geverifieerd"} {
+				if strings.Contains(alert.text, dutch) {
+					t.Errorf("the English alert has the Dutch word %q:\n%s", dutch, alert.text)
+				}
+			}
 		}
 	})
 }

@@ -53,6 +53,12 @@ func judgedWithTwoMeasures(t *testing.T, h *harness, pick func(nl, en string) st
 	if c := h.caseByRef("KL-2026-0001"); c.Status != workflow.StatusDecided {
 		t.Fatalf("the judgment was not applied: %s", c.Status)
 	}
+	// A real plural, never "maatregel(en)" (issue 11).
+	res := lastTo(t, h, "anna.devries@vlinder.example")
+	mustContain(t, "Anna", res, pick("met 2 maatregelen", "with 2 measures"))
+	if strings.Contains(res.text, "(en)") || strings.Contains(res.text, "(s)") {
+		t.Errorf("a plural written as a placeholder:\n%s", res.text)
+	}
 }
 
 // A handler reports measures done one at a time: the parent hears about
