@@ -2,10 +2,10 @@ package workflow
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/textproto"
