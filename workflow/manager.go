@@ -31,7 +31,10 @@ type ManagerView struct {
 
 // ManagerResult is the outcome of one command line of a manager.
 type ManagerResult struct {
-	Line      string
+	Line string
+	// Command is the command's first (Dutch) name, "" when unknown: the
+	// template words each command's outcome by it.
+	Command   string
 	Reference string // the case it was about, when known
 	Done      bool
 	// Why it was refused (one of the Refuse… codes; "" when done), with

@@ -16,7 +16,8 @@ type managerCommand struct {
 }
 
 // managerCommands are the commands managers may write, each line on its
-// own. Unlike a handler's, a manager's lines are not all-or-nothing: each
+// own. A new one is an entry here and a branch on its Command in the
+// manager_result templates ("manager.done"). Unlike a handler's, a manager's lines are not all-or-nothing: each
 // names its own case and is answered on its own line.
 func managerCommands() []managerCommand {
 	return []managerCommand{
@@ -70,6 +71,9 @@ func (w *Workflow) managerCommand(ctx context.Context, req *managerRequest, cmd 
 			return r, nil, err
 		}
 		r.Line = cmd.line
+	}
+	if ok {
+		r.Command = mc.names[0]
 	}
 	if c != nil {
 		r.Reference = c.Reference

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/textproto"
@@ -73,9 +74,13 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 		}
 		h, msgID, refs := w.headers(d, subject, now)
 		var raw []byte
-		if len(d.files) > 0 && w.composeFiles != nil {
+		switch {
+		case len(d.files) > 0 && w.composeFiles == nil:
+			// Never a letter saying "attached" without the file.
+			err = errors.New("files to attach, but the workflow was built without Deps.ComposeFiles")
+		case len(d.files) > 0:
 			raw, err = w.composeFiles(h, text, html, d.original, d.files)
-		} else {
+		default:
 			raw, err = w.compose(h, text, html, d.original)
 		}
 		if err != nil {

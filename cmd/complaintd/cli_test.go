@@ -151,15 +151,17 @@ func TestDemo(t *testing.T) {
 		"Uiterlijk uitgevoerd op",                                    // with the measure's date
 		"[KL-2026-0003] Verwerkt",                                    // and her confirmation
 		"[KL-2026-0003] Een maatregel uit ons oordeel is uitgevoerd", // one measure done on its own
+		"Uitgevoerd: Dossier KL-2026-0001",                           // a manager's #dossier, answered
+		"Attachment: dossier-KL-2026-0001.html (text/html",           // with the case file
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "EMAIL ") != 21 {
-		t.Errorf("demo printed %d emails, want 21 (3 confirmations, 6 notifications, 2 reply notifications, "+
+	if strings.Count(out, "EMAIL ") != 22 {
+		t.Errorf("demo printed %d emails, want 22 (3 confirmations, 6 notifications, 2 reply notifications, "+
 			"Anna's command result and its notification, her answer relayed and passed on, the judgment, "+
-			"its confirmation and notification, and the same three for her #uitgevoerd)", strings.Count(out, "EMAIL "))
+			"its confirmation and notification, the same three for her #uitgevoerd, and the manager's case file)", strings.Count(out, "EMAIL "))
 	}
 	// Anna's answer reaches the parent itself, with her words only.
 	relayed := false
