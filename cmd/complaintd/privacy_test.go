@@ -19,13 +19,18 @@ func (h *harness) exec(q string, args ...any) {
 	}
 }
 
-// judgedAndClosed: Sanne's complaint, judged on day 10 with one measure,
-// reported done on 12 January 2027, which closes the case.
+// judgedAndClosed: Sanne's complaint, judged well-founded on day 10 with
+// one measure, a category and a line for the annual report; the parent goes
+// to the Geschillencommissie; the measure is reported done on 12 January
+// 2027, which closes the case.
 func judgedAndClosed(t *testing.T, h *harness) workflow.Case {
 	t.Helper()
 	confirmationOf(t, h)
 	h.at(received.AddDate(0, 0, 10))
-	annaAnswers(t, h, "#oordeel\n#maatregel 2027-01-15 "+trainingNL+"\n\nGegrond: Noah had niet meegegeven mogen worden.")
+	annaAnswers(t, h, "#oordeel gegrond\n#categorie veiligheid en gezondheid\n#verslag Het ophaalprotocol is met alle medewerkers doorgenomen.\n"+
+		"#maatregel 2027-01-15 "+trainingNL+"\n\nGegrond: Noah had niet meegegeven mogen worden.")
+	h.at(received.AddDate(0, 0, 20))
+	annaAnswers(t, h, "#geschillencommissie 2026-12-08 GCK-2026-4711 Sanne Jansen vraagt schadevergoeding")
 	h.at(time.Date(2027, 1, 12, 10, 0, 0, 0, amsterdam))
 	annaAnswers(t, h, "#uitgevoerd\n\nAlle medewerkers hebben het protocol doorgenomen.")
 	c := h.caseByRef("KL-2026-0001")
@@ -124,13 +129,9 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 		h := newHarness(t, url)
 		config := writeHarnessConfig(t, h.cfg)
 		c := judgedAndClosed(t, h)
-		now := h.clock.Now()
-		// What the other commands of issue 13 record.
-		h.exec(`UPDATE cases SET verdict = ?, report_line = ?, location = ? WHERE id = ?`,
-			"gegrond", "Het ophaalprotocol is met alle medewerkers doorgenomen.", "KDV De Rups", c.ID)
-		h.exec(`INSERT INTO case_categories (case_id, category, created_at) VALUES (?, ?, ?)`, c.ID, "veiligheid en gezondheid", now)
-		h.exec(`INSERT INTO escalations (case_id, body, filed_on, reference, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, "geschillencommissie", "2027-03-01", "GCK-2027-4711", "Sanne Jansen vraagt schadevergoeding", now, now)
+		if c.Verdict != "gegrond" || c.ReportLine == "" {
+			t.Fatalf("the handler's record is not kept: %+v", c)
+		}
 		// A mail of the case that failed for good: after anonymisation it
 		// must not be sent as an empty message by a retry.
 		var failedID int64
@@ -139,42 +140,53 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 		}
 		h.exec(`UPDATE outbox SET state = ? WHERE id = ?`, workflow.OutboxFailed, failedID)
 		before := h.reportFacts(c.ID)
-		ledgerRows := h.countRows("ledger", "")
 
-		// Long past the retention period, but held.
-		h.at(time.Date(2029, 2, 1, 9, 0, 0, 0, amsterdam))
-		if !strings.Contains(h.personalTraces(c.ID), "sanne.jansen@example.nl") {
-			t.Fatal("the case was anonymised while the report was not confirmed and a procedure was open")
-		}
-		out, _, err := run(t, h.ctx, "privacy", "due", "-config", config, "-at", "2028-06-01")
+		// Months after closing: the procedure is open, the report not sent.
+		out, _, err := run(t, h.ctx, "privacy", "due", "-config", config, "-at", "2027-06-01")
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"KL-2026-0001", "closed", "2029-01-12", "kept until 2029-01-12",
+		for _, want := range []string{"KL-2026-0001", "closed", "kept until 2029-01-12",
 			"the annual report 2026 is not confirmed sent", "a procedure at the Geschillencommissie Kinderopvang is open"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("privacy due lacks %q:\n%s", want, out)
 			}
 		}
+		// The Geschillencommissie decides; the handler records it.
+		h.at(time.Date(2027, 9, 15, 9, 0, 0, 0, amsterdam))
+		annaAnswers(t, h, "#uitspraak ongegrond 2027-09-14")
+		ledgerRows := h.countRows("ledger", "")
 
-		// The report goes out, the Geschillencommissie decides.
+		// Long past the retention period, but the report is not confirmed sent.
+		h.at(time.Date(2029, 2, 1, 9, 0, 0, 0, amsterdam))
+		if !strings.Contains(h.personalTraces(c.ID), "sanne.jansen@example.nl") {
+			t.Fatal("the case was anonymised while the report was not confirmed sent")
+		}
+		out, _, err = run(t, h.ctx, "privacy", "due", "-config", config, "-at", "2029-02-01T09:00")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "the annual report 2026 is not confirmed sent") || strings.Contains(out, "procedure") {
+			t.Errorf("privacy due after the ruling:\n%s", out)
+		}
+
+		// The report goes out.
 		h.exec(`INSERT INTO report_confirmations (year, location, sent_on, confirmed_by, confirmed_at) VALUES (?, ?, ?, ?, ?)`,
-			2026, "", "2027-05-20", "directie@vlinder.example", now)
-		h.exec(`UPDATE escalations SET outcome = ?, outcome_on = ? WHERE case_id = ?`, "ongegrond", "2027-09-14", c.ID)
+			2026, "", "2027-05-20", "directie@vlinder.example", h.clock.Now())
 		out, _, err = run(t, h.ctx, "privacy", "due", "-config", config, "-at", "2029-02-01T10:00")
 		if err != nil || !strings.Contains(out, "due now") {
-			t.Errorf("privacy due once nothing holds the case: %v\n%s", err, out)
+			t.Fatalf("privacy due once nothing holds the case: %v\n%s", err, out)
 		}
 		h.at(time.Date(2029, 2, 2, 9, 0, 0, 0, amsterdam))
 
 		traces := h.personalTraces(c.ID)
 		for _, gone := range []string{"Sanne", "sanne.jansen", "Noah", "anna.devries", "Anna de Vries", "ophaalprotocol",
-			"Alle medewerkers", "GCK-2027-4711", "schadevergoeding"} {
+			"Alle medewerkers", "GCK-2026-4711", "schadevergoeding"} {
 			if strings.Contains(strings.ToLower(traces), strings.ToLower(gone)) {
 				t.Errorf("after anonymisation the case still holds %q", gone)
 			}
 		}
-		want := strings.Replace(before, "geschillencommissie 2027-03-01  ", "geschillencommissie 2027-03-01 ongegrond 2027-09-14", 1)
+		want := strings.Replace(before, "geschillencommissie 2026-12-08  ", "geschillencommissie 2026-12-08 ongegrond 2027-09-14", 1)
 		if after := h.reportFacts(c.ID); after != want {
 			t.Errorf("what the report counts changed:\nbefore %s\nafter  %s", want, after)
 		}
