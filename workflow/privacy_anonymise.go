@@ -32,16 +32,19 @@ type Anonymisation struct {
 	Measures     int   // measure descriptions removed
 	Events       int   // timeline details or actors removed
 	Escalations  int   // escalation references or notes removed
+	Concerns     int   // people the complaint was about (#betreft) removed
+	Pending      int   // judgments that waited for #akkoord removed
 }
 
 // String is the line kept on the case's timeline and in the log.
 func (a Anonymisation) String() string {
 	return fmt.Sprintf("%s: removed the complainant's name and address, the subject and the handler; %d message(s) "+
 		"(addresses, subject, text; %d with attachments), %d raw inbound and %d raw outgoing message(s) (%d bytes), "+
-		"%d participant(s), %d measure description(s), %d timeline detail(s), %d escalation note(s); "+
+		"%d participant(s), %d measure description(s), %d timeline detail(s), %d escalation note(s), "+
+		"%d person(s) the complaint was about, %d judgment(s) waiting for approval; "+
 		"kept: kind, location, dates, status, verdict, categories, report line, escalations' dates and outcomes, "+
 		"measures' dates, deadline-exceeded",
-		a.Reason, a.Messages, a.Attachments, a.RawInbound, a.RawOutbound, a.RawBytes, a.Participants, a.Measures, a.Events, a.Escalations)
+		a.Reason, a.Messages, a.Attachments, a.RawInbound, a.RawOutbound, a.RawBytes, a.Participants, a.Measures, a.Events, a.Escalations, a.Concerns, a.Pending)
 }
 
 // keptEventDetails are the event kinds whose detail is about the case's
@@ -74,17 +77,18 @@ func (w *Workflow) anonymise(ctx context.Context, c *Case, reason, actor string)
 			N     int   `db:"n"`
 			Bytes int64 `db:"bytes"`
 		}
-		inbound := `FROM ledger WHERE anonymised_at IS NULL AND id IN (SELECT ledger_id FROM messages WHERE case_id = ? AND ledger_id IS NOT NULL)`
-		if err := w.db.Get(ctx, &raw, `SELECT COUNT(*) AS n, COALESCE(SUM(length(raw)), 0) AS bytes `+inbound, c.ID); err != nil {
+		// Every message acted on for the case: its own messages, and those
+		// kept only as an event (a refused request, a forged token).
+		inbound := `anonymised_at IS NULL AND (case_id = ? OR id IN (SELECT ledger_id FROM messages WHERE case_id = ? AND ledger_id IS NOT NULL))`
+		if err := w.db.Get(ctx, &raw, `SELECT COUNT(*) AS n, COALESCE(SUM(length(raw)), 0) AS bytes FROM ledger WHERE `+inbound, c.ID, c.ID); err != nil {
 			return err
 		}
 		a.RawInbound, a.RawBytes = raw.N, raw.Bytes
 		// The key, digest, size and state stay: a copy of the message
 		// that turns up again is still known as one acted on.
 		if _, err := w.db.Exec(ctx, `UPDATE ledger SET raw = ?, anonymised_at = ?,
-			reason = CASE WHEN reason LIKE '%@%' THEN 'anonymised' ELSE reason END
-			WHERE anonymised_at IS NULL AND id IN (SELECT ledger_id FROM messages WHERE case_id = ? AND ledger_id IS NOT NULL)`,
-			[]byte{}, now, c.ID); err != nil {
+			reason = CASE WHEN reason LIKE '%@%' THEN 'anonymised' ELSE reason END WHERE `+inbound,
+			[]byte{}, now, c.ID, c.ID); err != nil {
 			return err
 		}
 		if err := w.db.Get(ctx, &raw, `SELECT COUNT(*) AS n, COALESCE(SUM(length(raw)), 0) AS bytes FROM outbox
@@ -110,6 +114,8 @@ func (w *Workflow) anonymise(ctx context.Context, c *Case, reason, actor string)
 			{&a.Participants, `UPDATE participants SET email = 'removed-' || CAST(id AS TEXT), name = '' WHERE case_id = ?`},
 			{&a.Measures, `UPDATE measures SET description = '' WHERE case_id = ? AND description <> ''`},
 			{&a.Escalations, `UPDATE escalations SET reference = '', note = '' WHERE case_id = ? AND (reference <> '' OR note <> '')`},
+			{&a.Concerns, `DELETE FROM case_concerns WHERE case_id = ?`},
+			{&a.Pending, `DELETE FROM pending_judgments WHERE case_id = ?`},
 			{&a.Events, `UPDATE events SET actor = '', detail = CASE WHEN kind IN (` + placeholders(len(keptEventDetails)) + `) THEN detail ELSE '' END
 				WHERE case_id = ? AND (actor <> '' OR (detail <> '' AND kind NOT IN (` + placeholders(len(keptEventDetails)) + `)))`},
 		}

@@ -129,6 +129,13 @@ func (w *Workflow) ProcessSettled(ctx context.Context, d Delivery) (disp Disposi
 			return err
 		}
 		caseID, outcome = res.caseID, LedgerProcessed
+		if caseID != 0 {
+			// Whatever became of it, the message belongs to the case:
+			// anonymising the case empties it too.
+			if _, err := w.db.Exec(ctx, `UPDATE ledger SET case_id = ? WHERE id = ?`, caseID, e.ID); err != nil {
+				return err
+			}
+		}
 		if res.ignored != "" {
 			outcome, reason = LedgerIgnored, res.ignored
 			return settle(ctx, w.db, e.ID, LedgerIgnored, reason, now)

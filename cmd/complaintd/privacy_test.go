@@ -27,7 +27,7 @@ func judgedAndClosed(t *testing.T, h *harness) workflow.Case {
 	t.Helper()
 	confirmationOf(t, h)
 	h.at(received.AddDate(0, 0, 10))
-	annaAnswers(t, h, "#oordeel gegrond\n#categorie veiligheid en gezondheid\n#verslag Het ophaalprotocol is met alle medewerkers doorgenomen.\n"+
+	annaAnswers(t, h, "#oordeel gegrond\n#categorie veiligheid en gezondheid\n#betreft Marco Bos\n#verslag Het ophaalprotocol is met alle medewerkers doorgenomen.\n"+
 		"#maatregel 2027-01-15 "+trainingNL+"\n\nGegrond: Noah had niet meegegeven mogen worden.")
 	h.at(received.AddDate(0, 0, 20))
 	annaAnswers(t, h, "#geschillencommissie 2026-12-08 GCK-2026-4711 Sanne Jansen vraagt schadevergoeding")
@@ -53,6 +53,7 @@ func (h *harness) personalTraces(caseID int64) string {
 		`SELECT description FROM measures WHERE case_id = ?`,
 		`SELECT reference || ' ' || note FROM escalations WHERE case_id = ?`,
 		`SELECT rcpt_to || ' ' || last_error FROM outbox WHERE case_id = ?`,
+		`SELECT name || ' ' || email FROM case_concerns WHERE case_id = ?`,
 		`SELECT answer FROM outbox_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE case_id = ?)`,
 	} {
 		var rows []string
@@ -139,6 +140,15 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.exec(`UPDATE outbox SET state = ? WHERE id = ?`, workflow.OutboxFailed, failedID)
+		// A request in the directie's name that cannot be verified: only an
+		// event on the case, but its bytes are in the ledger.
+		h.deliver(rawMail(mailOpts{from: "Directie De Vlinder <directie@vlinder.example>", subject: "Dossier",
+			id: "dossier@vlinder.example", body: "#dossier KL-2026-0001\n\nGraag het dossier over Noah.\n"}))
+		h.poll()
+		h.flush()
+		if n := h.countRows("ledger", "case_id = ? AND id NOT IN (SELECT ledger_id FROM messages WHERE ledger_id IS NOT NULL)", c.ID); n != 1 {
+			t.Fatalf("%d ledger entries of the case outside its messages, want the refused request", n)
+		}
 		before := h.reportFacts(c.ID)
 
 		// Months after closing: the procedure is open, the report not sent.
@@ -180,7 +190,15 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 		h.at(time.Date(2029, 2, 2, 9, 0, 0, 0, amsterdam))
 
 		traces := h.personalTraces(c.ID)
-		for _, gone := range []string{"Sanne", "sanne.jansen", "Noah", "anna.devries", "Anna de Vries", "ophaalprotocol",
+		// Every message in the ledger was about this case.
+		var raws [][]byte
+		if err := h.c.db.Select(h.ctx, &raws, `SELECT raw FROM ledger`); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range raws {
+			traces += string(r)
+		}
+		for _, gone := range []string{"Sanne", "sanne.jansen", "Noah", "anna.devries", "Anna de Vries", "Marco Bos", "ophaalprotocol",
 			"Alle medewerkers", "GCK-2026-4711", "schadevergoeding"} {
 			if strings.Contains(strings.ToLower(traces), strings.ToLower(gone)) {
 				t.Errorf("after anonymisation the case still holds %q", gone)

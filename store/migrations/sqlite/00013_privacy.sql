@@ -7,6 +7,15 @@
 -- never released from quarantine nor read again.
 ALTER TABLE ledger ADD COLUMN anonymised_at TIMESTAMP NULL;
 
+-- ledger.case_id: the case a message was acted on for, also when it is not
+-- kept as one of the case's messages (a manager's refused request, a forged
+-- reply token, an auto-reply): anonymising the case empties every one of
+-- them. Filled for earlier messages from the case's messages.
+ALTER TABLE ledger ADD COLUMN case_id INTEGER NULL;
+UPDATE ledger SET case_id = (SELECT MIN(m.case_id) FROM messages m WHERE m.ledger_id = ledger.id)
+    WHERE case_id IS NULL;
+CREATE INDEX ledger_case ON ledger (case_id);
+
 -- privacy_requests: a person asked what is held about them (AVG art. 15,
 -- kind 'access') or to be forgotten (art. 17, kind 'erasure'). The answer is
 -- due one month after received_on (art. 12(3)); the request is in the
@@ -43,4 +52,6 @@ CREATE INDEX access_log_case ON access_log (case_id, id);
 -- +goose Down
 DROP TABLE access_log;
 DROP TABLE privacy_requests;
+DROP INDEX ledger_case;
+ALTER TABLE ledger DROP COLUMN case_id;
 ALTER TABLE ledger DROP COLUMN anonymised_at;
