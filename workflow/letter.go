@@ -116,6 +116,20 @@ type DigestView struct {
 	PrivacyRequests []PrivacyRequestRow
 }
 
+// References are the cases the digest names, for the access log.
+func (v *DigestView) References() []string {
+	var refs []string
+	for _, rows := range [][]DigestRow{v.Overdue, v.Warning, v.New, v.Unreachable} {
+		for _, r := range rows {
+			refs = append(refs, r.Reference)
+		}
+	}
+	for _, m := range v.Measures {
+		refs = append(refs, m.Reference)
+	}
+	return refs
+}
+
 // DigestRow is one case in a digest.
 type DigestRow struct {
 	Reference string

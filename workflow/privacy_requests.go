@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -133,10 +134,12 @@ type Access struct {
 	RequestID sql.NullInt64 `db:"request_id"`
 }
 
-// Accessed names what a command showed: cases, a ledger entry, a privacy
-// request; nothing for a list.
+// Accessed names what a command showed: cases (by id or reference), a
+// ledger entry (and so the case it was acted on for), a privacy request.
+// Each case named gets its own entry, which cases show lists.
 type Accessed struct {
 	Cases     []int64
+	Refs      []string
 	LedgerID  int64
 	RequestID int64
 }
@@ -152,10 +155,14 @@ func (w *Workflow) LogAccess(ctx context.Context, now time.Time, osUser, command
 		return err
 	}
 	err := w.db.InTx(ctx, func(ctx context.Context) error {
-		if len(what.Cases) == 0 {
+		ids, err := w.accessedCases(ctx, what)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
 			return ins(ctx, 0)
 		}
-		for _, id := range what.Cases {
+		for _, id := range ids {
 			if err := ins(ctx, id); err != nil {
 				return err
 			}
@@ -166,6 +173,32 @@ func (w *Workflow) LogAccess(ctx context.Context, now time.Time, osUser, command
 		return fmt.Errorf("workflow: access log: %w", err)
 	}
 	return nil
+}
+
+// accessedCases are the ids of the cases what names, each once.
+func (w *Workflow) accessedCases(ctx context.Context, what Accessed) ([]int64, error) {
+	ids := slices.Clone(what.Cases)
+	for refs := what.Refs; len(refs) > 0; {
+		n := min(len(refs), 500) // bounded statements, however long the list
+		args := make([]any, n)
+		for i, r := range refs[:n] {
+			args[i] = r
+		}
+		var found []int64
+		if err := w.db.Select(ctx, &found, `SELECT id FROM cases WHERE reference IN (`+placeholders(n)+`)`, args...); err != nil {
+			return nil, err
+		}
+		ids, refs = append(ids, found...), refs[n:]
+	}
+	if what.LedgerID != 0 {
+		var found []int64
+		if err := w.db.Select(ctx, &found, `SELECT case_id FROM ledger WHERE id = ? AND case_id IS NOT NULL`, what.LedgerID); err != nil {
+			return nil, err
+		}
+		ids = append(ids, found...)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }
 
 // AccessLog lists who was shown a case's content, oldest first.

@@ -38,7 +38,11 @@ func cmdCases(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		if err != nil {
 			return err
 		}
-		if err := logAccess(ctx, wf, env, "cases list", workflow.Accessed{}); err != nil {
+		listed := workflow.Accessed{}
+		for _, c := range cases {
+			listed.Cases = append(listed.Cases, c.ID)
+		}
+		if err := logAccess(ctx, wf, env, "cases list", listed); err != nil {
 			return err
 		}
 		printCaseList(stdout, cases, wf.Settings().Organisation.Location, time.Now())

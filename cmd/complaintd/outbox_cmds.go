@@ -76,7 +76,13 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			}
 			return err
 		}
-		if err := logAccess(ctx, wf, env, "outbox list", workflow.Accessed{}); err != nil {
+		listed := workflow.Accessed{}
+		for _, e := range entries {
+			if e.CaseRef.Valid {
+				listed.Refs = append(listed.Refs, e.CaseRef.String)
+			}
+		}
+		if err := logAccess(ctx, wf, env, "outbox list", listed); err != nil {
 			return err
 		}
 		printOutbox(stdout, entries, wf.Settings().Organisation.Location)

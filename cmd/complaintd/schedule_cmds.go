@@ -197,23 +197,28 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return err
 	}
 	defer closeFn()
-	if err := logAccess(ctx, wf, env, "digest", workflow.Accessed{}); err != nil {
-		return err
-	}
+	// Rendered first, so that the access log names the cases shown.
+	var out strings.Builder
+	shown := workflow.Accessed{}
 	for _, mc := range cfg.Managers {
 		m, _ := wf.Manager(mc.Email)
 		v, subject, text, err := wf.RenderDigest(ctx, m, now)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "==== digest for %s <%s>\n", m.Name, m.Email)
+		fmt.Fprintf(&out, "==== digest for %s <%s>\n", m.Name, m.Email)
 		if v.Empty() {
-			fmt.Fprintln(stdout, "nothing to report: no digest would be sent")
+			fmt.Fprintln(&out, "nothing to report: no digest would be sent")
 			continue
 		}
-		fmt.Fprintf(stdout, "Subject: %s\n\n%s\n", subject, text)
+		shown.Refs = append(shown.Refs, v.References()...)
+		fmt.Fprintf(&out, "Subject: %s\n\n%s\n", subject, text)
 	}
-	return nil
+	if err := logAccess(ctx, wf, env, "digest", shown); err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, out.String())
+	return err
 }
 
 // digestOutcome says truthfully what became of a digest handed to the
