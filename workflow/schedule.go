@@ -110,8 +110,11 @@ func (w *Workflow) doDue(ctx context.Context, d Due) (bool, error) {
 
 // perform does one item; a non-empty note says why nothing was sent.
 func (w *Workflow) perform(ctx context.Context, d Due) (string, error) {
-	if d.Kind == DueDigest {
+	switch d.Kind {
+	case DueDigest:
 		return w.sendDigest(ctx, *d.Manager)
+	case DueForget:
+		return w.forgetCaseless(ctx)
 	}
 	c, err := caseByID(ctx, w.db, d.CaseID)
 	if err != nil {
@@ -217,6 +220,11 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 		return nil, err
 	}
 	dues = append(dues, anon...)
+	forget, err := w.forgetDues(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	dues = append(dues, forget...)
 	for i := range w.set.Managers {
 		m := &w.set.Managers[i]
 		if at, ok := w.digestTime(now); ok {

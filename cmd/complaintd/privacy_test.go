@@ -26,6 +26,7 @@ func (h *harness) exec(q string, args ...any) {
 func judgedAndClosed(t *testing.T, h *harness) workflow.Case {
 	t.Helper()
 	confirmationOf(t, h)
+	h.at(received.Add(10 * time.Hour)) // the managers' digest names the new case
 	h.at(received.AddDate(0, 0, 10))
 	annaAnswers(t, h, "#oordeel gegrond\n#categorie veiligheid en gezondheid\n#betreft Marco Bos\n#verslag Het ophaalprotocol is met alle medewerkers doorgenomen.\n"+
 		"#maatregel 2027-01-15 "+trainingNL+"\n\nGegrond: Noah had niet meegegeven mogen worden.")
@@ -190,13 +191,24 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 		h.at(time.Date(2029, 2, 2, 9, 0, 0, 0, amsterdam))
 
 		traces := h.personalTraces(c.ID)
-		// Every message in the ledger was about this case.
+		// Every message in the ledger was about this case; the mail
+		// without a case (the digests naming it and its measure) is older
+		// than the retention period too.
 		var raws [][]byte
 		if err := h.c.db.Select(h.ctx, &raws, `SELECT raw FROM ledger`); err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range raws {
+		var digests [][]byte
+		if err := h.c.db.Select(h.ctx, &digests, `SELECT raw FROM outbox WHERE kind = 'digest'`); err != nil || len(digests) == 0 {
+			t.Fatalf("no digest was sent: %v", err)
+		}
+		for _, r := range append(raws, digests...) {
 			traces += string(r)
+		}
+		for _, d := range digests {
+			if strings.Contains(string(d), "KL-2026-0001") {
+				t.Error("a digest of 2026 naming the case is still stored")
+			}
 		}
 		for _, gone := range []string{"Sanne", "sanne.jansen", "Noah", "anna.devries", "Anna de Vries", "Marco Bos", "ophaalprotocol",
 			"Alle medewerkers", "GCK-2026-4711", "schadevergoeding"} {
