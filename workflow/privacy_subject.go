@@ -152,6 +152,14 @@ func (w *Workflow) ExportPerson(ctx context.Context, email string) (PersonalData
 		if c.Assignee != "" {
 			others[c.Assignee] = true
 		}
+		// Who the complaint is about (#betreft): staff, named by name.
+		var concerns []string
+		if err := w.db.Select(ctx, &concerns, `SELECT name FROM case_concerns WHERE case_id = ?`, id); err != nil {
+			return pd, fmt.Errorf("workflow: export: %w", err)
+		}
+		for _, n := range concerns {
+			others[n] = true
+		}
 		for _, m := range cd.Messages {
 			for _, text := range []string{m.FromAddr, m.ToAddr, m.FullText, m.NewText} {
 				for _, a := range addressPattern.FindAllString(text, -1) {

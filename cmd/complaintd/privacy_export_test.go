@@ -25,6 +25,7 @@ func TestPrivacyExportForReviewAndTheMonthToAnswer(t *testing.T) {
 		h.poll()
 		h.flush()
 		annaAnswers(t, h, "Beste Sanne, we zoeken uit hoe dit kon gebeuren.")
+		annaAnswers(t, h, pick("#betreft Mirjam Visser", "#concerns Mirjam Visser"))
 		// A message without a sender is set aside, in no case; it names her.
 		h.deliver([]byte("To: klachten@vlinder.example\r\nCc: Sanne Jansen <Sanne.Jansen@example.nl>\r\nSubject: Noah\r\n" +
 			"Message-ID: <nofrom@mail.example.nl>\r\nDate: Thu, 19 Nov 2026 21:40:00 +0100\r\n\r\nNog iets over Noah.\r\n"))
@@ -70,7 +71,7 @@ func TestPrivacyExportForReviewAndTheMonthToAnswer(t *testing.T) {
 		if complaint == nil || answer == nil || len(f.Cases[0].Timeline) == 0 {
 			t.Fatalf("the JSON copy lacks the complaint, the answer or the timeline: %+v", f.Cases[0])
 		}
-		if !contains(f.Review, "anna.devries@vlinder.example") || !contains(f.Review, "Anna de Vries") || contains(f.Review, "sanne.jansen@example.nl") {
+		if !contains(f.Review, "anna.devries@vlinder.example") || !contains(f.Review, "Anna de Vries") || !contains(f.Review, "Mirjam Visser") || contains(f.Review, "sanne.jansen@example.nl") {
 			t.Errorf("marked for review: %v", f.Review)
 		}
 
