@@ -144,9 +144,18 @@ func (w *Workflow) retention(ctx context.Context, endedOnly bool, ids []int64) (
 		if h.unsent[c.ID] > 0 {
 			hold(true, "mail of the case is still being sent")
 		}
-		year := c.ReceivedAt.In(loc).Year()
-		if !h.reported[reportKey{year, ""}] && !h.reported[reportKey{year, strings.ToLower(c.Location)}] {
-			hold(false, "the annual report %d is not confirmed sent to the GGD (#verslag-verzonden)", year)
+		// The report of the year the complaint came in counts it; the
+		// report of the year an escalation was filed counts that.
+		years := []int{c.ReceivedAt.In(loc).Year()}
+		for _, y := range h.escalationYears[c.ID] {
+			if !slices.Contains(years, y) {
+				years = append(years, y)
+			}
+		}
+		for _, year := range years {
+			if !h.reported[reportKey{year, ""}] && !h.reported[reportKey{year, strings.ToLower(c.Location)}] {
+				hold(false, "the annual report %d is not confirmed sent to the GGD (#verslag-verzonden)", year)
+			}
 		}
 		if !c.ClosedAt.Valid && !c.Open() && c.Status != StatusDecided {
 			hold(false, "no closing date is recorded (set it, or erase the case on request)")
@@ -199,12 +208,13 @@ type reportKey struct {
 type holdFacts struct {
 	openMeasures    map[int64]int
 	openEscalations map[int64][]string
+	escalationYears map[int64][]int
 	unsent          map[int64]int
 	reported        map[reportKey]bool
 }
 
 func (w *Workflow) holdFacts(ctx context.Context) (holdFacts, error) {
-	h := holdFacts{openMeasures: map[int64]int{}, openEscalations: map[int64][]string{}, unsent: map[int64]int{}, reported: map[reportKey]bool{}}
+	h := holdFacts{openMeasures: map[int64]int{}, openEscalations: map[int64][]string{}, escalationYears: map[int64][]int{}, unsent: map[int64]int{}, reported: map[reportKey]bool{}}
 	type count struct {
 		CaseID int64 `db:"case_id"`
 		N      int   `db:"n"`
@@ -225,14 +235,21 @@ func (w *Workflow) holdFacts(ctx context.Context) (holdFacts, error) {
 		h.unsent[c.CaseID] = c.N
 	}
 	var escs []struct {
-		CaseID int64  `db:"case_id"`
-		Body   string `db:"body"`
+		CaseID  int64  `db:"case_id"`
+		Body    string `db:"body"`
+		FiledOn string `db:"filed_on"`
+		Outcome string `db:"outcome"`
 	}
-	if err := w.db.Select(ctx, &escs, `SELECT case_id, body FROM escalations WHERE outcome = '' ORDER BY id`); err != nil {
+	if err := w.db.Select(ctx, &escs, `SELECT case_id, body, filed_on, outcome FROM escalations ORDER BY filed_on, id`); err != nil {
 		return h, fmt.Errorf("workflow: retention: %w", err)
 	}
 	for _, e := range escs {
-		h.openEscalations[e.CaseID] = append(h.openEscalations[e.CaseID], e.Body)
+		if e.Outcome == "" {
+			h.openEscalations[e.CaseID] = append(h.openEscalations[e.CaseID], e.Body)
+		}
+		if filed, err := time.Parse(time.DateOnly, e.FiledOn); err == nil {
+			h.escalationYears[e.CaseID] = append(h.escalationYears[e.CaseID], filed.Year())
+		}
 	}
 	var reps []struct {
 		Year     int    `db:"year"`

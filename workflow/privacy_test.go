@@ -72,6 +72,14 @@ func TestRetentionIsTheLatestDateAndWaitsForEveryHold(t *testing.T) {
 			t.Errorf("holds %q, want only the report", h)
 		}
 		exec(`INSERT INTO report_confirmations (year, location, sent_on, confirmed_by, confirmed_at) VALUES (2026, 'KDV De Rups', '2027-05-01', 'directie', ?)`, closed)
+		// A dispute filed the next year is counted in that year's report:
+		// the case waits for it too, also once the dispute is decided.
+		exec(`INSERT INTO escalations (case_id, body, filed_on, outcome, outcome_on, created_at, updated_at)
+			VALUES (1, 'geschillencommissie', '2027-03-01', 'ongegrond', '2027-09-01', ?, ?)`, closed, closed)
+		if h := holds(retention()); h != "the annual report 2027 is not confirmed sent to the GGD (#verslag-verzonden)" {
+			t.Errorf("holds %q, want the report of the year of the dispute", h)
+		}
+		exec(`INSERT INTO report_confirmations (year, location, sent_on, confirmed_by, confirmed_at) VALUES (2027, '', '2028-05-01', 'directie', ?)`, closed)
 		exec(`UPDATE cases SET safeguarding = ?`, true)
 		if r := retention(); holds(r) != "the safeguarding flag is set" || r.Ready(judged.AddDate(2, 0, 0)) {
 			t.Errorf("with the location's report sent and a safeguarding flag: %q", holds(r))

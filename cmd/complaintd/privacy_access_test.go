@@ -24,6 +24,7 @@ func TestEveryCommandShowingACaseIsInItsAccessLog(t *testing.T) {
 			"outbox list":     {"outbox", "list"},
 			"quarantine show": {"quarantine", "show", itoa(ledgerID)},
 			"digest":          {"digest", "-at", "2026-11-20T07:30"},
+			"due":             {"due", "-at", "2026-12-18T09:00"},
 			"privacy export":  {"privacy", "export", "-email", "sanne.jansen@example.nl", "-o", t.TempDir()},
 		}
 		for name, args := range commands {

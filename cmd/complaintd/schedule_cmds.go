@@ -79,6 +79,18 @@ func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 	if err != nil {
 		return err
 	}
+	// A measure's text is the case's content.
+	shown := workflow.Accessed{}
+	for _, d := range dues {
+		if d.CaseID != 0 {
+			shown.Cases = append(shown.Cases, d.CaseID)
+		}
+	}
+	if len(shown.Cases) > 0 {
+		if err := logAccess(ctx, wf, env, "due", shown); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "due at %s:\n", now.In(loc).Format("Monday 2 January 2006 15:04 MST"))
 	if len(dues) == 0 {
 		fmt.Fprintln(stdout, "nothing")
