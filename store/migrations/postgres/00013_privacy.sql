@@ -11,7 +11,7 @@ ALTER TABLE ledger ADD COLUMN anonymised_at TIMESTAMPTZ NULL;
 -- kept as one of the case's messages (a manager's refused request, a forged
 -- reply token, an auto-reply): anonymising the case empties every one of
 -- them. Filled for earlier messages from the case's messages.
-ALTER TABLE ledger ADD COLUMN case_id INTEGER NULL REFERENCES cases (id);
+ALTER TABLE ledger ADD COLUMN case_id BIGINT NULL;
 UPDATE ledger SET case_id = (SELECT MIN(m.case_id) FROM messages m WHERE m.ledger_id = ledger.id)
     WHERE case_id IS NULL;
 CREATE INDEX ledger_case ON ledger (case_id);
