@@ -36,7 +36,7 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 	if err != nil {
 		return err
 	}
-	cmds, body := parseCommands(in.NewText)
+	cmds, body := w.commands().parse(in.NewText)
 	body, cut, err := w.cutOurQuote(ctx, c, h.Email, body)
 	if err != nil {
 		return err
@@ -94,6 +94,9 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 	if err := w.applyApproval(ctx, c, h, p, in, view); err != nil {
 		return err
 	}
+	if err := w.applyEntries(ctx, c, h, p, view); err != nil {
+		return err
+	}
 	if err := w.commandResult(ctx, c, h, in, view); err != nil {
 		return err
 	}
@@ -106,7 +109,23 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 	return w.queue(ctx, notes...)
 }
 
-// applyPlan carries out checked commands.
+// applyEntries carries out the lines of commands whose entry has an
+// effect of its own (commandSpec.apply), in the order of the message.
+func (w *Workflow) applyEntries(ctx context.Context, c *Case, h Handler, p plan, view *CommandsView) error {
+	t := w.commands()
+	a := &applying{c: c, h: h, view: view, now: w.clock.Now()}
+	for _, cmd := range p.lines {
+		if s := t.spec(cmd.name); s != nil && s.apply != nil {
+			if err := s.apply(w, ctx, a, cmd); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// applyPlan carries out the checked built-in commands, in the case's
+// fixed order: what the plan's fields say.
 func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in Message) (*CommandsView, error) {
 	now := w.clock.Now()
 	view := &CommandsView{Applied: p.applied}

@@ -5,9 +5,11 @@ import (
 	"strings"
 )
 
-// managerCommand is one thing a manager may ask by mail.
+// managerCommand is the part of a command's entry (command_table.go) for
+// managers: what it does when a manager writes it. Unlike a handler's, a
+// manager's lines are not all-or-nothing: each names its own case and is
+// answered on its own line.
 type managerCommand struct {
-	names []string // what may follow '#': Dutch first, then English
 	// caseless commands are about no single case (run gets c == nil);
 	// the others are refused unless they name a case of the manager's
 	// locations.
@@ -15,37 +17,22 @@ type managerCommand struct {
 	run      func(w *Workflow, ctx context.Context, req *managerRequest, cmd command, c *Case) (ManagerResult, error)
 }
 
-// managerCommands are the commands managers may write, each line on its
-// own. A new one is an entry here and a branch on its Command in the
-// manager_result templates ("manager.done"). Unlike a handler's, a manager's lines are not all-or-nothing: each
-// names its own case and is answered on its own line.
-func managerCommands() []managerCommand {
-	return []managerCommand{
-		{names: []string{"dossier", "casefile", "case-file"}, run: (*Workflow).managerCaseFile},
-		{names: []string{"toewijzen", "assign"}, run: (*Workflow).managerAssign},
-		{names: []string{"intern", "internal", "notitie", "note"}, run: (*Workflow).managerNote},
-	}
-}
-
-// managerCommandNamed finds the command a line names.
-func managerCommandNamed(cmd command) (managerCommand, bool) {
+// managerCommandNamed finds the entry of the command a manager's line
+// names.
+func (w *Workflow) managerCommandNamed(cmd command) (*commandSpec, bool) {
 	word, _, _ := strings.Cut(strings.TrimLeft(strings.TrimPrefix(cmd.line, "#"), " "), " ")
-	word = strings.ToLower(strings.TrimRight(word, ":"))
-	for _, mc := range managerCommands() {
-		for _, n := range mc.names {
-			if n == word {
-				return mc, true
-			}
-		}
-	}
-	return managerCommand{}, false
+	return w.commands().managerCommand(strings.TrimRight(word, ":"))
 }
 
 // managerCommand carries out one command line of a verified manager, or
 // says why not. Every line about a known case is on its timeline.
 func (w *Workflow) managerCommand(ctx context.Context, req *managerRequest, cmd command) (ManagerResult, *Case, error) {
 	r := ManagerResult{Line: cmd.line}
-	mc, ok := managerCommandNamed(cmd)
+	spec, ok := w.managerCommandNamed(cmd)
+	var mc managerCommand
+	if ok {
+		mc = *spec.manager
+	}
 	if !ok {
 		r.Why = RefuseUnknownCommand
 	}
@@ -73,7 +60,7 @@ func (w *Workflow) managerCommand(ctx context.Context, req *managerRequest, cmd 
 		r.Line = cmd.line
 	}
 	if ok {
-		r.Command = mc.names[0]
+		r.Command = spec.name
 	}
 	if c != nil {
 		r.Reference = c.Reference
