@@ -186,6 +186,9 @@ func builtinCommands() commandTable {
 		// templates ("manager.done").
 		{name: cmdCaseFile, en: "casefile", aliases: []string{"case-file"},
 			manager: &managerCommand{run: (*Workflow).managerCaseFile}},
+		// The annual report's confirmation goes here, answered on its own
+		// path (a nil run): {name: "verslag-verzonden", en: "report-sent",
+		// manager: &managerCommand{caseless: true}}.
 	}
 }
 

@@ -14,14 +14,18 @@ type managerCommand struct {
 	// the others are refused unless they name a case of the manager's
 	// locations.
 	caseless bool
-	run      func(w *Workflow, ctx context.Context, req *managerRequest, cmd command, c *Case) (ManagerResult, error)
+	// run carries out one line; nil for a command answered on a path of
+	// its own before a message is matched to a case (the annual report's
+	// #verslag-verzonden), which the table names all the same.
+	run func(w *Workflow, ctx context.Context, req *managerRequest, cmd command, c *Case) (ManagerResult, error)
 }
 
 // managerCommandNamed finds the entry of the command a manager's line
 // names.
 func (w *Workflow) managerCommandNamed(cmd command) (*commandSpec, bool) {
 	word, _, _ := strings.Cut(strings.TrimLeft(strings.TrimPrefix(cmd.line, "#"), " "), " ")
-	return w.commands().managerCommand(strings.TrimRight(word, ":"))
+	s, ok := w.commands().managerCommand(strings.TrimRight(word, ":"))
+	return s, ok && s.manager.run != nil
 }
 
 // managerCommand carries out one command line of a verified manager, or
