@@ -34,6 +34,7 @@ const (
 	cmdOutcome          = "uitspraak"
 	cmdApprove          = "akkoord"
 	cmdCaseFile         = "dossier"
+	cmdReportSent       = "verslag-verzonden"
 )
 
 // commandSpec is one command.
@@ -186,9 +187,10 @@ func builtinCommands() commandTable {
 		// templates ("manager.done").
 		{name: cmdCaseFile, en: "casefile", aliases: []string{"case-file"},
 			manager: &managerCommand{run: (*Workflow).managerCaseFile}},
-		// The annual report's confirmation goes here, answered on its own
-		// path (a nil run): {name: "verslag-verzonden", en: "report-sent",
-		// manager: &managerCommand{caseless: true}}.
+		// The annual report's confirmation (issue 13): answered on a path of
+		// its own, before a message is matched to a case (onReportReply,
+		// report_schedule.go), so its run is nil.
+		{name: cmdReportSent, en: "report-sent", manager: &managerCommand{caseless: true}},
 	}
 }
 
