@@ -75,7 +75,7 @@ func NewPoller(cfg IMAPConfig, handle HandlerFunc, log *slog.Logger) (*Poller, e
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "imap", "addr", cfg.Addr)
-	if cfg.TLS == TLSNone && !isLoopbackHost(host) {
+	if cfg.TLS == TLSNone && !IsLoopbackHost(host) {
 		log.Warn("imap without TLS to a non-loopback address (AllowInsecure): credentials and mail cross the network in the clear")
 	}
 	return &Poller{

@@ -135,7 +135,7 @@ func NewSMTPSender(cfg SMTPConfig, log *slog.Logger) (*SMTPSender, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "smtp", "addr", cfg.Addr)
-	if cfg.TLS == TLSNone && !isLoopbackHost(host) {
+	if cfg.TLS == TLSNone && !IsLoopbackHost(host) {
 		log.Warn("smtp without TLS to a non-loopback address (AllowInsecure): credentials and mail cross the network in the clear")
 	}
 	s := &SMTPSender{cfg: cfg, host: host, port: port, log: log, free: make(chan struct{}, cfg.Connections)}

@@ -56,7 +56,7 @@ func checkTransport(prefix, addr, mode string, allowInsecure bool) (host string,
 	switch mode {
 	case TLSImplicit, TLSStartTLS:
 	case TLSNone:
-		if !allowInsecure && !isLoopbackHost(host) {
+		if !allowInsecure && !IsLoopbackHost(host) {
 			return "", configError(prefix+".TLS",
 				"%q to non-loopback address %q sends credentials in the clear; set AllowInsecure to permit it", mode, addr)
 		}
@@ -75,9 +75,11 @@ func normalizeTLSMode(mode string) string {
 	return mode
 }
 
-// isLoopbackHost reports whether host names this machine without DNS:
-// "localhost" or a loopback IP literal.
-func isLoopbackHost(host string) bool {
+// IsLoopbackHost reports whether host names this machine without DNS:
+// "localhost" or a loopback IP literal (brackets allowed). cmd/complaintd
+// uses it too, for the database and HTTP addresses: one definition of
+// "this machine" for every plaintext exception.
+func IsLoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -528,17 +528,7 @@ func (w *Workflow) isHandler(addr string) bool {
 }
 
 // ours reports whether addr is the complaints address (or a plus-address of it).
-func (w *Workflow) ours(addr string) bool {
-	local, domain, ok := strings.Cut(strings.ToLower(w.set.Organisation.Address), "@")
-	if !ok {
-		return false
-	}
-	l, d, ok := strings.Cut(strings.ToLower(addr), "@")
-	if !ok || d != domain {
-		return false
-	}
-	return l == local || strings.HasPrefix(l, local+"+")
-}
+func (w *Workflow) ours(addr string) bool { return isOwnAddress(addr, w.set.Organisation.Address) }
 
 // threadIDs are the Message-IDs a message says it follows, newest first.
 func threadIDs(m Mail) []string {

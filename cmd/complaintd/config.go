@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/complaintd/complaintd/mailbox"
 )
 
 // Config is the whole configuration file. Every key can be overridden by an
@@ -323,7 +325,7 @@ func (c *Config) validate() error {
 		switch tlsMode {
 		case "implicit", "starttls":
 		case "none":
-			if !allowInsecure && !isLoopback(host) {
+			if !allowInsecure && !mailbox.IsLoopbackHost(host) {
 				bad(section+".tls", `"none" sends the password in clear text; only allowed to a loopback address or with %s.allow_insecure = true`, section)
 			}
 		default:
@@ -471,14 +473,6 @@ func (c *Config) validate() error {
 	}
 	errs = append(errs, c.HTTP.problems()...)
 	return errors.Join(errs...)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // parseClock reads a time of day written as 07:30.

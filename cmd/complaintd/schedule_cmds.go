@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/store"
-	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
 )
 
@@ -28,30 +25,6 @@ func parseAt(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w: -at %q: write a moment like 2026-12-31 or 2026-12-31T09:00", errUsage, s)
-}
-
-// openWorkflowAt opens the database and settings with the clock set to at.
-func openWorkflowAt(ctx context.Context, cfg *Config, clock workflow.Clock) (*workflow.Workflow, func(), error) {
-	tpl, err := templates.New(cfg.Templates.Dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openExistingDB(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	set, err := workflowSettings(ctx, cfg, db)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose,
-		Clock: clock, Log: slog.New(slog.DiscardHandler), Settings: set})
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return wf, func() { db.Close() }, nil
 }
 
 func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
