@@ -261,21 +261,20 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// What the managers' digests would say right now (the scheduler sends
 	// them daily at digest.time).
-	for _, mc := range cfg.Managers {
-		m, _ := c.wf.Manager(mc.Email)
-		v, subject, text, err := c.wf.RenderDigest(ctx, m, time.Now())
-		if err != nil {
-			return err
-		}
+	previews, err := c.wf.PreviewDigests(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, p := range previews {
 		fmt.Fprintln(stdout)
 		fmt.Fprintln(stdout, strings.Repeat("=", 78))
-		fmt.Fprintf(stdout, "DIGEST PREVIEW for %s <%s>\n", m.Name, m.Email)
+		fmt.Fprintf(stdout, "DIGEST PREVIEW for %s <%s>\n", p.Manager.Name, p.Manager.Email)
 		fmt.Fprintln(stdout, strings.Repeat("=", 78))
-		if v.Empty() {
+		if p.Empty {
 			fmt.Fprintln(stdout, "nothing to report")
 			continue
 		}
-		fmt.Fprintf(stdout, "Subject: %s\n\n%s", subject, text)
+		fmt.Fprintf(stdout, "Subject: %s\n\n%s", p.Subject, p.Text)
 	}
 	if len(cases) != len(entries) {
 		return fmt.Errorf("demo: %d cases, want %d", len(cases), len(entries))

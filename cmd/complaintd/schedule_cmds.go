@@ -131,34 +131,21 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			return err
 		}
 		defer c.close()
-		outs, err := c.wf.SendDigests(ctx, now)
+		results, err := c.wf.SendDigestsNow(ctx, now, !daemonSends)
 		if err != nil {
 			return err
 		}
-		for !daemonSends {
-			tried, err := c.wf.DeliverDue(ctx)
-			if err != nil {
-				return err
-			}
-			if tried == 0 {
-				break
-			}
-		}
 		day := now.In(loc).Format(time.DateOnly)
 		failed := 0
-		for _, o := range outs {
-			what := o.Note
-			if o.Sent {
-				state, lastErr, err := c.wf.DigestDelivery(ctx, o.Manager)
-				if err != nil {
-					return err
-				}
-				what = digestOutcome(state, lastErr, daemonSends)
-				if state == workflow.OutboxFailed || state == workflow.OutboxBounced || state == workflow.OutboxHeld {
-					failed++
-				}
+		for _, r := range results {
+			what := r.Note
+			if r.Sent {
+				what = digestOutcome(r.State, r.LastError, daemonSends)
 			}
-			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, o.Manager.Name, o.Manager.Email, what)
+			if r.Undelivered() {
+				failed++
+			}
+			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, r.Manager.Name, r.Manager.Email, what)
 		}
 		if failed > 0 {
 			return fmt.Errorf("%d digest(s) not delivered", failed)
@@ -170,18 +157,17 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return err
 	}
 	defer closeFn()
-	for _, mc := range cfg.Managers {
-		m, _ := wf.Manager(mc.Email)
-		v, subject, text, err := wf.RenderDigest(ctx, m, now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "==== digest for %s <%s>\n", m.Name, m.Email)
-		if v.Empty() {
+	previews, err := wf.PreviewDigests(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, p := range previews {
+		fmt.Fprintf(stdout, "==== digest for %s <%s>\n", p.Manager.Name, p.Manager.Email)
+		if p.Empty {
 			fmt.Fprintln(stdout, "nothing to report: no digest would be sent")
 			continue
 		}
-		fmt.Fprintf(stdout, "Subject: %s\n\n%s\n", subject, text)
+		fmt.Fprintf(stdout, "Subject: %s\n\n%s\n", p.Subject, p.Text)
 	}
 	return nil
 }
