@@ -25,8 +25,10 @@ test:
 	$(GO) test -count=1 $(TESTFLAGS) ./...
 
 # The whole job on built-in servers and sample complaints; no configuration.
-demo:
-	$(GO) run ./cmd/complaintd demo
+# The servers are the demo program's (cmd/complaintd-demo), not the daemon's:
+# it runs the complaintd binary just built.
+demo: build
+	$(GO) run ./cmd/complaintd-demo -complaintd bin/complaintd
 
 # End-to-end throughput and memory: 5,000 messages from the in-process IMAP
 # server to the in-process SMTP server, on SQLite (and PostgreSQL when
