@@ -31,6 +31,9 @@ func testSettings() workflow.Settings {
 		Escalation: workflow.Escalation{Klachtenloket: "www.klachtenloket-kinderopvang.nl", Geschillencommissie: "www.degeschillencommissie.nl"},
 		Handlers:   []workflow.Handler{{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"}},
 		Tokens:     workflow.TokenSettings{Secrets: [][]byte{[]byte("a test secret of enough length")}},
+		// What cmd/complaintd fills in by default.
+		Schedule:    workflow.Schedule{DigestHour: 7, DigestMinute: 30},
+		AttachLimit: 10 << 20,
 	}
 }
 

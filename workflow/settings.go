@@ -25,9 +25,10 @@ type Settings struct {
 	// MaxAttempts is how often processing an inbound message is tried before
 	// it is quarantined (default 3).
 	MaxAttempts int
-	// AttachLimit is the largest original message attached to a handler
-	// notification (default 10 MB; negative: never); larger ones stay in the
-	// case file only, rather than being copied into the outbox per handler.
+	// AttachLimit is the largest original message, in bytes, attached to a
+	// handler notification, taken as given (0: never attach; cmd/complaintd
+	// fills in the configured default); larger ones stay in the case file
+	// only, rather than being copied into the outbox per handler.
 	AttachLimit int64
 	// SendAttempts is how often an outgoing message is offered to the mail
 	// server before it is marked failed (default 12, about a day of backoff).
@@ -85,12 +86,10 @@ type Schedule struct {
 	// ReminderDays are the days after receipt at which handlers are
 	// reminded of a case without a judgment (default 28 and 35).
 	ReminderDays []int
-	// DigestTime is the local time of day of the managers' digest
-	// (default 07:30), as hours and minutes.
+	// DigestHour and DigestMinute are the local time of day of the
+	// managers' digest, taken as given: 0:00 is midnight (cmd/complaintd
+	// fills in the configured default, 07:30).
 	DigestHour, DigestMinute int
-	// DigestTimeSet: DigestHour and DigestMinute were configured, so 0:00
-	// is midnight as written rather than "unset, use the default".
-	DigestTimeSet bool
 	// DigestDays are the weekdays with a digest; empty is every day.
 	DigestDays []time.Weekday
 	// WarningDays: cases with at most this many days left are listed in the
@@ -225,8 +224,8 @@ func (s *Settings) ValidateAndFillDefaults() error {
 			errs = append(errs, fmt.Errorf("schedule.reminder_days: %d must be between 1 and %d", d, TermDays-1))
 		}
 	}
-	if !s.Schedule.DigestTimeSet && s.Schedule.DigestHour == 0 && s.Schedule.DigestMinute == 0 {
-		s.Schedule.DigestHour, s.Schedule.DigestMinute = 7, 30
+	if h, m := s.Schedule.DigestHour, s.Schedule.DigestMinute; h < 0 || h > 23 || m < 0 || m > 59 {
+		errs = append(errs, fmt.Errorf("digest.time %02d:%02d is not a time of day", h, m))
 	}
 	if s.Schedule.WarningDays == 0 {
 		s.Schedule.WarningDays = 14
@@ -264,8 +263,8 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = 3
 	}
-	if s.AttachLimit == 0 {
-		s.AttachLimit = 10 << 20
+	if s.AttachLimit < 0 {
+		errs = append(errs, fmt.Errorf("processing.attach_limit %d is negative (0: never attach)", s.AttachLimit))
 	}
 	if s.SendAttempts == 0 {
 		s.SendAttempts = 12

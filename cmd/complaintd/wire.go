@@ -99,7 +99,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 		},
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
-		AttachLimit:  attachLimit(cfg.Processing.AttachLimitMB),
+		AttachLimit:  int64(cfg.Processing.AttachLimitMB) << 20, // 0: never
 	}
 	for _, h := range cfg.Handlers {
 		s.Handlers = append(s.Handlers, workflow.Handler{Name: h.Name, Email: h.Email, Locations: h.Locations})
@@ -110,7 +110,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 	hour, minute, _ := parseClock(cfg.Digest.Time) // validated
 	days, _ := parseWeekdays(cfg.Digest.Days)
 	s.Schedule = workflow.Schedule{
-		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestTimeSet: true, DigestDays: days,
+		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestDays: days,
 		WarningDays: cfg.Digest.WarningDays, Interval: cfg.Schedule.Interval,
 	}
 	for _, c := range cfg.Committees {
@@ -333,13 +333,4 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 func (c *components) close() {
 	c.sender.Close()
 	c.db.Close()
-}
-
-// attachLimit maps processing.attach_limit_mb onto the workflow's setting,
-// where 0 means "never attach".
-func attachLimit(mb int) int64 {
-	if mb == 0 {
-		return -1
-	}
-	return int64(mb) << 20
 }
