@@ -15,8 +15,13 @@ type Database interface {
 	Get(ctx context.Context, dest any, query string, args ...any) error
 	Select(ctx context.Context, dest any, query string, args ...any) error
 	Exec(ctx context.Context, query string, args ...any) (int64, error)
-	// Dialect is "postgres" or "sqlite", for the few clauses one of them lacks.
-	Dialect() string
+	// SkipLocked ends a claiming SELECT so that concurrent claimers take
+	// different rows ("" where the engine locks the whole database), and
+	// ModifyingCTEs reports whether one WITH statement may change several
+	// tables: what the engines write differently is the store's to decide,
+	// so no query here branches on the engine.
+	SkipLocked() string
+	ModifyingCTEs() bool
 	// TryLock takes a named lock shared by every daemon on the database.
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
 	// Session is the id this daemon records on what it claims; SessionGone
