@@ -31,7 +31,8 @@ type Database interface {
 	SessionGone(column string) string
 }
 
-// Mail is a parsed inbound message. *mailbox.Message is one.
+// Mail is what workflow reads of a parsed inbound message, and no more:
+// *mailbox.Message is one.
 type Mail interface {
 	Header() textproto.MIMEHeader
 	From() []*mail.Address
@@ -50,13 +51,10 @@ type Mail interface {
 	Sender() []*mail.Address
 	DeliveredTo() []string
 	ReturnPath() (path string, present bool)
-	HTML() string
-	TextFromHTML() bool
 	ContentType() string
 	ReportType() string
 	DeliveryStatus() []textproto.MIMEHeader
 	EmbeddedHeaders() []textproto.MIMEHeader
-	Problems() []string
 }
 
 // Parser parses raw message bytes. It fails only when nothing usable is in
