@@ -34,6 +34,11 @@ const maxLine8bit = 998
 // must not contain line breaks; non-ASCII extra values are RFC 2047-encoded,
 // and several values of one extra header are joined with ", ".
 func Compose(h textproto.MIMEHeader, text, html string, original []byte) ([]byte, error) {
+	return compose(h, text, html, original, nil)
+}
+
+// compose is Compose; more, when not nil, attaches further files last.
+func compose(h textproto.MIMEHeader, text, html string, original []byte, more func(*gomail.Msg) error) ([]byte, error) {
 	hdr := make(map[string][]string, len(h))
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
@@ -104,6 +109,11 @@ func Compose(h textproto.MIMEHeader, text, html string, original []byte) ([]byte
 		}
 	}
 
+	if more != nil {
+		if err := more(m); err != nil {
+			return nil, err
+		}
+	}
 	var out bytes.Buffer
 	if _, err := m.WriteTo(&out); err != nil {
 		return nil, fmt.Errorf("mailbox: compose: %w", err)
