@@ -22,7 +22,9 @@ func TestPollOnceSilentServerTimesOut(t *testing.T) {
 	t.Cleanup(closeSilent)
 	for _, mode := range []string{"none", "implicit", "starttls"} {
 		t.Run(mode, func(t *testing.T) {
-			cfg := mailbox.IMAPConfig{Addr: addr, TLS: mode, Username: "u", Password: "p", CommandTimeout: 200 * time.Millisecond}
+			cfg := mailbox.IMAPConfig{Addr: addr, TLS: mode, Auth: mailbox.AuthPassword, Username: "u", Password: "p",
+				Mailbox: "INBOX", ProcessedMailbox: "Processed", QuarantineMailbox: "Quarantine",
+				PollInterval: time.Minute, CommandTimeout: 200 * time.Millisecond, BatchSize: 100, Workers: 1}
 			done := make(chan error, 1)
 			go func() { done <- newPoller(t, cfg, newRecorder(nil).handle).PollOnce(t.Context()) }()
 			select {

@@ -61,13 +61,13 @@ type Poller struct {
 	uidValidity uint32 // last seen, 0 before the first SELECT
 }
 
-// NewPoller validates cfg (errors wrap ErrInvalidConfig and name the field)
-// and applies defaults. log may be nil.
+// NewPoller validates cfg, taken as given (errors wrap ErrInvalidConfig and
+// name the field). log may be nil.
 func NewPoller(cfg IMAPConfig, handle HandlerFunc, log *slog.Logger) (*Poller, error) {
 	if handle == nil {
 		return nil, configError("handler", "is nil")
 	}
-	cfg, host, err := cfg.withDefaults()
+	host, err := cfg.check()
 	if err != nil {
 		return nil, err
 	}

@@ -61,15 +61,6 @@ func checkTransport(prefix, addr, mode string, allowInsecure bool) (host string,
 	return host, nil
 }
 
-// normalizeTLSMode lower-cases the mode and applies the secure default.
-func normalizeTLSMode(mode string) string {
-	mode = strings.ToLower(strings.TrimSpace(mode))
-	if mode == "" {
-		return TLSImplicit
-	}
-	return mode
-}
-
 // IsLoopbackHost reports whether host names this machine without DNS:
 // "localhost" or a loopback IP literal (brackets allowed). cmd/complaintd
 // uses it too, for the database and HTTP addresses: one definition of

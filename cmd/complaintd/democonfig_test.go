@@ -23,7 +23,7 @@ func demoConfig(dir, imapAddr, smtpAddr string) *Config {
 		Mailbox: "INBOX", ProcessedMailbox: "Processed", QuarantineMailbox: "Quarantine",
 		PollInterval: 30 * time.Second, CommandTimeout: 30 * time.Second,
 	}
-	cfg.SMTP = SMTPConfig{Addr: smtpAddr, TLS: "none", Timeout: 30 * time.Second}
+	cfg.SMTP = SMTPConfig{Addr: smtpAddr, TLS: "none", Timeout: 30 * time.Second, Connections: 3}
 	cfg.Organisation.Locations = []string{"KDV De Rups", "BSO De Springplank", "Gastouderbureau De Vlinder"}
 	cfg.Handlers = []HandlerConfig{
 		{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"},
