@@ -14,8 +14,8 @@ import (
 
 // Report is the configuration of the record kept for the annual report.
 type Report struct {
-	// Categories a handler may give a case (#categorie); default
-	// DefaultCategories.
+	// Categories a handler may give a case (#categorie), as they are
+	// shown.
 	Categories []string
 }
 
@@ -29,24 +29,23 @@ func DefaultCategories() []string {
 	}
 }
 
-// fill sets the default categories and checks configured ones.
-func (r *Report) fill() []error {
+// problems checks the categories: at least one, each named, none twice
+// (in any case: #categorie matches without case).
+func (r Report) problems() []error {
 	if len(r.Categories) == 0 {
-		r.Categories = DefaultCategories()
-		return nil
+		return []error{errors.New("report.categories is empty: a judgment needs a category")}
 	}
 	var errs []error
 	seen := map[string]bool{}
 	for i, c := range r.Categories {
-		c = strings.Join(strings.Fields(c), " ")
-		r.Categories[i] = c
+		key := strings.ToLower(strings.Join(strings.Fields(c), " "))
 		switch {
-		case c == "":
+		case key == "":
 			errs = append(errs, fmt.Errorf("report.categories[%d] is empty", i))
-		case seen[strings.ToLower(c)]:
+		case seen[key]:
 			errs = append(errs, fmt.Errorf("report.categories: %q is listed twice", c))
 		}
-		seen[strings.ToLower(c)] = true
+		seen[key] = true
 	}
 	return errs
 }

@@ -61,9 +61,10 @@ func New(d Deps) (*Workflow, error) {
 	if d.DB == nil || d.Parse == nil || d.Render == nil || d.Compose == nil {
 		return nil, errors.New("workflow: DB, Parse, Render and Compose are required")
 	}
-	if err := d.Settings.ValidateAndFillDefaults(); err != nil {
+	if err := d.Settings.Validate(); err != nil {
 		return nil, fmt.Errorf("workflow: settings: %w", err)
 	}
+	d.Settings.Safeguarding.compile()
 	tk, err := newTokens(d.Settings.Tokens.Secrets, d.Settings.Tokens.MaxAge)
 	if err != nil {
 		return nil, err
@@ -90,5 +91,5 @@ func (w *Workflow) wakeOutbox() {
 	}
 }
 
-// Settings returns the settings in force, with defaults filled in.
+// Settings returns the settings in force.
 func (w *Workflow) Settings() Settings { return w.set }

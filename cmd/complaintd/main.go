@@ -20,7 +20,6 @@ Usage:
 
 Commands:
   run            run the daemon: poll the mailbox, handle cases, send mail
-  demo           run the whole job once on built-in servers and sample complaints
   check          validate the configuration and test the database, IMAP and SMTP
   migrate        bring the database schema up to date
   cases list     list cases, the most urgent first
@@ -84,7 +83,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	case "run":
 		return cmdRun(ctx, rest, stderr, env)
 	case "demo":
-		return cmdDemo(ctx, rest, stdout, stderr)
+		// The demo's mail servers are test code, kept out of this binary.
+		return fmt.Errorf("%w: the demo is a program of its own: make demo, or go run ./cmd/complaintd-demo -complaintd PATH-TO-THIS-BINARY", errUsage)
 	case "check":
 		return cmdCheck(ctx, rest, stdout, stderr, env)
 	case "migrate":
