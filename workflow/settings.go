@@ -22,6 +22,7 @@ type Settings struct {
 	Committees []Committee
 	Managers   []Manager
 	Schedule   Schedule
+	Report     ReportSettings
 	// MaxAttempts is how often processing an inbound message is tried before
 	// it is quarantined (default 3).
 	MaxAttempts int

@@ -16,6 +16,9 @@ type Deps struct {
 	Clock     Clock     // nil is the system clock
 	Log       *slog.Logger
 	Settings  Settings
+	// Reports renders the annual complaints report for the managers' 1 May
+	// reminder (report.Render); nil leaves the report out of that mail.
+	Reports ReportRenderer
 
 	// TransportConfig names the transport's configuration (a hash, no
 	// secrets). Mail held because the mail server refused it records it, and
@@ -35,6 +38,7 @@ type Workflow struct {
 	log       *slog.Logger
 	set       Settings
 	tokens    *tokens
+	reports   ReportRenderer
 
 	// transportConfig is Deps.TransportConfig.
 	transportConfig string
@@ -64,7 +68,7 @@ func New(d Deps) (*Workflow, error) {
 	return &Workflow{
 		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
 		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
-		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig,
+		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig, reports: d.Reports,
 	}, nil
 }
 

@@ -38,6 +38,7 @@ type Config struct {
 	Log          LogConfig          `toml:"log"`
 	HTTP         HTTPConfig         `toml:"http"`
 	OAuth2       OAuth2Config       `toml:"oauth2"`
+	Report       ReportConfig       `toml:"report"`
 }
 
 type OrganisationConfig struct {
@@ -145,6 +146,13 @@ type EscalationConfig struct {
 	Fee                 string `toml:"fee"`
 	WindowMonths        int    `toml:"window_months"`
 	Management          string `toml:"management"`
+}
+
+// ReportConfig is the organisation's own text for the annual complaints
+// report (Wko art. 1.57b(4) a and b).
+type ReportConfig struct {
+	RegulationSummary  string `toml:"regulation_summary"`
+	HowParentsInformed string `toml:"how_parents_informed"`
 }
 
 type TemplatesConfig struct {

@@ -97,6 +97,9 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 			Klachtenloket: cfg.Escalation.Klachtenloket, Geschillencommissie: cfg.Escalation.Geschillencommissie,
 			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths, Management: cfg.Escalation.Management,
 		},
+		Report: workflow.ReportSettings{
+			RegulationSummary: cfg.Report.RegulationSummary, HowParentsInformed: cfg.Report.HowParentsInformed,
+		},
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
 		AttachLimit:  attachLimit(cfg.Processing.AttachLimitMB),
