@@ -70,6 +70,8 @@ type Letter struct {
 	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
+	// Report is the annual report's reminder or reply to a manager.
+	Report *ReportLetter
 }
 
 // DigestView is a manager's overview of the cases of their locations at one

@@ -33,11 +33,13 @@ type draft struct {
 	lang      string
 	to        *mail.Address
 	letter    Letter
-	inReplyTo string   // Message-ID this answers, without brackets
-	refs      []string // References of the thread, without brackets
-	auto      string   // Auto-Submitted value
-	essential bool     // never held back by the loop breaker (the deadline notice)
-	original  []byte   // attached as message/rfc822 when not nil
+	inReplyTo string      // Message-ID this answers, without brackets
+	refs      []string    // References of the thread, without brackets
+	auto      string      // Auto-Submitted value
+	essential bool        // never held back by the loop breaker (the deadline notice)
+	original  []byte      // attached as message/rfc822 when not nil
+	token     string      // the reply token when it names no case (the report reminder's)
+	file      *attachment // a file attached (the annual report); needs Deps.ComposeFile
 }
 
 // maxRefs caps the References header.
@@ -70,7 +72,7 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
 		}
 		h, msgID, refs := w.headers(d, subject, now)
-		raw, err := w.compose(h, text, html, d.original)
+		raw, err := w.composeDraft(d, h, text, html)
 		if err != nil {
 			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
 		}
@@ -127,6 +129,8 @@ func (w *Workflow) headers(d draft, subject string, now time.Time) (textproto.MI
 	token := ""
 	if d.c != nil && d.partID != 0 {
 		token = w.tokens.make(d.c.ID, d.partID, now)
+	} else if d.token != "" {
+		token = d.token
 	}
 	msgID := w.newMessageID()
 	replyTo := org.Address

@@ -16,6 +16,9 @@ type Deps struct {
 	Clock     Clock     // nil is the system clock
 	Log       *slog.Logger
 	Settings  Settings
+	// ComposeFile composes a message with a file attached
+	// (mailbox.ComposeFile), for the report reminder; nil leaves it out.
+	ComposeFile FileComposer
 	// Reports renders the annual complaints report for the managers' 1 May
 	// reminder (report.Render); nil leaves the report out of that mail.
 	Reports ReportRenderer
@@ -29,16 +32,17 @@ type Deps struct {
 // Workflow runs the complaint procedure on a database: it processes inbound
 // messages, delivers the outbox and answers questions about cases.
 type Workflow struct {
-	db        Database
-	parse     Parser
-	render    Renderer
-	compose   Composer
-	transport Transport
-	clock     Clock
-	log       *slog.Logger
-	set       Settings
-	tokens    *tokens
-	reports   ReportRenderer
+	db          Database
+	parse       Parser
+	render      Renderer
+	compose     Composer
+	transport   Transport
+	clock       Clock
+	log         *slog.Logger
+	set         Settings
+	tokens      *tokens
+	reports     ReportRenderer
+	composeFile FileComposer
 
 	// transportConfig is Deps.TransportConfig.
 	transportConfig string
@@ -68,7 +72,7 @@ func New(d Deps) (*Workflow, error) {
 	return &Workflow{
 		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
 		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
-		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig, reports: d.Reports,
+		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig, reports: d.Reports, composeFile: d.ComposeFile,
 	}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/oauth"
 	"github.com/complaintd/complaintd/ops"
+	"github.com/complaintd/complaintd/report"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
@@ -285,6 +286,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 		TransportConfig: smtpConfigID(cfg, key),
+		Reports:         report.Render, ComposeFile: mailbox.ComposeFile,
 	})
 	if err != nil {
 		db.Close()
