@@ -200,6 +200,7 @@ var goldenCases = []goldenCase{
 	{"report_reply", "report_reply", goldenReportReply("")},
 	{"report_reply_unverified", "report_reply", goldenReportReply("unverified")},
 	{"report_reply_early", "report_reply", goldenReportReply("early")},
+	{"report_reply_missing", "report_reply", goldenReportReply("missing")},
 	{"confirmation", "confirmation", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusReceived, goldenReceived)
 		l.Text = goldenComplaint(lang)

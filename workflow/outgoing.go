@@ -129,7 +129,8 @@ func (w *Workflow) headers(d draft, subject string, now time.Time) (textproto.MI
 	token := ""
 	if d.c != nil && d.partID != 0 {
 		token = w.tokens.make(d.c.ID, d.partID, now)
-	} else if d.token != "" {
+	}
+	if d.token != "" {
 		token = d.token
 	}
 	msgID := w.newMessageID()

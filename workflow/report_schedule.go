@@ -35,7 +35,7 @@ type ReportLetter struct {
 	Example  string    // the reply line, with today's date
 	// For the reply: the date recorded, or why nothing was.
 	SentOn  time.Time
-	Refused string // "unverified", "date", "future", "early"
+	Refused string // "unverified", "missing", "date", "future", "early"
 }
 
 // reportDues are the reminders due at now: from 1 May, at the digest's
@@ -122,10 +122,6 @@ func (w *Workflow) onReportReply(ctx context.Context, a *arrival, from string) (
 	if !ok {
 		return result{}, false, nil
 	}
-	arg, ok := reportCommand(a.mail.Text())
-	if !ok {
-		return result{}, false, nil
-	}
 	now := w.clock.Now()
 	loc := w.set.Organisation.Location
 	year, verified := 0, false
@@ -135,6 +131,10 @@ func (w *Workflow) onReportReply(ctx context.Context, a *arrival, from string) (
 			break
 		}
 	}
+	arg, ok := reportCommand(a.mail.Text())
+	if !ok && !verified {
+		return result{}, false, nil
+	}
 	if !verified && (w.set.Trust.Policy == TrustDMARC || w.set.Trust.Policy == TrustTokenOrDMARC) && w.set.Trust.AuthservID != "" {
 		_, verified, _ = authenticated(a.mail.Header().Values("Authentication-Results"), w.set.Trust.AuthservID, domainOf(m.Email))
 	}
@@ -143,6 +143,8 @@ func (w *Workflow) onReportReply(ctx context.Context, a *arrival, from string) (
 	switch {
 	case !verified:
 		rl.Refused = "unverified"
+	case !ok: // an answer to the reminder without the line: never a complaint
+		rl.Refused = "missing"
 	case err != nil:
 		rl.Refused = "date"
 	case sent.After(now):
@@ -163,7 +165,7 @@ func (w *Workflow) onReportReply(ctx context.Context, a *arrival, from string) (
 	if rl.Refused != "" {
 		reply.letter = Letter{Org: w.set.Organisation, To: m.Name, Report: rl}
 		why := map[string]string{"unverified": "not verified as the manager's (no report token of theirs, no DMARC pass)",
-			"date": "no date in the command", "future": "a date in the future", "early": "a date before the year ended"}[rl.Refused]
+			"date": "no date in the command", "missing": "an answer to the reminder without #verslag-verzonden", "future": "a date in the future", "early": "a date before the year ended"}[rl.Refused]
 		w.log.Warn("report confirmation refused", "from", from, "reason", why)
 		return result{ignored: "#verslag-verzonden from " + from + " refused: " + why}, true, w.queue(ctx, reply)
 	}

@@ -121,6 +121,23 @@ func TestReportReminderOnFirstMayAndTheManagersConfirmation(t *testing.T) {
 			t.Error("Ilse is not told that a confirmation in her name was refused")
 		}
 
+		// The directie thanks for the reminder: no complaint, and the
+		// answer says what line records the sending.
+		dr := reminders(directie)[0]
+		h.deliver(rawMail(mailOpts{from: "Directie De Vlinder <" + directie + ">", subject: "Re: " + dr.msg.Subject(), id: "dir-1@vlinder.example",
+			inReplyTo: strings.Trim(dr.header("Message-ID"), "<>"), body: "Dank, ik regel het deze week.\n"}))
+		h.poll()
+		h.flush()
+		var told bool
+		for _, m := range h.sentTo(directie) {
+			if strings.HasPrefix(m.msg.Subject(), "Niet vastgelegd") && strings.Contains(m.text, "bevat geen regel") {
+				told = true
+			}
+		}
+		if !told || h.countRows("report_confirmations", "") != 0 {
+			t.Error("an answer to the reminder without the line is not answered, or recorded")
+		}
+
 		// Ilse answers the reminder itself from her mail client.
 		h.deliver(rawMail(mailOpts{from: "Ilse Kramer <" + ilse + ">", subject: "Re: " + reminder.msg.Subject(), id: "ilse-1@vlinder.example",
 			inReplyTo: strings.Trim(reminder.header("Message-ID"), "<>"),
@@ -148,6 +165,34 @@ func TestReportReminderOnFirstMayAndTheManagersConfirmation(t *testing.T) {
 		}
 		if n := len(h.cases()); n != 1 {
 			t.Errorf("the managers' replies opened cases: %d cases", n)
+		}
+	})
+}
+
+// A manager who confirms before 1 May (verified by the receiving server's
+// DMARC pass, as trust.policy allows) gets no reminder: the report of the
+// year before the date is recorded as sent.
+func TestReportConfirmedBeforeMayGetsNoReminder(t *testing.T) {
+	storetest.EachURL(t, func(t *testing.T, url string) {
+		h := newHarness(t, url)
+		h.deliver(complaintFromSanne())
+		h.poll()
+		h.flush()
+		h.clock.Set(time.Date(2027, 4, 15, 9, 0, 0, 0, amsterdam))
+		h.deliver(rawMail(mailOpts{from: "Directie De Vlinder <directie@vlinder.example>", subject: "Klachtenverslag", id: "dir-2@vlinder.example",
+			extra: []string{"Authentication-Results: mx.vlinder.example; dkim=pass header.d=vlinder.example; dmarc=pass header.from=vlinder.example"},
+			body:  "#verslag-verzonden 14-04-2027\n"}))
+		h.poll()
+		h.flush()
+		if n := h.countRows("report_confirmations", "year = ? AND sent_on = ? AND confirmed_by = ?", 2026, "2027-04-14", "directie@vlinder.example"); n != 1 {
+			t.Fatalf("the DMARC-verified confirmation was not recorded (%d rows)", n)
+		}
+		h.at(time.Date(2027, 5, 1, 7, 30, 0, 0, amsterdam))
+		if n := h.kinds("report_reminder"); n != 0 {
+			t.Errorf("%d reminders after the report was confirmed sent", n)
+		}
+		if n := len(h.cases()); n != 1 {
+			t.Errorf("the confirmation opened a case: %d cases", n)
 		}
 	})
 }
