@@ -34,28 +34,11 @@ const maxLine8bit = 998
 // must not contain line breaks; non-ASCII extra values are RFC 2047-encoded,
 // and several values of one extra header are joined with ", ".
 func Compose(h textproto.MIMEHeader, text, html string, original []byte) ([]byte, error) {
-	if original == nil {
-		return compose(h, text, html, nil)
-	}
-	return compose(h, text, html, func(m *gomail.Msg) error {
-		// RFC 2046 section 5.2.1: message/rfc822 is 7bit, 8bit or binary.
-		// 8bit needs CRLF lines of at most 998 octets; an original with
-		// longer lines is sent base64, which readers accept in practice.
-		body := composeCRLF(original)
-		enc := gomail.NoEncoding
-		if longestLine(body) > maxLine8bit {
-			enc = gomail.EncodingB64
-		}
-		if err := m.AttachReader("original.eml", bytes.NewReader(body),
-			gomail.WithFileContentType("message/rfc822"), gomail.WithFileEncoding(enc)); err != nil {
-			return fmt.Errorf("mailbox: compose: attach original: %w", err)
-		}
-		return nil
-	})
+	return compose(h, text, html, original, nil)
 }
 
-// compose is Compose with attach adding the attachments, if any.
-func compose(h textproto.MIMEHeader, text, html string, attach func(*gomail.Msg) error) ([]byte, error) {
+// compose is Compose; more, when not nil, attaches further files last.
+func compose(h textproto.MIMEHeader, text, html string, original []byte, more func(*gomail.Msg) error) ([]byte, error) {
 	hdr := make(map[string][]string, len(h))
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
@@ -111,12 +94,26 @@ func compose(h textproto.MIMEHeader, text, html string, attach func(*gomail.Msg)
 	if html != "" {
 		m.AddAlternativeString(gomail.TypeTextHTML, toLF(html))
 	}
-	if attach != nil {
-		if err := attach(m); err != nil {
-			return nil, err
+	if original != nil {
+		// RFC 2046 section 5.2.1: message/rfc822 is 7bit, 8bit or binary.
+		// 8bit needs CRLF lines of at most 998 octets; an original with
+		// longer lines is sent base64, which readers accept in practice.
+		body := composeCRLF(original)
+		enc := gomail.NoEncoding
+		if longestLine(body) > maxLine8bit {
+			enc = gomail.EncodingB64
+		}
+		if err := m.AttachReader("original.eml", bytes.NewReader(body),
+			gomail.WithFileContentType("message/rfc822"), gomail.WithFileEncoding(enc)); err != nil {
+			return nil, fmt.Errorf("mailbox: compose: attach original: %w", err)
 		}
 	}
 
+	if more != nil {
+		if err := more(m); err != nil {
+			return nil, err
+		}
+	}
 	var out bytes.Buffer
 	if _, err := m.WriteTo(&out); err != nil {
 		return nil, fmt.Errorf("mailbox: compose: %w", err)

@@ -69,7 +69,7 @@ func renderCSV(r *workflow.AnnualReport) ([]byte, error) {
 		add(r.Location, e.body, "total", e.n.Total)
 		add(r.Location, e.body, workflow.VerdictUpheld, e.n.Upheld)
 		add(r.Location, e.body, workflow.VerdictNotUpheld, e.n.NotUpheld)
-		add(r.Location, e.body, workflow.OutcomeSettled, e.n.Settled)
+		add(r.Location, e.body, workflow.OutcomeSettlement, e.n.Settled)
 		add(r.Location, e.body, "in_progress", e.n.InProgress)
 	}
 	if err := w.WriteAll(rows); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/textproto"
@@ -33,13 +34,13 @@ type draft struct {
 	lang      string
 	to        *mail.Address
 	letter    Letter
-	inReplyTo string      // Message-ID this answers, without brackets
-	refs      []string    // References of the thread, without brackets
-	auto      string      // Auto-Submitted value
-	essential bool        // never held back by the loop breaker (the deadline notice)
-	original  []byte      // attached as message/rfc822 when not nil
-	token     string      // the reply token when it names no case (the report reminder's)
-	file      *attachment // a file attached (the annual report); needs Deps.ComposeFile
+	inReplyTo string   // Message-ID this answers, without brackets
+	refs      []string // References of the thread, without brackets
+	auto      string   // Auto-Submitted value
+	essential bool     // never held back by the loop breaker (the deadline notice)
+	original  []byte   // attached as message/rfc822 when not nil
+	files     []File   // attached after the body (ComposeFiles)
+	token     string   // the reply token when not a participant's (a manager's, see managerToken; the report reminder's)
 }
 
 // maxRefs caps the References header.
@@ -72,7 +73,16 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
 		}
 		h, msgID, refs := w.headers(d, subject, now)
-		raw, err := w.composeDraft(d, h, text, html)
+		var raw []byte
+		switch {
+		case len(d.files) > 0 && w.composeFiles == nil:
+			// Never a letter saying "attached" without the file.
+			err = errors.New("files to attach, but the workflow was built without Deps.ComposeFiles")
+		case len(d.files) > 0:
+			raw, err = w.composeFiles(h, text, html, d.original, d.files)
+		default:
+			raw, err = w.compose(h, text, html, d.original)
+		}
 		if err != nil {
 			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
 		}

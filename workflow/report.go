@@ -25,20 +25,6 @@ var ErrNoReport = errors.New("workflow: no complaints and no Klachtenloket or Ge
 // is shown as a count only: fewer than three could point to one family.
 const SmallCount = 3
 
-// Verdicts a judgment can record (R8).
-const (
-	VerdictUpheld    = "gegrond"
-	VerdictPartly    = "deels-gegrond"
-	VerdictNotUpheld = "ongegrond"
-)
-
-// Escalation bodies and outcomes (R14).
-const (
-	BodyKlachtenloket       = "klachtenloket"
-	BodyGeschillencommissie = "geschillencommissie"
-	OutcomeSettled          = "schikking"
-)
-
 // AnnualReport is what the report of one calendar year says.
 type AnnualReport struct {
 	Organisation string
@@ -247,7 +233,7 @@ func (r *AnnualReport) countEscalation(e reportEscalation) {
 		n.Upheld++
 	case VerdictNotUpheld:
 		n.NotUpheld++
-	case OutcomeSettled:
+	case OutcomeSettlement:
 		n.Settled++
 	default:
 		n.InProgress++

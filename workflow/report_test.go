@@ -23,7 +23,7 @@ func reportWorkflow(t *testing.T, db *store.DB, lang string, now time.Time) *wor
 	s.Organisation.Language = lang
 	s.Organisation.ProcedureURL = "https://www.vlinder.example/klachtenregeling"
 	s.Organisation.Locations = []string{rups, anker, vlind}
-	s.Report = workflow.ReportSettings{
+	s.Report = workflow.Report{
 		RegulationSummary:  "Ouders dienen een klacht schriftelijk in; binnen zes weken volgt een schriftelijk, gemotiveerd oordeel.",
 		HowParentsInformed: "Via het intakegesprek, de website en de ouderportal.",
 	}

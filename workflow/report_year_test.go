@@ -112,7 +112,7 @@ func reportYear() []yearCase {
 	cs[19].state = "open"
 	judge(20, 20, workflow.VerdictNotUpheld)
 	// Escalations: counted by the year they were filed.
-	cs[2].esc = []yearEscalation{{workflow.BodyGeschillencommissie, "2026-04-20", workflow.VerdictNotUpheld}, {workflow.BodyKlachtenloket, "2026-03-01", workflow.OutcomeSettled}}
+	cs[2].esc = []yearEscalation{{workflow.BodyGeschillencommissie, "2026-04-20", workflow.VerdictNotUpheld}, {workflow.BodyKlachtenloket, "2026-03-01", workflow.OutcomeSettlement}}
 	cs[13].esc = []yearEscalation{{workflow.BodyGeschillencommissie, "2026-12-01", ""}}
 	cs[11].esc = []yearEscalation{{workflow.BodyKlachtenloket, "2026-10-01", ""}, {workflow.BodyGeschillencommissie, "2027-02-01", ""}}
 	cs[20].esc = []yearEscalation{{workflow.BodyGeschillencommissie, "2026-02-10", workflow.VerdictUpheld}}
@@ -231,7 +231,7 @@ func expect(cs []yearCase, now time.Time) expected {
 					n.Upheld++
 				case workflow.VerdictNotUpheld:
 					n.NotUpheld++
-				case workflow.OutcomeSettled:
+				case workflow.OutcomeSettlement:
 					n.Settled++
 				default:
 					n.InProgress++

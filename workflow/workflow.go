@@ -16,11 +16,16 @@ type Deps struct {
 	Clock     Clock     // nil is the system clock
 	Log       *slog.Logger
 	Settings  Settings
-	// ComposeFile composes a message with a file attached
-	// (mailbox.ComposeFile), for the report reminder; nil leaves it out.
-	ComposeFile FileComposer
+
+	// ComposeFiles and ReadFiles attach files to outgoing mail and read
+	// them from inbound mail: a handler's attachments for the parent, a
+	// case file for a manager. Without them nothing is attached.
+	ComposeFiles FileComposer
+	ReadFiles    FileReader
+
 	// Reports renders the annual complaints report for the managers' 1 May
-	// reminder (report.Render); nil leaves the report out of that mail.
+	// reminder (report.Render), which attaches it with ComposeFiles; without
+	// both the reminder says how to make the report instead.
 	Reports ReportRenderer
 
 	// TransportConfig names the transport's configuration (a hash, no
@@ -32,17 +37,19 @@ type Deps struct {
 // Workflow runs the complaint procedure on a database: it processes inbound
 // messages, delivers the outbox and answers questions about cases.
 type Workflow struct {
-	db          Database
-	parse       Parser
-	render      Renderer
-	compose     Composer
-	transport   Transport
-	clock       Clock
-	log         *slog.Logger
-	set         Settings
-	tokens      *tokens
-	reports     ReportRenderer
-	composeFile FileComposer
+	db        Database
+	parse     Parser
+	render    Renderer
+	compose   Composer
+	transport Transport
+	clock     Clock
+	log       *slog.Logger
+	set       Settings
+	tokens    *tokens
+
+	composeFiles FileComposer
+	readFiles    FileReader
+	reports      ReportRenderer
 
 	// transportConfig is Deps.TransportConfig.
 	transportConfig string
@@ -72,7 +79,8 @@ func New(d Deps) (*Workflow, error) {
 	return &Workflow{
 		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
 		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
-		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig, reports: d.Reports, composeFile: d.ComposeFile,
+		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig,
+		composeFiles: d.ComposeFiles, readFiles: d.ReadFiles, reports: d.Reports,
 	}, nil
 }
 

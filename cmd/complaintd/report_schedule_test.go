@@ -58,8 +58,8 @@ func attachmentOf(t *testing.T, raw []byte) (string, []byte) {
 func TestReportReminderOnFirstMayAndTheManagersConfirmation(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) {
-			c.Report = ReportConfig{RegulationSummary: "Klachten worden binnen zes weken schriftelijk beoordeeld.",
-				HowParentsInformed: "Bij de intake en op de website."}
+			c.Report.RegulationSummary, c.Report.HowParentsInformed = "Klachten worden binnen zes weken schriftelijk beoordeeld.",
+				"Bij de intake en op de website."
 		})
 		h.deliver(complaintFromSanne())
 		h.poll()

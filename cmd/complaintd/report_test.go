@@ -24,8 +24,8 @@ func TestReportCommand(t *testing.T) {
 		if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "report.regulation_summary and report.how_parents_informed") {
 			t.Fatalf("without [report]: %v", err)
 		}
-		h.cfg.Report = ReportConfig{RegulationSummary: "Klachten worden binnen zes weken schriftelijk beoordeeld.",
-			HowParentsInformed: "Bij de intake en op de website."}
+		h.cfg.Report.RegulationSummary, h.cfg.Report.HowParentsInformed = "Klachten worden binnen zes weken schriftelijk beoordeeld.",
+			"Bij de intake en op de website."
 		config = writeHarnessConfig(t, h.cfg)
 
 		file := filepath.Join(t.TempDir(), "verslag.html")
