@@ -18,9 +18,11 @@ import (
 const chromium = "/usr/bin/chromium"
 
 // screenshot renders the HTML report in headless Chromium and keeps the
-// PNG in the test's artefact directory (go test -artifacts keeps it; the
-// log names the path). The picture must show the charts: the SVG bars'
-// colour is in it.
+// page and its PNG as test artefacts: in the directory COMPLAINTD_ARTEFACTS
+// names (CI sets ci-report/artefacts, which it keeps), else in the test's
+// artefact directory (go test -artifacts keeps it). The log names the path.
+// The picture must be a real rendering: it decodes, has the window's size,
+// is not one colour, and shows the charts (the SVG bars' colour is in it).
 func screenshot(t *testing.T, html []byte) {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
@@ -29,9 +31,15 @@ func screenshot(t *testing.T, html []byte) {
 		}
 		t.Skipf("%s is not installed: the report's rendering is not checked here", chromium)
 	}
-	dir := t.ArtifactDir()
+	dir := os.Getenv("COMPLAINTD_ARTEFACTS")
+	if dir == "" {
+		dir = t.ArtifactDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	page := filepath.Join(dir, "klachtenverslag-2026.html")
 	shot := filepath.Join(dir, "klachtenverslag-2026.png")
+	os.Remove(shot) // never an earlier run's picture
 	if err := os.WriteFile(page, html, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -54,19 +62,36 @@ func screenshot(t *testing.T, html []byte) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	// The bars are #2f6f8f; plain text and tables never are.
 	b := img.Bounds()
-	bars := 0
+	if b.Dx() != 1000 || b.Dy() != 2600 {
+		t.Errorf("the screenshot is %dx%d, want the window's 1000x2600", b.Dx(), b.Dy())
+	}
+	// The bars are #2f6f8f; plain text and tables never are. Text makes
+	// dark pixels on the white page.
+	bars, dark, colours := 0, 0, map[[3]uint32]bool{}
 	for y := b.Min.Y; y < b.Max.Y; y += 2 {
 		for x := b.Min.X; x < b.Max.X; x += 2 {
 			r, g, bl, _ := img.At(x, y).RGBA()
-			if r>>8 == 0x2f && g>>8 == 0x6f && bl>>8 == 0x8f {
+			r, g, bl = r>>8, g>>8, bl>>8
+			if len(colours) < 64 {
+				colours[[3]uint32{r, g, bl}] = true
+			}
+			if r == 0x2f && g == 0x6f && bl == 0x8f {
 				bars++
+			}
+			if r+g+bl < 200 {
+				dark++
 			}
 		}
 	}
+	if len(colours) < 3 {
+		t.Errorf("the screenshot is (nearly) one colour: %d colours", len(colours))
+	}
 	if bars < 200 {
 		t.Errorf("the screenshot shows no chart (%d bar pixels)", bars)
+	}
+	if dark < 2000 {
+		t.Errorf("the screenshot shows hardly any text (%d dark pixels)", dark)
 	}
 	t.Logf("the report as Chromium renders it: %s (kept with go test -artifacts)", shot)
 }
