@@ -25,7 +25,10 @@ import (
 // year's, and none of the names, addresses, references or words of the
 // case are in it. With one complaint the case's location is a count only,
 // so even the handler's own line is left out. A year without complaints
-// has no report: exit status 1 and a message saying why.
+// has no report: exit status 1 and a message saying why. `complaintd due`
+// shows the manager's 1 May reminder coming (the daemon runs on the real
+// clock, so the reminder itself is tested on the harness's manual clock:
+// TestReportReminderOnFirstMayAndTheManagersConfirmation).
 func TestAnnualReportEndToEnd(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		s := setup{
@@ -33,7 +36,8 @@ func TestAnnualReportEndToEnd(t *testing.T) {
 			smtp:    realSMTP{srv: peers.StartMailpit(t), tls: "none"},
 			workDir: t.TempDir(),
 			extra: "\n[report]\nregulation_summary = \"Ouders dienen een klacht schriftelijk in; binnen zes weken volgt een gemotiveerd oordeel.\"\n" +
-				"how_parents_informed = \"Bij de intake en op de website.\"\n",
+				"how_parents_informed = \"Bij de intake en op de website.\"\n" +
+				"\n[[managers]]\nname  = \"Directie De Vlinder\"\nemail = \"" + directieAddr + "\"\n",
 		}
 		w := &world{t: t, s: s, seen: map[string]map[int]bool{}}
 		w.d = newDaemon(t, s)
@@ -92,6 +96,13 @@ func TestAnnualReportEndToEnd(t *testing.T) {
 		}
 		if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("the report file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+		}
+
+		// The operator sees the 1 May reminder coming, with the report
+		// attached, for the manager.
+		due := w.d.cli("due", "-at", strconv.Itoa(year+1)+"-05-01T07:30")
+		if !strings.Contains(due, "annual complaints report "+y+" to Directie De Vlinder <"+directieAddr+">, for the GGD before 1 June") {
+			t.Errorf("due on 1 May does not list the report reminder:\n%s", due)
 		}
 
 		// A year without complaints or disputes: no report.
