@@ -139,9 +139,12 @@ func reportYear() []yearCase {
 func (c yearCase) in2026() bool { return c.received.Year() == 2026 }
 
 // loadYear delivers every complaint as mail, on a clock set to its receipt,
-// then writes what the commands of another part of complaintd record
-// (location, kind, verdict, categories, measures, escalations, report
-// line) straight into the database.
+// then writes what handlers' commands record (location, kind, verdict,
+// categories, measures, escalations, report line) straight into the
+// database, so that edge cases (a judgment before verdicts were recorded,
+// the turn of the year in Amsterdam) are easy to make. The same report
+// from a year kept by the commands themselves is
+// cmd/complaintd's TestAnnualReportOfAYearKeptByMail.
 func loadYear(t *testing.T, db *store.DB, cs []yearCase) {
 	t.Helper()
 	ctx := context.Background()
