@@ -17,6 +17,14 @@ type Report struct {
 	// Categories a handler may give a case (#categorie), as they are
 	// shown.
 	Categories []string
+
+	// The organisation's own words for the annual complaints report (Wko
+	// art. 1.57b(4) a and b): the law asks for them, only the organisation
+	// can write them. RegulationSummary is a short description of the
+	// complaints regulation (a); HowParentsInformed says how parents were
+	// told of it (b).
+	RegulationSummary  string
+	HowParentsInformed string
 }
 
 // DefaultCategories are the kinds of complaint the sector usually reports

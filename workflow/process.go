@@ -216,6 +216,9 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	if cls.Class == ClassAutoReply {
 		return w.onAutomatic(ctx, a, cls, from)
 	}
+	if res, ok, err := w.onReportReply(ctx, a, from); ok || err != nil {
+		return res, err // a manager confirmed the annual report was sent
+	}
 	cm, err := w.findCase(ctx, m, from)
 	if err != nil {
 		return result{}, err

@@ -31,6 +31,7 @@ type Due struct {
 	Reference string
 	MeasureID int64
 	Manager   *Manager
+	Year      int    // the annual report's year, for its reminder
 	What      string // a line for people, e.g. for complaintd due
 }
 
@@ -112,6 +113,9 @@ func (w *Workflow) doDue(ctx context.Context, d Due) (bool, error) {
 func (w *Workflow) perform(ctx context.Context, d Due) (string, error) {
 	if d.Kind == DueDigest {
 		return w.sendDigest(ctx, *d.Manager)
+	}
+	if d.Kind == DueReport {
+		return w.sendReportReminder(ctx, *d.Manager, d.Year)
 	}
 	c, err := caseByID(ctx, w.db, d.CaseID)
 	if err != nil {
@@ -217,6 +221,11 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 				Manager: m, What: "digest to " + m.Name + " <" + m.Email + ">"})
 		}
 	}
+	reports, err := w.reportDues(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	dues = append(dues, reports...)
 	dues, err = w.notDone(ctx, dues)
 	if err != nil {
 		return nil, err

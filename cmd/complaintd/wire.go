@@ -18,6 +18,7 @@ import (
 	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/oauth"
 	"github.com/complaintd/complaintd/ops"
+	"github.com/complaintd/complaintd/report"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
@@ -89,8 +90,9 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 			ProgressDays: cfg.Organisation.ProgressDays, PlusAddressing: cfg.Organisation.PlusAddressing,
 			Locations: cfg.Organisation.Locations,
 		},
-		Trust:  workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID, JudgmentApproval: cfg.Trust.JudgmentApproval},
-		Report: workflow.Report{Categories: categoryNames(cfg.Report.Categories)},
+		Trust: workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID, JudgmentApproval: cfg.Trust.JudgmentApproval},
+		Report: workflow.Report{Categories: categoryNames(cfg.Report.Categories),
+			RegulationSummary: cfg.Report.RegulationSummary, HowParentsInformed: cfg.Report.HowParentsInformed},
 		Tokens: workflow.TokenSettings{MaxAge: time.Duration(cfg.Tokens.MaxAgeDays) * 24 * time.Hour},
 		Breaker: workflow.Breaker{
 			PerRecipient: cfg.Limits.PerRecipient, PerCase: cfg.Limits.PerCase, Window: cfg.Limits.Window,
@@ -341,6 +343,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 		TransportConfig: smtpConfigID(cfg, key),
+		Reports:         report.Render,
 	})
 	if err != nil {
 		db.Close()
