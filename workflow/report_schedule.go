@@ -108,8 +108,11 @@ func (w *Workflow) sendReportReminder(ctx context.Context, m Manager, year int) 
 	return "", w.queue(ctx, d)
 }
 
-// reportCommands are the command words of a manager's confirmation.
-var reportCommands = []string{"verslag-verzonden", "report-sent"}
+// The command words of a manager's confirmation, in Dutch and English.
+const (
+	reportSentNL = "verslag-verzonden"
+	reportSentEN = "report-sent"
+)
 
 // onReportReply handles a manager's "#verslag-verzonden DATE". It returns
 // ok false for any other message, which is then processed as usual. The
@@ -184,9 +187,9 @@ func (w *Workflow) onReportReply(ctx context.Context, a *arrival, from string) (
 // reportExample is the reply line with today's date, in the organisation's
 // language (#verslag-verzonden, or its alias #report-sent).
 func (w *Workflow) reportExample(now time.Time) string {
-	name := reportCommands[0]
+	name := reportSentNL
 	if w.set.Organisation.Language == "en" {
-		name = reportCommands[1]
+		name = reportSentEN
 	}
 	return "#" + name + " " + now.In(w.set.Organisation.Location).Format(time.DateOnly)
 }
@@ -197,10 +200,8 @@ func reportCommand(text string) (string, bool) {
 	cmds, _ := parseCommands(newText(text))
 	for _, c := range cmds {
 		word, arg, _ := strings.Cut(strings.TrimLeft(strings.TrimPrefix(c.line, "#"), " "), " ")
-		for _, name := range reportCommands {
-			if strings.EqualFold(word, name) {
-				return strings.TrimSpace(arg), true
-			}
+		if strings.EqualFold(word, reportSentNL) || strings.EqualFold(word, reportSentEN) {
+			return strings.TrimSpace(arg), true
 		}
 	}
 	return "", false
