@@ -12,6 +12,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/complaintd/complaintd/internal/testcorpus"
 )
 
 // corpusUnparseable lists corpus messages for which ErrUnparseable is the
@@ -20,45 +22,8 @@ import (
 // is checked.
 var corpusUnparseable = map[string]string{}
 
-// corpusDir finds the shared message corpus: $COMPLAINTD_CORPUS, else a
-// "shared/corpus", "testdata/corpus" or "corpus" folder in this directory
-// or one above it. A missing corpus fails the test; COMPLAINTD_CORPUS=skip
-// skips it on purpose.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	if env := os.Getenv("COMPLAINTD_CORPUS"); env != "" {
-		if env == "skip" {
-			tb.Skip("COMPLAINTD_CORPUS=skip")
-		}
-		if !isCorpus(env) {
-			tb.Fatalf("COMPLAINTD_CORPUS=%s holds no corpus (README.md and nl/ expected)", env)
-		}
-		return env
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		for _, rel := range []string{"shared/corpus", "testdata/corpus", "corpus"} {
-			if c := filepath.Join(dir, rel); isCorpus(c) {
-				return c
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("message corpus not found (looked for shared/corpus, testdata/corpus, corpus upwards); " +
-				"set COMPLAINTD_CORPUS to its path, or to skip")
-		}
-		dir = parent
-	}
-}
-
-func isCorpus(dir string) bool {
-	_, errReadme := os.Stat(filepath.Join(dir, "README.md"))
-	_, errNL := os.Stat(filepath.Join(dir, "nl"))
-	return errReadme == nil && errNL == nil
-}
+// corpusDir finds the shared message corpus (internal/testcorpus).
+func corpusDir(tb testing.TB) string { return testcorpus.Dir(tb) }
 
 func readCorpus(tb testing.TB, rel string) []byte {
 	tb.Helper()

@@ -417,7 +417,10 @@ func TestDovecotSilentServerTimesOut(t *testing.T) {
 		return mailbox.Done, nil
 	})
 	cfg := d.IMAPConfig(mailbox.TLSNone)
-	cfg.CommandTimeout = 500 * time.Millisecond
+	// Far above what a loaded machine (or -race) needs for LOGIN and FETCH:
+	// with 500 ms the round timed out before the first message was handled
+	// under load, and nothing was ever stopped.
+	cfg.CommandTimeout = 3 * time.Second
 	done := make(chan error, 1)
 	go func() { done <- newPoller(t, cfg, rec.handle).PollOnce(t.Context()) }()
 	select {

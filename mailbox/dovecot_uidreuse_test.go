@@ -39,10 +39,18 @@ func TestDovecotReusedUIDOpensItsOwnCase(t *testing.T) {
 			Parse: func(raw []byte) (workflow.Mail, error) { return mailbox.Parse(raw) },
 			Settings: workflow.Settings{
 				Organisation: workflow.Organisation{Name: "Kinderopvang De Vlinder", Address: "klachten@vlinder.example",
-					Location: loc, Language: "nl"},
-				Escalation: workflow.Escalation{Klachtenloket: "www.klachtenloket-kinderopvang.nl", Geschillencommissie: "www.degeschillencommissie.nl"},
-				Handlers:   []workflow.Handler{{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"}},
-				Tokens:     workflow.TokenSettings{Secrets: [][]byte{[]byte("a test secret of enough length")}},
+					Host: "vlinder.example", Location: loc, Language: "nl", AddressForm: "u", ProgressDays: 14},
+				Escalation: workflow.Escalation{Klachtenloket: "www.klachtenloket-kinderopvang.nl", Geschillencommissie: "www.degeschillencommissie.nl",
+					WindowMonths: 12},
+				Handlers:    []workflow.Handler{{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"}},
+				Tokens:      workflow.TokenSettings{Secrets: [][]byte{[]byte("a test secret of enough length")}},
+				Trust:       workflow.Trust{Policy: workflow.TrustToken},
+				Report:      workflow.Report{Categories: workflow.DefaultCategories()},
+				Schedule:    workflow.Schedule{WarningDays: 14, Interval: time.Minute},
+				Breaker:     workflow.Breaker{PerRecipient: 10, PerCase: 50, Window: 24 * time.Hour},
+				Flood:       workflow.Flood{NewCasesPerSender: 5, NewCasesWindow: 24 * time.Hour},
+				MaxAttempts: 3, SendAttempts: 12,
+				Privacy: workflow.Privacy{AnonymiseAfterMonths: 24},
 			}})
 		if err != nil {
 			t.Fatal(err)

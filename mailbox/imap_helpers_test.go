@@ -44,6 +44,9 @@ func imapConfig(srv *mailtest.IMAPServer, tlsMode string) mailbox.IMAPConfig {
 		Username:       srv.Username(),
 		Password:       srv.Password(),
 		CommandTimeout: 10 * time.Second,
+		// What cmd/complaintd configures by default.
+		Auth: mailbox.AuthPassword, Mailbox: "INBOX", ProcessedMailbox: "Processed", QuarantineMailbox: "Quarantine",
+		PollInterval: time.Minute, BatchSize: 100, Workers: 1,
 	}
 }
 

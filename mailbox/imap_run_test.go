@@ -189,7 +189,9 @@ func TestRunStopsWhileReconnecting(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens here now: connection refused
-	p := newPoller(t, mailbox.IMAPConfig{Addr: addr, TLS: "none", Username: "u", Password: "p"}, newRecorder(nil).handle)
+	cfg := imapConfig(startIMAP(t, mailtest.IMAPOptions{}), "none")
+	cfg.Addr = addr
+	p := newPoller(t, cfg, newRecorder(nil).handle)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()

@@ -22,7 +22,9 @@ func TestPollOnceSilentServerTimesOut(t *testing.T) {
 	t.Cleanup(closeSilent)
 	for _, mode := range []string{"none", "implicit", "starttls"} {
 		t.Run(mode, func(t *testing.T) {
-			cfg := mailbox.IMAPConfig{Addr: addr, TLS: mode, Username: "u", Password: "p", CommandTimeout: 200 * time.Millisecond}
+			cfg := mailbox.IMAPConfig{Addr: addr, TLS: mode, Auth: mailbox.AuthPassword, Username: "u", Password: "p",
+				Mailbox: "INBOX", ProcessedMailbox: "Processed", QuarantineMailbox: "Quarantine",
+				PollInterval: time.Minute, CommandTimeout: 200 * time.Millisecond, BatchSize: 100, Workers: 1}
 			done := make(chan error, 1)
 			go func() { done <- newPoller(t, cfg, newRecorder(nil).handle).PollOnce(t.Context()) }()
 			select {
@@ -45,14 +47,17 @@ func TestLargeMessageOverSlowLinkIsNotCutOff(t *testing.T) {
 	if _, err := srv.Deliver("INBOX", big, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	// ~0.8 MB/s: about 1.5 s for 1.2 MB, three times the command timeout.
-	// The timeout is far above the 10 ms pause, so a busy machine (or -race)
-	// that delays a chunk does not look like a silent server.
-	proxy := startProxy(t, srv.Addr(), 8<<10, 10*time.Millisecond)
+	// The link delivers 4 KB and then pauses 15 ms, so the 1.2 MB take at
+	// least 300 pauses, 4.5 s, by construction: more than twice the command
+	// timeout, however fast the machine. The timeout is 130 times the pause,
+	// so a loaded machine (or -race, which slows the in-process server that
+	// prepares the FETCH answer) does not look like a silent server; with
+	// a 500 ms timeout it did under -race.
+	proxy := startProxy(t, srv.Addr(), 4<<10, 15*time.Millisecond)
 	rec := newRecorder(nil)
 	cfg := imapConfig(srv, "none")
 	cfg.Addr = proxy.addr
-	cfg.CommandTimeout = 500 * time.Millisecond
+	cfg.CommandTimeout = 2 * time.Second
 	start := time.Now()
 	if err := newPoller(t, cfg, rec.handle).PollOnce(t.Context()); err != nil {
 		t.Fatalf("PollOnce: %v", err)
@@ -60,8 +65,8 @@ func TestLargeMessageOverSlowLinkIsNotCutOff(t *testing.T) {
 	if got := rec.all(); len(got) != 1 || !bytes.Equal(got[0].Raw, big) {
 		t.Fatalf("large message not received intact")
 	}
-	if elapsed := time.Since(start); elapsed < cfg.CommandTimeout {
-		t.Logf("transfer took %v, shorter than the timeout; the test proves less than intended", elapsed)
+	if elapsed := time.Since(start); elapsed < 2*cfg.CommandTimeout {
+		t.Fatalf("transfer took %v, not more than twice the %v timeout: the link is not slow enough to prove anything", elapsed, cfg.CommandTimeout)
 	}
 }
 

@@ -92,7 +92,9 @@ func TestIMAPAuthMethods(t *testing.T) {
 
 func TestIMAPConfigValidation(t *testing.T) {
 	h := newRecorder(nil).handle
-	base := mailbox.IMAPConfig{Addr: "127.0.0.1:143", TLS: "none", Username: "u", Password: "p"}
+	base := mailbox.IMAPConfig{Addr: "127.0.0.1:143", TLS: "none", Auth: "password", Username: "u", Password: "p",
+		Mailbox: "INBOX", ProcessedMailbox: "Processed", QuarantineMailbox: "Quarantine",
+		PollInterval: time.Minute, CommandTimeout: time.Minute, BatchSize: 100, Workers: 1}
 	cases := []struct {
 		name   string
 		mutate func(*mailbox.IMAPConfig)
@@ -103,7 +105,14 @@ func TestIMAPConfigValidation(t *testing.T) {
 		{"ipv6 loopback plaintext", func(c *mailbox.IMAPConfig) { c.Addr = "[::1]:143" }, ""},
 		{"remote plaintext", func(c *mailbox.IMAPConfig) { c.Addr = "imap.example.org:143" }, "IMAPConfig.TLS"},
 		{"remote plaintext allowed", func(c *mailbox.IMAPConfig) { c.Addr = "imap.example.org:143"; c.AllowInsecure = true }, ""},
-		{"remote TLS by default", func(c *mailbox.IMAPConfig) { c.Addr = "imap.example.org:993"; c.TLS = "" }, ""},
+		{"remote implicit TLS", func(c *mailbox.IMAPConfig) { c.Addr = "imap.example.org:993"; c.TLS = "implicit" }, ""},
+		{"no TLS mode", func(c *mailbox.IMAPConfig) { c.TLS = "" }, "IMAPConfig.TLS"},
+		{"no auth", func(c *mailbox.IMAPConfig) { c.Auth = "" }, "IMAPConfig.Auth"},
+		{"no quarantine mailbox", func(c *mailbox.IMAPConfig) { c.QuarantineMailbox = "" }, "IMAPConfig.QuarantineMailbox"},
+		{"zero timeout", func(c *mailbox.IMAPConfig) { c.CommandTimeout = 0 }, "IMAPConfig.CommandTimeout"},
+		{"zero interval", func(c *mailbox.IMAPConfig) { c.PollInterval = 0 }, "IMAPConfig.PollInterval"},
+		{"zero batch", func(c *mailbox.IMAPConfig) { c.BatchSize = 0 }, "IMAPConfig.BatchSize"},
+		{"zero workers", func(c *mailbox.IMAPConfig) { c.Workers = 0 }, "IMAPConfig.Workers"},
 		{"unknown TLS mode", func(c *mailbox.IMAPConfig) { c.TLS = "ssl" }, "IMAPConfig.TLS"},
 		{"no address", func(c *mailbox.IMAPConfig) { c.Addr = "" }, "IMAPConfig.Addr"},
 		{"no port", func(c *mailbox.IMAPConfig) { c.Addr = "imap.example.org" }, "IMAPConfig.Addr"},
@@ -136,9 +145,11 @@ func TestIMAPConfigValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := p.Config()
-	if got.Mailbox != "INBOX" || got.ProcessedMailbox != "Processed" || got.QuarantineMailbox != "Quarantine" ||
-		got.PollInterval != time.Minute || got.CommandTimeout != time.Minute || got.BatchSize != 100 || got.Auth != "password" {
-		t.Errorf("defaults not applied: %+v", got)
+	// Taken as given: nothing is filled in or rewritten.
+	if got := p.Config(); got.Addr != base.Addr || got.TLS != base.TLS || got.Auth != base.Auth ||
+		got.Mailbox != base.Mailbox || got.ProcessedMailbox != base.ProcessedMailbox || got.QuarantineMailbox != base.QuarantineMailbox ||
+		got.PollInterval != base.PollInterval || got.CommandTimeout != base.CommandTimeout || got.BatchSize != base.BatchSize ||
+		got.Workers != base.Workers {
+		t.Errorf("Config() = %+v, want the configuration as given %+v", got, base)
 	}
 }

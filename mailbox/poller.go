@@ -61,13 +61,13 @@ type Poller struct {
 	uidValidity uint32 // last seen, 0 before the first SELECT
 }
 
-// NewPoller validates cfg (errors wrap ErrInvalidConfig and name the field)
-// and applies defaults. log may be nil.
+// NewPoller validates cfg, taken as given (errors wrap ErrInvalidConfig and
+// name the field). log may be nil.
 func NewPoller(cfg IMAPConfig, handle HandlerFunc, log *slog.Logger) (*Poller, error) {
 	if handle == nil {
 		return nil, configError("handler", "is nil")
 	}
-	cfg, host, err := cfg.withDefaults()
+	host, err := cfg.check()
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func NewPoller(cfg IMAPConfig, handle HandlerFunc, log *slog.Logger) (*Poller, e
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "imap", "addr", cfg.Addr)
-	if cfg.TLS == TLSNone && !isLoopbackHost(host) {
+	if cfg.TLS == TLSNone && !IsLoopbackHost(host) {
 		log.Warn("imap without TLS to a non-loopback address (AllowInsecure): credentials and mail cross the network in the clear")
 	}
 	return &Poller{

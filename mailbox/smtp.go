@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/textproto"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,9 +20,6 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 )
 
-// DefaultSMTPTimeout bounds the dial and every SMTP exchange.
-const DefaultSMTPTimeout = 60 * time.Second
-
 // smtpMaxIdle is how long a kept connection may sit unused before it is
 // checked with NOOP: servers drop idle clients after a few minutes (RFC 5321
 // 4.5.3.2.7 allows 5), and we would rather find out before MAIL FROM.
@@ -32,7 +28,7 @@ const smtpMaxIdle = 30 * time.Second
 // SMTPConfig describes the submission server the outbox sends through.
 type SMTPConfig struct {
 	Addr          string // host:port
-	TLS           string // "implicit" (default), "starttls", "none"
+	TLS           string // "implicit", "starttls", "none"
 	AllowInsecure bool   // "none" is refused unless Addr is a loopback address or AllowInsecure
 	RootCAs       *x509.CertPool
 
@@ -43,17 +39,17 @@ type SMTPConfig struct {
 	Auth   string
 	Tokens TokenSource
 
-	HELO    string        // default: os.Hostname
-	Timeout time.Duration // dial timeout and longest silence per exchange (default 60s)
+	HELO    string        // the name we greet with: a host name, required
+	Timeout time.Duration // dial timeout and longest silence per exchange
 
 	// Connections is how many messages may be in transaction at once, each
-	// on a connection of its own (default DefaultSMTPConnections): a server
-	// that stalls on one message holds up only that one.
+	// on a connection of its own (1 to 20): a server that stalls on one
+	// message holds up only that one.
 	Connections int
 }
 
-// DefaultSMTPConnections is SMTPConfig.Connections when not set.
-const DefaultSMTPConnections = 3
+// Every field is taken as given: cmd/complaintd owns the defaults, and a
+// zero here is an error, never "use the default".
 
 // maxSMTPConnections bounds SMTPConfig.Connections: submission servers
 // limit connections per client (Postfix smtpd_client_connection_count_limit,
@@ -89,10 +85,9 @@ type smtpConn struct {
 	active atomic.Pointer[deadlineConn]
 }
 
-// NewSMTPSender validates cfg (errors wrap ErrInvalidConfig and name the
-// field) and applies defaults. It does not connect. log may be nil.
+// NewSMTPSender validates cfg, taken as given (errors wrap ErrInvalidConfig
+// and name the field). It does not connect. log may be nil.
 func NewSMTPSender(cfg SMTPConfig, log *slog.Logger) (*SMTPSender, error) {
-	cfg.TLS = normalizeTLSMode(cfg.TLS)
 	host, err := checkTransport("SMTPConfig", cfg.Addr, cfg.TLS, cfg.AllowInsecure)
 	if err != nil {
 		return nil, err
@@ -111,31 +106,20 @@ func NewSMTPSender(cfg SMTPConfig, log *slog.Logger) (*SMTPSender, error) {
 	default:
 		return nil, configError("SMTPConfig.Auth", "%q is not %q or %q", cfg.Auth, AuthPassword, AuthXOAuth2)
 	}
-	switch {
-	case cfg.Timeout < 0:
-		return nil, configError("SMTPConfig.Timeout", "%v is negative", cfg.Timeout)
-	case cfg.Timeout == 0:
-		cfg.Timeout = DefaultSMTPTimeout
+	if cfg.Timeout <= 0 {
+		return nil, configError("SMTPConfig.Timeout", "%v is not positive", cfg.Timeout)
 	}
-	switch {
-	case cfg.Connections < 0 || cfg.Connections > maxSMTPConnections:
+	if cfg.Connections < 1 || cfg.Connections > maxSMTPConnections {
 		return nil, configError("SMTPConfig.Connections", "%d is not between 1 and %d", cfg.Connections, maxSMTPConnections)
-	case cfg.Connections == 0:
-		cfg.Connections = DefaultSMTPConnections
 	}
-	if cfg.HELO == "" {
-		if cfg.HELO, err = os.Hostname(); err != nil || cfg.HELO == "" {
-			cfg.HELO = "localhost"
-		}
-	}
-	if strings.ContainsAny(cfg.HELO, " \t\r\n") {
+	if cfg.HELO == "" || strings.ContainsAny(cfg.HELO, " \t\r\n") {
 		return nil, configError("SMTPConfig.HELO", "%q is not a host name", cfg.HELO)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "smtp", "addr", cfg.Addr)
-	if cfg.TLS == TLSNone && !isLoopbackHost(host) {
+	if cfg.TLS == TLSNone && !IsLoopbackHost(host) {
 		log.Warn("smtp without TLS to a non-loopback address (AllowInsecure): credentials and mail cross the network in the clear")
 	}
 	s := &SMTPSender{cfg: cfg, host: host, port: port, log: log, free: make(chan struct{}, cfg.Connections)}

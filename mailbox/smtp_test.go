@@ -27,6 +27,9 @@ func startSMTP(t *testing.T, opts mailtest.SMTPOptions) *mailtest.SMTPServer {
 	return srv
 }
 
+// newSender starts a sender with cfg; what a test leaves zero is the
+// fixture's (a test HELO, 10 s, three connections), as the daemon's
+// configuration would give it.
 func newSender(t *testing.T, cfg mailbox.SMTPConfig) *mailbox.SMTPSender {
 	t.Helper()
 	if cfg.HELO == "" {
@@ -34,6 +37,9 @@ func newSender(t *testing.T, cfg mailbox.SMTPConfig) *mailbox.SMTPSender {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Connections == 0 {
+		cfg.Connections = 3
 	}
 	s, err := mailbox.NewSMTPSender(cfg, testLogger(t))
 	if err != nil {
@@ -289,24 +295,34 @@ func TestSMTPCancelledContext(t *testing.T) {
 }
 
 func TestSMTPConfigValidation(t *testing.T) {
+	base := mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none", HELO: "complaintd.test", Timeout: time.Minute, Connections: 3}
 	cases := []struct {
-		name  string
-		cfg   mailbox.SMTPConfig
-		field string
+		name   string
+		mutate func(*mailbox.SMTPConfig)
+		field  string // empty: valid
 	}{
-		{"loopback plaintext", mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none"}, ""},
-		{"remote plaintext", mailbox.SMTPConfig{Addr: "smtp.example.org:25", TLS: "none"}, "SMTPConfig.TLS"},
-		{"remote plaintext allowed", mailbox.SMTPConfig{Addr: "smtp.example.org:25", TLS: "none", AllowInsecure: true}, ""},
-		{"remote with auth over starttls", mailbox.SMTPConfig{Addr: "smtp.example.org:587", TLS: "starttls", Username: "u", Password: "p"}, ""},
-		{"username without password", mailbox.SMTPConfig{Addr: "smtp.example.org:465", Username: "u"}, "SMTPConfig.Password"},
-		{"bad mode", mailbox.SMTPConfig{Addr: "smtp.example.org:465", TLS: "tls"}, "SMTPConfig.TLS"},
-		{"bad address", mailbox.SMTPConfig{Addr: "smtp.example.org"}, "SMTPConfig.Addr"},
-		{"bad HELO", mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none", HELO: "two words"}, "SMTPConfig.HELO"},
-		{"negative timeout", mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none", Timeout: -1}, "SMTPConfig.Timeout"},
+		{"loopback plaintext", func(*mailbox.SMTPConfig) {}, ""},
+		{"remote plaintext", func(c *mailbox.SMTPConfig) { c.Addr = "smtp.example.org:25" }, "SMTPConfig.TLS"},
+		{"remote plaintext allowed", func(c *mailbox.SMTPConfig) { c.Addr = "smtp.example.org:25"; c.AllowInsecure = true }, ""},
+		{"remote with auth over starttls", func(c *mailbox.SMTPConfig) {
+			c.Addr, c.TLS, c.Username, c.Password = "smtp.example.org:587", "starttls", "u", "p"
+		}, ""},
+		{"username without password", func(c *mailbox.SMTPConfig) { c.Username = "u" }, "SMTPConfig.Password"},
+		{"bad mode", func(c *mailbox.SMTPConfig) { c.TLS = "tls" }, "SMTPConfig.TLS"},
+		{"no mode", func(c *mailbox.SMTPConfig) { c.TLS = "" }, "SMTPConfig.TLS"},
+		{"bad address", func(c *mailbox.SMTPConfig) { c.Addr = "smtp.example.org" }, "SMTPConfig.Addr"},
+		{"bad HELO", func(c *mailbox.SMTPConfig) { c.HELO = "two words" }, "SMTPConfig.HELO"},
+		{"no HELO", func(c *mailbox.SMTPConfig) { c.HELO = "" }, "SMTPConfig.HELO"},
+		{"negative timeout", func(c *mailbox.SMTPConfig) { c.Timeout = -1 }, "SMTPConfig.Timeout"},
+		{"zero timeout", func(c *mailbox.SMTPConfig) { c.Timeout = 0 }, "SMTPConfig.Timeout"},
+		{"zero connections", func(c *mailbox.SMTPConfig) { c.Connections = 0 }, "SMTPConfig.Connections"},
+		{"too many connections", func(c *mailbox.SMTPConfig) { c.Connections = 21 }, "SMTPConfig.Connections"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := mailbox.NewSMTPSender(tc.cfg, nil)
+			cfg := base
+			tc.mutate(&cfg)
+			_, err := mailbox.NewSMTPSender(cfg, nil)
 			switch {
 			case tc.field == "" && err != nil:
 				t.Fatalf("NewSMTPSender: %v", err)
@@ -316,7 +332,7 @@ func TestSMTPConfigValidation(t *testing.T) {
 		})
 	}
 
-	s, err := mailbox.NewSMTPSender(mailbox.SMTPConfig{Addr: "127.0.0.1:25", TLS: "none"}, nil)
+	s, err := mailbox.NewSMTPSender(base, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,6 +154,26 @@ func parseURL(rawURL string) (dialect, driver, dsn string, err error) {
 // Dialect is Postgres or SQLite.
 func (db *DB) Dialect() string { return db.dialect }
 
+// The SQL the two engines write differently, for workflow's queries: the
+// domain's SQL stays next to the code that runs it, and every dialect
+// difference is decided here (README "Design and code").
+
+// SkipLocked is the clause that ends a SELECT ... FOR UPDATE so that
+// daemons claiming rows at once each take different ones: FOR UPDATE SKIP
+// LOCKED on PostgreSQL; nothing on SQLite, whose writer holds the whole
+// database (one daemon per file).
+func (db *DB) SkipLocked() string {
+	if db.dialect == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// ModifyingCTEs reports whether a WITH clause may hold UPDATE or INSERT
+// (PostgreSQL), so several changes can be one atomic statement instead of a
+// transaction's round trips; SQLite has no data-modifying CTEs.
+func (db *DB) ModifyingCTEs() bool { return db.dialect == Postgres }
+
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, db.queryTimeout)

@@ -93,8 +93,9 @@ func (w *Workflow) onBounce(ctx context.Context, a *arrival, cls Classification)
 	return result{caseID: c.ID}, w.queue(ctx, notes...)
 }
 
-// bouncedMessage finds the outgoing message a report returns: by the
-// Message-IDs it quotes, else by the reply token in one of them.
+// bouncedMessage finds the outgoing message a report returns, by the
+// Message-IDs it quotes (the newest of ours that matches); a report that
+// quotes none of ours is about no message.
 func (w *Workflow) bouncedMessage(ctx context.Context, cls Classification) (Message, bool, error) {
 	if len(cls.OriginalIDs) == 0 {
 		return Message{}, false, nil

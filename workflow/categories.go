@@ -14,9 +14,17 @@ import (
 
 // Report is the configuration of the record kept for the annual report.
 type Report struct {
-	// Categories a handler may give a case (#categorie); default
-	// DefaultCategories.
+	// Categories a handler may give a case (#categorie), as they are
+	// shown.
 	Categories []string
+
+	// The organisation's own words for the annual complaints report (Wko
+	// art. 1.57b(4) a and b): the law asks for them, only the organisation
+	// can write them. RegulationSummary is a short description of the
+	// complaints regulation (a); HowParentsInformed says how parents were
+	// told of it (b).
+	RegulationSummary  string
+	HowParentsInformed string
 }
 
 // DefaultCategories are the kinds of complaint the sector usually reports
@@ -29,24 +37,23 @@ func DefaultCategories() []string {
 	}
 }
 
-// fill sets the default categories and checks configured ones.
-func (r *Report) fill() []error {
+// problems checks the categories: at least one, each named, none twice
+// (in any case: #categorie matches without case).
+func (r Report) problems() []error {
 	if len(r.Categories) == 0 {
-		r.Categories = DefaultCategories()
-		return nil
+		return []error{errors.New("report.categories is empty: a judgment needs a category")}
 	}
 	var errs []error
 	seen := map[string]bool{}
 	for i, c := range r.Categories {
-		c = strings.Join(strings.Fields(c), " ")
-		r.Categories[i] = c
+		key := strings.ToLower(strings.Join(strings.Fields(c), " "))
 		switch {
-		case c == "":
+		case key == "":
 			errs = append(errs, fmt.Errorf("report.categories[%d] is empty", i))
-		case seen[strings.ToLower(c)]:
+		case seen[key]:
 			errs = append(errs, fmt.Errorf("report.categories: %q is listed twice", c))
 		}
-		seen[strings.ToLower(c)] = true
+		seen[key] = true
 	}
 	return errs
 }

@@ -9,50 +9,15 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/complaintd/complaintd/internal/testcorpus"
 	"github.com/complaintd/complaintd/mailbox"
 )
 
 // The corpus tests run the classifier and the reply extractor over the
 // shared message corpus (corpus/README.md and corpus/nl/README.md).
 
-// corpusRoot finds the shared message corpus as mailbox/corpus_test.go
-// does: $COMPLAINTD_CORPUS, else a "shared/corpus", "testdata/corpus" or
-// "corpus" folder here or in a folder above. A missing corpus fails the
-// test; COMPLAINTD_CORPUS=skip skips it on purpose.
-func corpusRoot(tb testing.TB) string {
-	tb.Helper()
-	isCorpus := func(dir string) bool {
-		_, errReadme := os.Stat(filepath.Join(dir, "README.md"))
-		_, errNL := os.Stat(filepath.Join(dir, "nl"))
-		return errReadme == nil && errNL == nil
-	}
-	if env := os.Getenv("COMPLAINTD_CORPUS"); env != "" {
-		if env == "skip" {
-			tb.Skip("COMPLAINTD_CORPUS=skip")
-		}
-		if !isCorpus(env) {
-			tb.Fatalf("COMPLAINTD_CORPUS=%s holds no corpus (README.md and nl/ expected)", env)
-		}
-		return env
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		for _, rel := range []string{"shared/corpus", "testdata/corpus", "corpus"} {
-			if c := filepath.Join(dir, rel); isCorpus(c) {
-				return c
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("message corpus not found (looked for shared/corpus, testdata/corpus, corpus upwards); " +
-				"set COMPLAINTD_CORPUS to its path, or to skip")
-		}
-		dir = parent
-	}
-}
+// corpusRoot finds the shared message corpus (internal/testcorpus).
+func corpusRoot(tb testing.TB) string { return testcorpus.Dir(tb) }
 
 func readCorpusFile(tb testing.TB, root, rel string) []byte {
 	tb.Helper()

@@ -15,8 +15,13 @@ type Database interface {
 	Get(ctx context.Context, dest any, query string, args ...any) error
 	Select(ctx context.Context, dest any, query string, args ...any) error
 	Exec(ctx context.Context, query string, args ...any) (int64, error)
-	// Dialect is "postgres" or "sqlite", for the few clauses one of them lacks.
-	Dialect() string
+	// SkipLocked ends a claiming SELECT so that concurrent claimers take
+	// different rows ("" where the engine locks the whole database), and
+	// ModifyingCTEs reports whether one WITH statement may change several
+	// tables: what the engines write differently is the store's to decide,
+	// so no query here branches on the engine.
+	SkipLocked() string
+	ModifyingCTEs() bool
 	// TryLock takes a named lock shared by every daemon on the database.
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
 	// Session is the id this daemon records on what it claims; SessionGone
@@ -26,7 +31,8 @@ type Database interface {
 	SessionGone(column string) string
 }
 
-// Mail is a parsed inbound message. *mailbox.Message is one.
+// Mail is what workflow reads of a parsed inbound message, and no more:
+// *mailbox.Message is one.
 type Mail interface {
 	Header() textproto.MIMEHeader
 	From() []*mail.Address
@@ -45,13 +51,10 @@ type Mail interface {
 	Sender() []*mail.Address
 	DeliveredTo() []string
 	ReturnPath() (path string, present bool)
-	HTML() string
-	TextFromHTML() bool
 	ContentType() string
 	ReportType() string
 	DeliveryStatus() []textproto.MIMEHeader
 	EmbeddedHeaders() []textproto.MIMEHeader
-	Problems() []string
 }
 
 // Parser parses raw message bytes. It fails only when nothing usable is in

@@ -15,11 +15,11 @@ import (
 // deleted.
 type Flood struct {
 	// NewCasesPerSender is how many new cases one From address may open per
-	// NewCasesWindow (default 5). Later messages from it that name no case
+	// NewCasesWindow. Later messages from it that name no case
 	// open none: they are kept in the ledger with the reason, and the
 	// handlers get one notice per window.
 	NewCasesPerSender int
-	NewCasesWindow    time.Duration // default 24h
+	NewCasesWindow    time.Duration
 }
 
 // Kinds of what a limit held back (throttled.kind).

@@ -196,6 +196,12 @@ type goldenCase struct {
 // goldenCases is every message with realistic data, several in more than
 // one variant. A template without a case here fails the test.
 var goldenCases = []goldenCase{
+	{"report_reminder", "report_reminder", goldenReportReminder},
+	{"report_reminder_missing", "report_reminder", goldenReportReminderMissing},
+	{"report_reply", "report_reply", goldenReportReply("")},
+	{"report_reply_unverified", "report_reply", goldenReportReply("unverified")},
+	{"report_reply_early", "report_reply", goldenReportReply("early")},
+	{"report_reply_missing", "report_reply", goldenReportReply("missing")},
 	{"confirmation", "confirmation", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusReceived, goldenReceived)
 		l.Text = goldenComplaint(lang)
@@ -998,6 +1004,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 	noText := map[string]bool{
 		"spoof_alert": true, "command_result": true, "reminder": true, "progress": true, "deadline_passed": true,
 		"deadline_passed_staff": true, "measure_due": true, "digest": true, "flood_notice": true, "manager_result": true,
+		"report_reminder": true, "report_reply": true,
 	}
 	for _, lang := range goldenLangs {
 		for _, name := range goldenTemplateNames(t) {
@@ -1012,6 +1019,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 			l.Flood = &workflow.FloodView{Sender: "<script>alert(1)</script>@x.example", Limit: 5, Window: "24 uur", Until: goldenJudged}
 			l.Safeguarding = &workflow.SafeguardingView{Words: []string{"<script>alert(1)</script>"}, By: "<b>Anna</b>", Reason: evilText, Police: "<u>OC</u>"}
 			l.Measure = &workflow.MeasureView{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}
+			l.Report = &workflow.ReportLetter{Year: 2026, Deadline: goldenDue1, Example: "#verslag-verzonden <script>alert(1)</script>", Refused: "date"}
 			l.Moved = []workflow.MeasureView{{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue2, MovedFrom: goldenDue1}}
 			evilRow := workflow.DigestRow{Reference: goldenRef, Subject: evilSubject, Location: "<script>alert(1)</script>", Handler: "<b>Anna</b>",
 				Status: "<i>open</i>", Deadline: goldenDeadline, DaysLeft: -2, Urgent: true, Open: true}

@@ -77,6 +77,8 @@ type Letter struct {
 	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
+	// Report is the annual report's reminder or reply to a manager.
+	Report *ReportLetter
 	// Manager is what came of a manager's request by mail (#dossier,
 	// #toewijzen, #intern), for the answer to them.
 	Manager *ManagerView

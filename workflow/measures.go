@@ -41,7 +41,6 @@ func caseMeasures(ctx context.Context, db Database, caseID int64) ([]Measure, er
 	return ms, nil
 }
 
-// measureViews turns stored measures into what templates show.
 // judgmentView is the judgment of c as a letter shows it: its date (now,
 // while it is being given) and its measures.
 func judgmentView(c *Case, ms []Measure, now time.Time, loc *time.Location) *JudgmentView {
@@ -52,6 +51,7 @@ func judgmentView(c *Case, ms []Measure, now time.Time, loc *time.Location) *Jud
 	return &JudgmentView{Date: decided.In(loc), Measures: measureViews(ms, loc), NoMeasures: len(ms) == 0, Verdict: c.Verdict}
 }
 
+// measureViews turns stored measures into what templates show.
 func measureViews(ms []Measure, loc *time.Location) []MeasureView {
 	out := make([]MeasureView, 0, len(ms))
 	for _, m := range ms {

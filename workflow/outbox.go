@@ -157,10 +157,7 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 		return nil, fmt.Errorf("workflow: outbox claim: %w", err)
 	}
 	now := w.clock.Now()
-	lock := ""
-	if w.db.Dialect() == "postgres" {
-		lock = " FOR UPDATE SKIP LOCKED" // several daemons: each takes different rows
-	}
+	lock := w.db.SkipLocked() // several daemons: each takes different rows
 	// One statement, so atomic without a transaction of its own.
 	var items []outboxItem
 	err = w.db.Select(ctx, &items, `UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?, claimed_by = ?
@@ -287,7 +284,7 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 // case; when attempt is not 0, also that attempt's acceptance, atomically
 // (the usual way: one commit for both).
 func (w *Workflow) markSent(ctx context.Context, it outboxItem, now time.Time, attempt int64) error {
-	if w.db.Dialect() == "postgres" {
+	if w.db.ModifyingCTEs() {
 		// One statement (data-modifying CTEs): atomic without a
 		// transaction's extra round trips.
 		with, args := "", []any{}

@@ -40,7 +40,7 @@ type draft struct {
 	essential bool     // never held back by the loop breaker (the deadline notice)
 	original  []byte   // attached as message/rfc822 when not nil
 	files     []File   // attached after the body (ComposeFiles)
-	token     string   // the reply token when not a participant's (a manager's, see managerToken)
+	token     string   // the reply token when not a participant's (a manager's, see managerToken; the report reminder's)
 }
 
 // maxRefs caps the References header.

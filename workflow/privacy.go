@@ -21,16 +21,6 @@ type Privacy struct {
 	AnonymiseAfterMonths int
 }
 
-func (p *Privacy) validate() error {
-	if p.AnonymiseAfterMonths == 0 {
-		p.AnonymiseAfterMonths = 24
-	}
-	if p.AnonymiseAfterMonths < 1 {
-		return fmt.Errorf("privacy.anonymise_after_months: %d must be at least 1", p.AnonymiseAfterMonths)
-	}
-	return nil
-}
-
 // ErrAnonymised is returned when asking for content retention or erasure
 // removed.
 var ErrAnonymised = errors.New("workflow: anonymised")

@@ -26,11 +26,24 @@ func testSettings() workflow.Settings {
 	return workflow.Settings{
 		Organisation: workflow.Organisation{
 			Name: "Kinderopvang De Vlinder", Address: "klachten@vlinder.example", Host: "klachten.vlinder.example",
-			Location: amsterdam, Language: "nl",
+			Location: amsterdam, Language: "nl", AddressForm: "u", ProgressDays: 14,
 		},
-		Escalation: workflow.Escalation{Klachtenloket: "www.klachtenloket-kinderopvang.nl", Geschillencommissie: "www.degeschillencommissie.nl"},
-		Handlers:   []workflow.Handler{{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"}},
-		Tokens:     workflow.TokenSettings{Secrets: [][]byte{[]byte("a test secret of enough length")}},
+		Escalation: workflow.Escalation{Klachtenloket: "www.klachtenloket-kinderopvang.nl", Geschillencommissie: "www.degeschillencommissie.nl",
+			WindowMonths: 12},
+		Handlers: []workflow.Handler{{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"}},
+		Tokens:   workflow.TokenSettings{Secrets: [][]byte{[]byte("a test secret of enough length")}},
+		Trust:    workflow.Trust{Policy: workflow.TrustToken},
+		// cmd/complaintd's defaults: the workflow takes every value as given.
+		Safeguarding: workflow.Safeguarding{SignalWords: workflow.DefaultSignalWords()},
+		Report:       workflow.Report{Categories: workflow.DefaultCategories()},
+		Schedule: workflow.Schedule{ReminderDays: []int{28, 35}, DigestHour: 7, DigestMinute: 30,
+			WarningDays: 14, Interval: time.Minute},
+		Breaker:      workflow.Breaker{PerRecipient: 10, PerCase: 50, Window: 24 * time.Hour},
+		Flood:        workflow.Flood{NewCasesPerSender: 5, NewCasesWindow: 24 * time.Hour},
+		MaxAttempts:  3,
+		SendAttempts: 12,
+		AttachLimit:  10 << 20,
+		Privacy:      workflow.Privacy{AnonymiseAfterMonths: 24},
 	}
 }
 

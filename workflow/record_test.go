@@ -17,8 +17,8 @@ func recordWorkflow(lang string) *Workflow {
 			{Name: "Marco Bos", Email: "marco.bos@vlinder.example"},
 			{Name: "Marco Smit", Email: "marco.smit@vlinder.example"},
 		},
+		Report: Report{Categories: DefaultCategories()},
 	}}
-	w.set.Report.fill()
 	return w
 }
 

@@ -24,7 +24,7 @@ const MsgSafeguarding = "safeguarding_notice"
 type Safeguarding struct {
 	// SignalWords are words and phrases that, in a new complaint's subject
 	// or text, flag the case; matched whole (on word boundaries) and
-	// case-insensitively. nil: DefaultSignalWords; empty: none.
+	// case-insensitively; empty: none.
 	SignalWords []string
 	// Contact blocks, shown as written in the managers' notice: the
 	// vertrouwensinspecteur of the Inspectie van het Onderwijs, the police,
@@ -34,7 +34,7 @@ type Safeguarding struct {
 	Police    string
 	Meldcode  string
 
-	signals []signalWord // SignalWords compiled (fill)
+	signals []signalWord // SignalWords compiled (compile, in New)
 }
 
 type signalWord struct {
@@ -58,21 +58,28 @@ func DefaultSignalWords() []string {
 	}
 }
 
-// fill compiles the signal words; a word that is empty is an error naming it.
-func (s *Safeguarding) fill() []error {
-	if s.SignalWords == nil {
-		s.SignalWords = DefaultSignalWords()
-	}
+// problems names each signal word that cannot be matched: empty, or not
+// valid UTF-8.
+func (s Safeguarding) problems() []error {
 	var errs []error
-	s.signals = nil
 	for i, w := range s.SignalWords {
-		fields := strings.Fields(w)
-		if len(fields) == 0 {
+		switch {
+		case strings.TrimSpace(w) == "":
 			errs = append(errs, fmt.Errorf("safeguarding.signal_words[%d] is empty", i))
-			continue
-		}
-		if !utf8.ValidString(w) {
+		case !utf8.ValidString(w):
 			errs = append(errs, fmt.Errorf("safeguarding.signal_words[%d] is not valid UTF-8", i))
+		}
+	}
+	return errs
+}
+
+// compile builds the matchers of the signal words problems accepts (the
+// others are skipped).
+func (s *Safeguarding) compile() {
+	s.signals = nil
+	for _, w := range s.SignalWords {
+		fields := strings.Fields(w)
+		if len(fields) == 0 || !utf8.ValidString(w) {
 			continue
 		}
 		for j, f := range fields {
@@ -84,7 +91,6 @@ func (s *Safeguarding) fill() []error {
 		re := regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_'-])` + strings.Join(fields, `\s+`) + `(?:$|[^\p{L}\p{N}_'-])`)
 		s.signals = append(s.signals, signalWord{word: strings.Join(strings.Fields(w), " "), re: re})
 	}
-	return errs
 }
 
 // signalsIn lists the signal words text contains, in configured order.

@@ -31,6 +31,7 @@ type Due struct {
 	Reference string
 	MeasureID int64
 	Manager   *Manager
+	Year      int    // the annual report's year, for its reminder
 	What      string // a line for people, e.g. for complaintd due
 }
 
@@ -115,6 +116,9 @@ func (w *Workflow) perform(ctx context.Context, d Due) (string, error) {
 		return w.sendDigest(ctx, *d.Manager)
 	case DueForget:
 		return w.forgetCaseless(ctx)
+	}
+	if d.Kind == DueReport {
+		return w.sendReportReminder(ctx, *d.Manager, d.Year)
 	}
 	c, err := caseByID(ctx, w.db, d.CaseID)
 	if err != nil {
@@ -232,6 +236,11 @@ func (w *Workflow) DueAt(ctx context.Context, now time.Time) ([]Due, error) {
 				Manager: m, What: "digest to " + m.Name + " <" + m.Email + ">"})
 		}
 	}
+	reports, err := w.reportDues(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	dues = append(dues, reports...)
 	dues, err = w.notDone(ctx, dues)
 	if err != nil {
 		return nil, err

@@ -28,14 +28,14 @@ type Settings struct {
 	// Report is what the record for the annual report offers (issue 13).
 	Report Report
 	// MaxAttempts is how often processing an inbound message is tried before
-	// it is quarantined (default 3).
+	// it is quarantined.
 	MaxAttempts int
-	// AttachLimit is the largest original message attached to a handler
-	// notification (default 10 MB; negative: never); larger ones stay in the
-	// case file only, rather than being copied into the outbox per handler.
+	// AttachLimit is the largest original message, in bytes, attached to a
+	// handler notification (0: never attach); larger ones stay in the case
+	// file only, rather than being copied into the outbox per handler.
 	AttachLimit int64
 	// SendAttempts is how often an outgoing message is offered to the mail
-	// server before it is marked failed (default 12, about a day of backoff).
+	// server before it is marked failed.
 	SendAttempts int
 }
 
@@ -43,16 +43,16 @@ type Settings struct {
 type Organisation struct {
 	Name     string
 	Address  string         // the complaints address, e.g. klachten@vlinder.example
-	Host     string         // domain of our Message-IDs; default the domain of Address
+	Host     string         // domain of our Message-IDs
 	Location *time.Location // deadlines are counted in this zone
 	Language string         // "nl" or "en"
-	// AddressForm is how Dutch messages address the parent: "u" (formal,
-	// the default when empty) or "je". English has one form.
+	// AddressForm is how Dutch messages address the parent: "u" (formal)
+	// or "je". English has one form.
 	AddressForm string
 	// ProcedureURL links the published klachtenregeling (Wko 1.57b(3)).
 	ProcedureURL string
 	PrivacyURL   string
-	// ProgressDays is the promised interval of progress messages (default 14).
+	// ProgressDays is the promised interval of progress messages.
 	ProgressDays int
 	// PlusAddressing puts the reply token in the Reply-To address too
 	// (klachten+TOKEN@…): replies then find their case even from clients that
@@ -76,7 +76,7 @@ type TokenSettings struct {
 
 // Trust says what proves a message comes from a handler.
 type Trust struct {
-	Policy     string // TrustToken (default), TrustDMARC or TrustTokenOrDMARC
+	Policy     string // TrustToken, TrustDMARC or TrustTokenOrDMARC
 	AuthservID string // the authserv-id of our own receiving server's Authentication-Results
 	// JudgmentApproval: a judgment waits for #akkoord of a second handler
 	// before it goes to the parent (four eyes, R12).
@@ -94,20 +94,17 @@ type Manager struct {
 // Schedule is when scheduled work falls due.
 type Schedule struct {
 	// ReminderDays are the days after receipt at which handlers are
-	// reminded of a case without a judgment (default 28 and 35).
+	// reminded of a case without a judgment; empty: none.
 	ReminderDays []int
-	// DigestTime is the local time of day of the managers' digest
-	// (default 07:30), as hours and minutes.
+	// DigestHour and DigestMinute are the local time of day of the
+	// managers' digest: 0:00 is midnight.
 	DigestHour, DigestMinute int
-	// DigestTimeSet: DigestHour and DigestMinute were configured, so 0:00
-	// is midnight as written rather than "unset, use the default".
-	DigestTimeSet bool
 	// DigestDays are the weekdays with a digest; empty is every day.
 	DigestDays []time.Weekday
 	// WarningDays: cases with at most this many days left are listed in the
-	// digest (default 14).
+	// digest.
 	WarningDays int
-	// Interval is how often the scheduler looks for due work (default 1m).
+	// Interval is how often the scheduler looks for due work.
 	Interval time.Duration
 }
 
@@ -123,9 +120,9 @@ type Committee struct {
 // message automatically (without saying so in its headers) cannot drive an
 // endless exchange. What is held back is recorded, never silently dropped.
 type Breaker struct {
-	PerRecipient int           // automatic messages to one outside address per Window (default 10)
-	PerCase      int           // automatic messages about one case per Window (default 50)
-	Window       time.Duration // default 24h
+	PerRecipient int // automatic messages to one outside address per Window
+	PerCase      int // automatic messages about one case per Window
+	Window       time.Duration
 }
 
 // Escalation is the independent help every parent is told about (Wko 1.57c).
@@ -135,7 +132,7 @@ type Escalation struct {
 	Klachtenloket       string
 	Geschillencommissie string
 	Fee                 string // e.g. "€ 25"; empty leaves the amount out
-	WindowMonths        int    // filing window at the Geschillencommissie (default 12)
+	WindowMonths        int    // filing window at the Geschillencommissie
 	// Management is a contact in management for a parent whose complaint
 	// is late (complaint-law.md 9.4 item 6), shown as written; optional.
 	Management string
@@ -148,147 +145,142 @@ type Handler struct {
 	Locations []string
 }
 
-// ValidateAndFillDefaults checks settings and fills in the defaults of what
-// is left zero. Errors name the setting.
-func (s *Settings) ValidateAndFillDefaults() error {
+// Validate checks the workflow's own invariants on settings taken as given:
+// nothing is filled in (cmd/complaintd owns the defaults; zero is never
+// "use the default" here). Errors name the setting.
+func (s Settings) Validate() error {
 	var errs []error
-	o := &s.Organisation
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	o := s.Organisation
 	if strings.TrimSpace(o.Name) == "" {
-		errs = append(errs, errors.New("organisation.name is empty"))
+		bad("organisation.name is empty")
 	}
-	if a, err := mail.ParseAddress(o.Address); err != nil || a.Address != o.Address {
-		errs = append(errs, fmt.Errorf("organisation.address %q is not a plain email address", o.Address))
-	} else if o.Host == "" {
-		o.Host = o.Address[strings.LastIndex(o.Address, "@")+1:]
+	if !plainAddress(o.Address) {
+		bad("organisation.address %q is not a plain email address", o.Address)
+	}
+	if o.Host == "" {
+		bad("organisation.message_id_host is empty")
 	}
 	if o.Location == nil {
-		errs = append(errs, errors.New("organisation.timezone is not set"))
+		bad("organisation.timezone is not set")
 	}
 	if o.Language != "nl" && o.Language != "en" {
-		errs = append(errs, fmt.Errorf("organisation.language %q: must be nl or en", o.Language))
+		bad("organisation.language %q: must be nl or en", o.Language)
 	}
-	if o.AddressForm != "" && o.AddressForm != "u" && o.AddressForm != "je" {
-		errs = append(errs, fmt.Errorf("organisation.address_form %q: must be u or je", o.AddressForm))
+	if o.AddressForm != "u" && o.AddressForm != "je" {
+		bad("organisation.address_form %q: must be u or je", o.AddressForm)
 	}
-	if o.ProgressDays == 0 {
-		o.ProgressDays = 14
+	if o.ProgressDays < 1 {
+		bad("organisation.progress_days %d: must be at least 1", o.ProgressDays)
 	}
 	if strings.TrimSpace(s.Escalation.Klachtenloket) == "" {
-		errs = append(errs, errors.New("escalation.klachtenloket is empty: the contact block of the Klachtenloket Kinderopvang must be in every confirmation"))
+		bad("escalation.klachtenloket is empty: the contact block of the Klachtenloket Kinderopvang must be in every confirmation")
 	}
 	if strings.TrimSpace(s.Escalation.Geschillencommissie) == "" {
-		errs = append(errs, errors.New("escalation.geschillencommissie is empty: the contact block of the Geschillencommissie Kinderopvang must be in every judgment"))
+		bad("escalation.geschillencommissie is empty: the contact block of the Geschillencommissie Kinderopvang must be in every judgment")
 	}
-	if s.Escalation.WindowMonths == 0 {
-		s.Escalation.WindowMonths = 12
+	if s.Escalation.WindowMonths < 1 {
+		bad("escalation.window_months %d: must be at least 1", s.Escalation.WindowMonths)
 	}
-	errs = append(errs, s.Safeguarding.fill()...)
+	errs = append(errs, s.Safeguarding.problems()...)
 	if len(s.Handlers) == 0 {
-		errs = append(errs, errors.New("handlers: at least one [[handlers]] entry is needed, or complaints reach no one"))
+		bad("handlers: at least one [[handlers]] entry is needed, or complaints reach no one")
 	}
-	for i := range s.Handlers {
-		h := &s.Handlers[i]
-		a, err := mail.ParseAddress(h.Email)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("handlers[%d].email %q: %v", i, h.Email, err))
-			continue
-		}
-		h.Email = strings.ToLower(a.Address)
-		if h.Name == "" {
-			h.Name = a.Name
+	for i, h := range s.Handlers {
+		if !plainLowerAddress(h.Email) {
+			bad("handlers[%d].email %q is not a plain lower-case email address", i, h.Email)
 		}
 		if h.Name == "" {
-			h.Name = h.Email
+			bad("handlers[%d].name is empty", i)
 		}
 	}
 	if len(s.Tokens.Secrets) == 0 {
-		errs = append(errs, errors.New("tokens: no secret to sign reply tokens with"))
+		bad("tokens: no secret to sign reply tokens with")
 	}
 	for i, sec := range s.Tokens.Secrets {
 		if len(sec) < 16 {
-			errs = append(errs, fmt.Errorf("tokens: secret %d is shorter than 16 bytes", i+1))
+			bad("tokens: secret %d is shorter than 16 bytes", i+1)
 		}
 	}
+	if s.Tokens.MaxAge < 0 {
+		bad("tokens.max_age %v is negative (0: always honoured)", s.Tokens.MaxAge)
+	}
 	switch s.Trust.Policy {
-	case "":
-		s.Trust.Policy = TrustToken
 	case TrustToken, TrustTokenOrDMARC:
 	case TrustDMARC:
 		if s.Trust.AuthservID == "" {
-			errs = append(errs, errors.New("trust.authserv_id is needed when trust.policy is dmarc"))
+			bad("trust.authserv_id is needed when trust.policy is dmarc")
 		}
 	default:
-		errs = append(errs, fmt.Errorf("trust.policy %q: must be token, dmarc or token_or_dmarc", s.Trust.Policy))
+		bad("trust.policy %q: must be token, dmarc or token_or_dmarc", s.Trust.Policy)
 	}
-	for i := range s.Committees {
-		c := &s.Committees[i]
-		a, err := mail.ParseAddress(c.Address)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("committees[%d].address %q: %v", i, c.Address, err))
-			continue
+	if s.Trust.JudgmentApproval && len(s.Handlers) < 2 {
+		bad("trust.judgment_approval needs at least two handlers")
+	}
+	for i, c := range s.Committees {
+		if !plainLowerAddress(c.Address) {
+			bad("committees[%d].address %q is not a plain lower-case email address", i, c.Address)
 		}
-		c.Address = strings.ToLower(a.Address)
 		if strings.TrimSpace(c.Name) == "" {
-			errs = append(errs, fmt.Errorf("committees[%d].name is empty", i))
+			bad("committees[%d].name is empty", i)
 		}
-	}
-	if len(s.Schedule.ReminderDays) == 0 {
-		s.Schedule.ReminderDays = []int{28, 35}
 	}
 	for _, d := range s.Schedule.ReminderDays {
 		if d < 1 || d >= TermDays {
-			errs = append(errs, fmt.Errorf("schedule.reminder_days: %d must be between 1 and %d", d, TermDays-1))
+			bad("schedule.reminder_days: %d must be between 1 and %d", d, TermDays-1)
 		}
 	}
-	if !s.Schedule.DigestTimeSet && s.Schedule.DigestHour == 0 && s.Schedule.DigestMinute == 0 {
-		s.Schedule.DigestHour, s.Schedule.DigestMinute = 7, 30
+	if h, m := s.Schedule.DigestHour, s.Schedule.DigestMinute; h < 0 || h > 23 || m < 0 || m > 59 {
+		bad("digest.time %02d:%02d is not a time of day", h, m)
 	}
-	if s.Schedule.WarningDays == 0 {
-		s.Schedule.WarningDays = 14
+	if s.Schedule.WarningDays < 1 {
+		bad("digest.warning_days %d: must be at least 1", s.Schedule.WarningDays)
 	}
-	if s.Schedule.Interval == 0 {
-		s.Schedule.Interval = time.Minute
+	if s.Schedule.Interval <= 0 {
+		bad("schedule.interval %v: must be positive", s.Schedule.Interval)
 	}
-	for i := range s.Managers {
-		m := &s.Managers[i]
-		a, err := mail.ParseAddress(m.Email)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("managers[%d].email %q: %v", i, m.Email, err))
-			continue
+	for i, m := range s.Managers {
+		if !plainLowerAddress(m.Email) {
+			bad("managers[%d].email %q is not a plain lower-case email address", i, m.Email)
 		}
-		m.Email = strings.ToLower(a.Address)
 		if m.Name == "" {
-			m.Name = m.Email
+			bad("managers[%d].name is empty", i)
 		}
 	}
-	if s.Breaker.PerRecipient == 0 {
-		s.Breaker.PerRecipient = 10
+	if s.Breaker.PerRecipient < 1 || s.Breaker.PerCase < 1 || s.Breaker.Window <= 0 {
+		bad("limits: per_recipient (%d) and per_case (%d) must be at least 1 and window (%v) positive",
+			s.Breaker.PerRecipient, s.Breaker.PerCase, s.Breaker.Window)
 	}
-	if s.Breaker.PerCase == 0 {
-		s.Breaker.PerCase = 50
+	if s.Flood.NewCasesPerSender < 1 || s.Flood.NewCasesWindow <= 0 {
+		bad("limits: new_cases_per_sender (%d) must be at least 1 and new_cases_window (%v) positive",
+			s.Flood.NewCasesPerSender, s.Flood.NewCasesWindow)
 	}
-	if s.Breaker.Window == 0 {
-		s.Breaker.Window = 24 * time.Hour
+	if s.MaxAttempts < 1 {
+		bad("processing.max_attempts %d: must be at least 1", s.MaxAttempts)
 	}
-	if s.Flood.NewCasesPerSender == 0 {
-		s.Flood.NewCasesPerSender = 5
+	if s.AttachLimit < 0 {
+		bad("processing.attach_limit %d is negative (0: never attach)", s.AttachLimit)
 	}
-	if s.Flood.NewCasesWindow == 0 {
-		s.Flood.NewCasesWindow = 24 * time.Hour
+	if s.SendAttempts < 1 {
+		bad("processing.send_attempts %d: must be at least 1", s.SendAttempts)
 	}
-	if s.MaxAttempts == 0 {
-		s.MaxAttempts = 3
+	if s.Privacy.AnonymiseAfterMonths < 1 {
+		bad("privacy.anonymise_after_months %d: must be at least 1", s.Privacy.AnonymiseAfterMonths)
 	}
-	if s.AttachLimit == 0 {
-		s.AttachLimit = 10 << 20
-	}
-	if s.SendAttempts == 0 {
-		s.SendAttempts = 12
-	}
-	errs = append(errs, s.Privacy.validate())
-	errs = append(errs, s.Report.fill()...)
+	errs = append(errs, s.Report.problems()...)
 	return errors.Join(errs...)
 }
+
+// plainAddress reports whether a is an email address alone, without a
+// display name or angle brackets.
+func plainAddress(a string) bool {
+	p, err := mail.ParseAddress(a)
+	return err == nil && p.Address == a
+}
+
+// plainLowerAddress is plainAddress in lower case: the form addresses are
+// compared in.
+func plainLowerAddress(a string) bool { return plainAddress(a) && a == strings.ToLower(a) }
 
 // handler returns the configured handler with this address.
 func (s *Settings) handler(email string) (Handler, bool) {

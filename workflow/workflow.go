@@ -23,6 +23,11 @@ type Deps struct {
 	ComposeFiles FileComposer
 	ReadFiles    FileReader
 
+	// Reports renders the annual complaints report for the managers' 1 May
+	// reminder (report.Render), which attaches it with ComposeFiles; without
+	// both the reminder says how to make the report instead.
+	Reports ReportRenderer
+
 	// TransportConfig names the transport's configuration (a hash, no
 	// secrets). Mail held because the mail server refused it records it, and
 	// is sent again by RetryHeldOnConfigChange once it differs.
@@ -44,6 +49,7 @@ type Workflow struct {
 
 	composeFiles FileComposer
 	readFiles    FileReader
+	reports      ReportRenderer
 
 	// transportConfig is Deps.TransportConfig.
 	transportConfig string
@@ -61,9 +67,10 @@ func New(d Deps) (*Workflow, error) {
 	if d.DB == nil || d.Parse == nil || d.Render == nil || d.Compose == nil {
 		return nil, errors.New("workflow: DB, Parse, Render and Compose are required")
 	}
-	if err := d.Settings.ValidateAndFillDefaults(); err != nil {
+	if err := d.Settings.Validate(); err != nil {
 		return nil, fmt.Errorf("workflow: settings: %w", err)
 	}
+	d.Settings.Safeguarding.compile()
 	tk, err := newTokens(d.Settings.Tokens.Secrets, d.Settings.Tokens.MaxAge)
 	if err != nil {
 		return nil, err
@@ -78,7 +85,7 @@ func New(d Deps) (*Workflow, error) {
 		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
 		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
 		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig,
-		composeFiles: d.ComposeFiles, readFiles: d.ReadFiles,
+		composeFiles: d.ComposeFiles, readFiles: d.ReadFiles, reports: d.Reports,
 	}, nil
 }
 
@@ -90,5 +97,5 @@ func (w *Workflow) wakeOutbox() {
 	}
 }
 
-// Settings returns the settings in force, with defaults filled in.
+// Settings returns the settings in force.
 func (w *Workflow) Settings() Settings { return w.set }

@@ -95,26 +95,38 @@ func openWorkflowConfig(ctx context.Context, config string, env func(string) str
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tpl, err := templates.New(cfg.Templates.Dir)
+	wf, closeFn, err := openWorkflowAt(ctx, cfg, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	return wf, cfg, closeFn, nil
+}
+
+// openWorkflowAt opens the database and settings of cfg with the given
+// clock (nil: the system clock); the one place the commands that talk to no
+// mail server build their workflow.
+func openWorkflowAt(ctx context.Context, cfg *Config, clock workflow.Clock) (*workflow.Workflow, func(), error) {
+	tpl, err := templates.New(cfg.Templates.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	db, err := openExistingDB(ctx, cfg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	set, err := workflowSettings(ctx, cfg, db)
 	if err != nil {
 		db.Close()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles,
-		Log: slog.New(slog.DiscardHandler), Settings: set})
+	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose,
+		ComposeFiles: composeFiles, ReadFiles: readFiles,
+		Clock: clock, Log: slog.New(slog.DiscardHandler), Settings: set})
 	if err != nil {
 		db.Close()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return wf, cfg, func() { db.Close() }, nil
+	return wf, func() { db.Close() }, nil
 }
 
 func printCaseList(w io.Writer, cases []workflow.Case, loc *time.Location, now time.Time) {

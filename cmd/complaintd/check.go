@@ -51,7 +51,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	})
 	step("settings", func(context.Context) (string, error) {
 		s := settings(cfg, []byte("a secret stored in the database"))
-		err := s.ValidateAndFillDefaults()
+		err := s.Validate()
 		return fmt.Sprintf("%d handler(s); message ids on %s", len(s.Handlers), s.Organisation.Host), err
 	})
 	step("database", func(ctx context.Context) (string, error) {

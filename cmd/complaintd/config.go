@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"os"
-	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/workflow"
 )
 
@@ -186,7 +184,7 @@ func defaults() Config {
 			TLS: "implicit", Auth: "password", Mailbox: "INBOX", ProcessedMailbox: "Processed",
 			QuarantineMailbox: "Quarantine", PollInterval: time.Minute, CommandTimeout: time.Minute,
 		},
-		SMTP:       SMTPConfig{TLS: "starttls", Timeout: time.Minute},
+		SMTP:       SMTPConfig{TLS: "starttls", Timeout: time.Minute, Connections: 3},
 		Escalation: EscalationConfig{WindowMonths: 12},
 		Report:     ReportConfig{Categories: workflow.DefaultCategories()},
 		Processing: ProcessingConfig{MaxAttempts: 3, SendAttempts: 12, AttachLimitMB: 10},
@@ -234,77 +232,6 @@ func loadConfig(path string, env func(string) string) (*Config, error) {
 	return &cfg, nil
 }
 
-// applyEnv overrides every section key from COMPLAINTD_<SECTION>_<KEY> or its _FILE variant.
-func applyEnv(cfg *Config, env func(string) string) error {
-	var errs []error
-	forEachKey(cfg, func(section, key string, f reflect.Value, _ bool) {
-		name := "COMPLAINTD_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
-		val, from := env(name), name
-		if file := env(name + "_FILE"); file != "" {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
-				return
-			}
-			val, from = strings.TrimRight(string(b), "\r\n"), name+"_FILE"
-		}
-		if val == "" {
-			return
-		}
-		if err := setValue(f, val); err != nil {
-			errs = append(errs, fmt.Errorf("%s (%s.%s): %w", from, section, key, err))
-		}
-	})
-	return errors.Join(errs...)
-}
-
-// forEachKey calls fn for every scalar key of every section.
-func forEachKey(cfg *Config, fn func(section, key string, f reflect.Value, secret bool)) {
-	root := reflect.ValueOf(cfg).Elem()
-	for i := range root.NumField() {
-		sec := root.Field(i)
-		if sec.Kind() != reflect.Struct {
-			continue // lists of tables
-		}
-		section := root.Type().Field(i).Tag.Get("toml")
-		for j := range sec.NumField() {
-			sf := sec.Type().Field(j)
-			if sf.Type.Kind() == reflect.Slice {
-				continue
-			}
-			fn(section, sf.Tag.Get("toml"), sec.Field(j), sf.Tag.Get("secret") == "true")
-		}
-	}
-}
-
-func setValue(f reflect.Value, s string) error {
-	switch f.Interface().(type) {
-	case string:
-		f.SetString(s)
-	case bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return fmt.Errorf("%q is not true or false", s)
-		}
-		f.SetBool(b)
-	case int:
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", s)
-		}
-		f.SetInt(int64(n))
-	case time.Duration:
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("%q is not a duration like 30s or 5m", s)
-		}
-		f.SetInt(int64(d))
-	default:
-		return fmt.Errorf("cannot be set from the environment")
-	}
-	return nil
-}
-
 // validate checks every key and names the ones that are wrong.
 func (c *Config) validate() error {
 	var errs []error
@@ -345,7 +272,7 @@ func (c *Config) validate() error {
 		switch tlsMode {
 		case "implicit", "starttls":
 		case "none":
-			if !allowInsecure && !isLoopback(host) {
+			if !allowInsecure && !mailbox.IsLoopbackHost(host) {
 				bad(section+".tls", `"none" sends the password in clear text; only allowed to a loopback address or with %s.allow_insecure = true`, section)
 			}
 		default:
@@ -391,8 +318,8 @@ func (c *Config) validate() error {
 	default:
 		bad("smtp.auth", "%q must be password or oauth2", c.SMTP.Auth)
 	}
-	if c.SMTP.Connections < 0 || c.SMTP.Connections > 20 {
-		bad("smtp.connections", "%d must be 0 (the default, 3) to 20", c.SMTP.Connections)
+	if c.SMTP.Connections < 1 || c.SMTP.Connections > 20 {
+		bad("smtp.connections", "%d must be 1 to 20 (leave it out for 3)", c.SMTP.Connections)
 	}
 	errs = append(errs, c.oauth2Problems()...)
 	if len(c.Handlers) == 0 {
@@ -498,14 +425,6 @@ func (c *Config) validate() error {
 	errs = append(errs, c.HTTP.problems()...)
 	errs = append(errs, c.recordProblems()...)
 	return errors.Join(errs...)
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // parseClock reads a time of day written as 07:30.

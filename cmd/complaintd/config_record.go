@@ -11,6 +11,11 @@ type ReportConfig struct {
 	// Categories a handler gives a case with #categorie; the report counts
 	// complaints by them. Default: the sector's usual kinds.
 	Categories []string `toml:"categories"`
+	// The organisation's own text for the annual complaints report (Wko
+	// art. 1.57b(4) a and b): a short description of the complaints
+	// regulation, and how parents were told of it.
+	RegulationSummary  string `toml:"regulation_summary"`
+	HowParentsInformed string `toml:"how_parents_informed"`
 }
 
 // recordProblems checks [report]: every category is named once.

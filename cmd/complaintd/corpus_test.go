@@ -6,37 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/complaintd/complaintd/internal/testcorpus"
 	"github.com/complaintd/complaintd/store/storetest"
 	"github.com/complaintd/complaintd/workflow"
 )
 
-// corpusDir finds the shared corpus: $COMPLAINTD_CORPUS, else shared/corpus
-// in a folder above this one. Missing, the test fails: a corpus test that
-// passes without its corpus tests nothing.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("COMPLAINTD_CORPUS"); d != "" {
-		if d == "skip" {
-			t.Skip("COMPLAINTD_CORPUS=skip")
-		}
-		return d
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("corpus not found: set COMPLAINTD_CORPUS to the shared/corpus folder")
-		}
-		dir = parent
-	}
-}
+// corpusDir finds the shared corpus (internal/testcorpus).
+func corpusDir(t *testing.T) string { return testcorpus.Dir(t) }
 
 func globCorpus(t *testing.T, dir, sub string) []string {
 	t.Helper()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/complaintd/complaintd/mailbox"
 )
 
 // databaseTLSProblem says what is unsafe about a PostgreSQL URL ("" when
@@ -26,7 +28,7 @@ func databaseTLSProblem(rawURL string) string {
 	if h := q.Get("host"); h != "" { // lib/pq: parameters override the URL's host
 		host = h
 	}
-	if host == "" || strings.HasPrefix(host, "/") || isLoopback(host) {
+	if host == "" || strings.HasPrefix(host, "/") || mailbox.IsLoopbackHost(host) {
 		return ""
 	}
 	mode := q.Get("sslmode")

@@ -20,13 +20,13 @@ Usage:
 
 Commands:
   run            run the daemon: poll the mailbox, handle cases, send mail
-  demo           run the whole job once on built-in servers and sample complaints
   check          validate the configuration and test the database, IMAP and SMTP
   migrate        bring the database schema up to date
   cases list     list cases, the most urgent first
   cases show REF show the whole timeline of one case, e.g. KL-2026-0001
   due            list the scheduled work due at a moment (-at), without doing it
   digest         print the managers' digests as they would be at a moment (-at), or -send them
+  report         the annual complaints report for the GGD (-year, -location, -format html|md|csv, -o)
   quarantine list|show ID|release ID
                  the messages set aside: list them, show one (reason, headers, where it is),
                  or release one to be processed again in the daemon's next round
@@ -88,7 +88,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	case "run":
 		return cmdRun(ctx, rest, stderr, env)
 	case "demo":
-		return cmdDemo(ctx, rest, stdout, stderr)
+		// The demo's mail servers are test code, kept out of this binary.
+		return fmt.Errorf("%w: the demo is a program of its own: make demo, or go run ./cmd/complaintd-demo -complaintd PATH-TO-THIS-BINARY", errUsage)
 	case "check":
 		return cmdCheck(ctx, rest, stdout, stderr, env)
 	case "migrate":
@@ -99,6 +100,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return cmdDue(ctx, rest, stdout, stderr, env)
 	case "digest":
 		return cmdDigest(ctx, rest, stdout, stderr, env)
+	case "report":
+		return cmdReport(ctx, rest, stdout, stderr, env)
 	case "quarantine":
 		return cmdQuarantine(ctx, rest, stdout, stderr, env)
 	case "outbox":

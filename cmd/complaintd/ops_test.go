@@ -14,19 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/ops"
 	"github.com/complaintd/complaintd/store/storetest"
 )
 
-// freeAddr finds a loopback port nobody listens on.
+// freeAddr finds a loopback port nobody listens on (peers.FreePort: below
+// the ephemeral range, never handed out twice).
 func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(peers.FreePort(t)))
 }
 
 // fetch GETs a URL and returns the status and body.

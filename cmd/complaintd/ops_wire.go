@@ -32,7 +32,7 @@ func (h HTTPConfig) problems() []error {
 	if err != nil || port == "" {
 		return []error{fmt.Errorf("http.addr: %q must be host:port, like 127.0.0.1:9464", h.Addr)}
 	}
-	if host != "" && !isLoopback(host) && !h.AllowRemote {
+	if host != "" && !mailbox.IsLoopbackHost(host) && !h.AllowRemote {
 		return []error{fmt.Errorf("http.addr: %q is not a loopback address; the endpoints have no authentication, so set http.allow_remote = true to listen there on purpose", h.Addr)}
 	}
 	return nil

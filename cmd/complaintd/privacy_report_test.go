@@ -1,10 +1,3 @@
-//go:build withreport
-
-// Needs the annual report (helper H5: complaintd report, the 1 May reminder
-// and #verslag-verzonden, locRups in report_year_test.go): delete the build
-// line above once that is merged. Checked against H5 commit 9784e8b on
-// SQLite and PostgreSQL.
-
 package main
 
 import (

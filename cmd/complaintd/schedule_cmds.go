@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/store"
-	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
 )
 
@@ -28,30 +25,6 @@ func parseAt(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%w: -at %q: write a moment like 2026-12-31 or 2026-12-31T09:00", errUsage, s)
-}
-
-// openWorkflowAt opens the database and settings with the clock set to at.
-func openWorkflowAt(ctx context.Context, cfg *Config, clock workflow.Clock) (*workflow.Workflow, func(), error) {
-	tpl, err := templates.New(cfg.Templates.Dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openExistingDB(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	set, err := workflowSettings(ctx, cfg, db)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles,
-		Clock: clock, Log: slog.New(slog.DiscardHandler), Settings: set})
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return wf, func() { db.Close() }, nil
 }
 
 func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
@@ -170,34 +143,21 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			return err
 		}
 		defer c.close()
-		outs, err := c.wf.SendDigests(ctx, now)
+		results, err := c.wf.SendDigestsNow(ctx, now, !daemonSends)
 		if err != nil {
 			return err
 		}
-		for !daemonSends {
-			tried, err := c.wf.DeliverDue(ctx)
-			if err != nil {
-				return err
-			}
-			if tried == 0 {
-				break
-			}
-		}
 		day := now.In(loc).Format(time.DateOnly)
 		failed := 0
-		for _, o := range outs {
-			what := o.Note
-			if o.Sent {
-				state, lastErr, err := c.wf.DigestDelivery(ctx, o.Manager)
-				if err != nil {
-					return err
-				}
-				what = digestOutcome(state, lastErr, daemonSends)
-				if state == workflow.OutboxFailed || state == workflow.OutboxBounced || state == workflow.OutboxHeld {
-					failed++
-				}
+		for _, r := range results {
+			what := r.Note
+			if r.Sent {
+				what = digestOutcome(r.State, r.LastError, daemonSends)
 			}
-			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, o.Manager.Name, o.Manager.Email, what)
+			if r.Undelivered() {
+				failed++
+			}
+			fmt.Fprintf(stdout, "digest of %s for %s <%s>: %s\n", day, r.Manager.Name, r.Manager.Email, what)
 		}
 		if failed > 0 {
 			return fmt.Errorf("%d digest(s) not delivered", failed)
@@ -209,22 +169,21 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return err
 	}
 	defer closeFn()
+	previews, err := wf.PreviewDigests(ctx, now)
+	if err != nil {
+		return err
+	}
 	// Rendered first, so that the access log names the cases shown.
 	var out strings.Builder
 	shown := workflow.Accessed{}
-	for _, mc := range cfg.Managers {
-		m, _ := wf.Manager(mc.Email)
-		v, subject, text, err := wf.RenderDigest(ctx, m, now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&out, "==== digest for %s <%s>\n", m.Name, m.Email)
-		if v.Empty() {
+	for _, p := range previews {
+		fmt.Fprintf(&out, "==== digest for %s <%s>\n", p.Manager.Name, p.Manager.Email)
+		if p.Empty {
 			fmt.Fprintln(&out, "nothing to report: no digest would be sent")
 			continue
 		}
-		shown.Refs = append(shown.Refs, v.References()...)
-		fmt.Fprintf(&out, "Subject: %s\n\n%s\n", subject, text)
+		shown.Refs = append(shown.Refs, p.Refs...)
+		fmt.Fprintf(&out, "Subject: %s\n\n%s\n", p.Subject, p.Text)
 	}
 	if err := logAccess(ctx, wf, env, "digest", shown); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/mail"
 	"os"
 	"runtime"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/oauth"
 	"github.com/complaintd/complaintd/ops"
+	"github.com/complaintd/complaintd/report"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/templates"
 	"github.com/complaintd/complaintd/workflow"
@@ -81,15 +83,16 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 	loc, _ := time.LoadLocation(cfg.Organisation.Timezone) // validated
 	s := workflow.Settings{
 		Organisation: workflow.Organisation{
-			Name: cfg.Organisation.Name, Address: cfg.Organisation.Address, Host: cfg.Organisation.MessageHost,
+			Name: cfg.Organisation.Name, Address: cfg.Organisation.Address, Host: cfg.messageHost(),
 			Location: loc, Language: cfg.Organisation.Language,
 			ProcedureURL: cfg.Organisation.ProcedureURL, PrivacyURL: cfg.Organisation.PrivacyURL,
 			AddressForm:  cfg.Organisation.AddressForm,
 			ProgressDays: cfg.Organisation.ProgressDays, PlusAddressing: cfg.Organisation.PlusAddressing,
 			Locations: cfg.Organisation.Locations,
 		},
-		Trust:  workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID, JudgmentApproval: cfg.Trust.JudgmentApproval},
-		Report: workflow.Report{Categories: cfg.Report.Categories},
+		Trust: workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID, JudgmentApproval: cfg.Trust.JudgmentApproval},
+		Report: workflow.Report{Categories: categoryNames(cfg.Report.Categories),
+			RegulationSummary: cfg.Report.RegulationSummary, HowParentsInformed: cfg.Report.HowParentsInformed},
 		Tokens: workflow.TokenSettings{MaxAge: time.Duration(cfg.Tokens.MaxAgeDays) * 24 * time.Hour},
 		Breaker: workflow.Breaker{
 			PerRecipient: cfg.Limits.PerRecipient, PerCase: cfg.Limits.PerCase, Window: cfg.Limits.Window,
@@ -102,23 +105,26 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 		Safeguarding: cfg.Safeguarding.settings(),
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
-		AttachLimit:  attachLimit(cfg.Processing.AttachLimitMB),
+		AttachLimit:  int64(cfg.Processing.AttachLimitMB) << 20, // 0: never
 		Privacy:      workflow.Privacy{AnonymiseAfterMonths: cfg.Privacy.AnonymiseAfterMonths},
 	}
 	for _, h := range cfg.Handlers {
-		s.Handlers = append(s.Handlers, workflow.Handler{Name: h.Name, Email: h.Email, Locations: h.Locations})
+		name, email := person(h.Name, h.Email)
+		s.Handlers = append(s.Handlers, workflow.Handler{Name: name, Email: email, Locations: h.Locations})
 	}
 	for _, m := range cfg.Managers {
-		s.Managers = append(s.Managers, workflow.Manager{Name: m.Name, Email: m.Email, Locations: m.Locations})
+		name, email := person(m.Name, m.Email)
+		s.Managers = append(s.Managers, workflow.Manager{Name: name, Email: email, Locations: m.Locations})
 	}
 	hour, minute, _ := parseClock(cfg.Digest.Time) // validated
 	days, _ := parseWeekdays(cfg.Digest.Days)
 	s.Schedule = workflow.Schedule{
-		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestTimeSet: true, DigestDays: days,
+		ReminderDays: cfg.Schedule.ReminderDays, DigestHour: hour, DigestMinute: minute, DigestDays: days,
 		WarningDays: cfg.Digest.WarningDays, Interval: cfg.Schedule.Interval,
 	}
 	for _, c := range cfg.Committees {
-		s.Committees = append(s.Committees, workflow.Committee{Name: c.Name, Address: c.Address, Location: c.Location})
+		_, address := person("", c.Address)
+		s.Committees = append(s.Committees, workflow.Committee{Name: c.Name, Address: address, Location: c.Location})
 	}
 	if cfg.Tokens.Secret != "" {
 		s.Tokens.Secrets = append(s.Tokens.Secrets, []byte(cfg.Tokens.Secret))
@@ -130,6 +136,43 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 		s.Tokens.Secrets = append(s.Tokens.Secrets, stored)
 	}
 	return s
+}
+
+// person is a configured name and address as the workflow compares them:
+// the address alone, in lower case (validate has parsed it), and the name
+// as configured, else the address's display name, else the address.
+func person(name, address string) (string, string) {
+	a, err := mail.ParseAddress(address)
+	if err != nil { // not after validate
+		return name, strings.ToLower(address)
+	}
+	email := strings.ToLower(a.Address)
+	switch {
+	case name != "":
+		return name, email
+	case a.Name != "":
+		return a.Name, email
+	}
+	return email, email
+}
+
+// messageHost is organisation.message_id_host, by default the domain of
+// organisation.address.
+func (c *Config) messageHost() string {
+	if c.Organisation.MessageHost != "" {
+		return c.Organisation.MessageHost
+	}
+	a := c.Organisation.Address
+	return a[strings.LastIndex(a, "@")+1:]
+}
+
+// categoryNames are report.categories with their spacing made single.
+func categoryNames(list []string) []string {
+	out := make([]string, len(list))
+	for i, c := range list {
+		out[i] = strings.Join(strings.Fields(c), " ")
+	}
+	return out
 }
 
 // workflowSettings is settings with the token secret kept in the database.
@@ -178,9 +221,13 @@ func imapConfig(cfg *Config, cas *x509.CertPool, tokens *oauth.Source) mailbox.I
 		Username: cfg.IMAP.Username, Password: cfg.IMAP.Password, Auth: imapMechanism(cfg.IMAP.Auth), Tokens: ts,
 		Mailbox: cfg.IMAP.Mailbox, ProcessedMailbox: cfg.IMAP.ProcessedMailbox, QuarantineMailbox: cfg.IMAP.QuarantineMailbox,
 		PollInterval: cfg.IMAP.PollInterval, CommandTimeout: cfg.IMAP.CommandTimeout,
-		Workers: imapWorkers(cfg),
+		BatchSize: imapBatchSize, Workers: imapWorkers(cfg),
 	}
 }
+
+// imapBatchSize is how many UIDs one UID FETCH asks for: a round over a
+// large backlog fetches in batches rather than all at once.
+const imapBatchSize = 100
 
 // imapWorkers is imap.workers, or when 0 what suits the database: SQLite
 // has one writer, so one message at a time; PostgreSQL overlaps the round
@@ -200,13 +247,24 @@ func imapWorkers(cfg *Config) int {
 func smtpConfig(cfg *Config, cas *x509.CertPool, tokens *oauth.Source) mailbox.SMTPConfig {
 	c := mailbox.SMTPConfig{
 		Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, AllowInsecure: cfg.SMTP.AllowInsecure, RootCAs: cas,
-		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, HELO: cfg.SMTP.HELO, Timeout: cfg.SMTP.Timeout,
+		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, HELO: smtpHELO(cfg), Timeout: cfg.SMTP.Timeout,
 		Connections: cfg.SMTP.Connections,
 	}
 	if cfg.SMTP.Auth == "oauth2" && tokens != nil {
 		c.Auth, c.Tokens = mailbox.AuthXOAuth2, tokens
 	}
 	return c
+}
+
+// smtpHELO is smtp.helo, by default this machine's host name.
+func smtpHELO(cfg *Config) string {
+	if cfg.SMTP.HELO != "" {
+		return cfg.SMTP.HELO
+	}
+	if h, err := os.Hostname(); err == nil && h != "" && !strings.ContainsAny(h, " \t\r\n") {
+		return h
+	}
+	return "localhost"
 }
 
 // components are the parts of a running daemon.
@@ -286,6 +344,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 		TransportConfig: smtpConfigID(cfg, key),
+		Reports:         report.Render,
 	})
 	if err != nil {
 		db.Close()
@@ -337,13 +396,4 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 func (c *components) close() {
 	c.sender.Close()
 	c.db.Close()
-}
-
-// attachLimit maps processing.attach_limit_mb onto the workflow's setting,
-// where 0 means "never attach".
-func attachLimit(mb int) int64 {
-	if mb == 0 {
-		return -1
-	}
-	return int64(mb) << 20
 }

@@ -13,16 +13,24 @@ import (
 	"time"
 )
 
-// testPKI is a throw-away certificate authority and a server certificate it
+// PKI is a throwaway certificate authority and a server certificate it
 // signed, valid for 127.0.0.1, ::1 and localhost. Clients verify against
 // Roots; the system pool does not know the CA, so verification there fails,
-// which is what tests of certificate checking need.
-type testPKI struct {
+// which is what tests of certificate checking need. The in-process servers
+// use Server; mailtest/peers writes the DER forms as PEM files for Dovecot
+// and Postfix.
+type PKI struct {
 	Server *tls.Config
 	Roots  *x509.CertPool
+
+	CADER     []byte            // the CA certificate
+	ServerDER []byte            // the server certificate
+	ServerKey *ecdsa.PrivateKey // the server certificate's key
 }
 
-func newTestPKI(name string) (*testPKI, error) {
+// NewPKI makes a CA named after name (it shows in the CA's common name) and
+// a server certificate, both valid from an hour ago for validFor.
+func NewPKI(name string, validFor time.Duration) (*PKI, error) {
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -30,9 +38,9 @@ func newTestPKI(name string) (*testPKI, error) {
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{CommonName: "complaintd mailtest CA (" + name + ")"},
+		Subject:               pkix.Name{CommonName: "complaintd test CA (" + name + ")"},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
+		NotAfter:              now.Add(validFor),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		MaxPathLenZero:        true,
@@ -57,7 +65,7 @@ func newTestPKI(name string) (*testPKI, error) {
 		DNSNames:     []string{"localhost"},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(365 * 24 * time.Hour),
+		NotAfter:     now.Add(validFor),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
@@ -68,12 +76,15 @@ func newTestPKI(name string) (*testPKI, error) {
 
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
-	return &testPKI{
+	return &PKI{
 		Server: &tls.Config{
 			Certificates: []tls.Certificate{{Certificate: [][]byte{der, caDER}, PrivateKey: key}},
 			MinVersion:   tls.VersionTLS12,
 		},
-		Roots: roots,
+		Roots:     roots,
+		CADER:     caDER,
+		ServerDER: der,
+		ServerKey: key,
 	}, nil
 }
 

@@ -45,7 +45,7 @@ type StoredMessage struct {
 type IMAPServer struct {
 	opts  IMAPOptions
 	log   *slog.Logger
-	pki   *testPKI // nil for TLS "none"
+	pki   *PKI // nil for TLS "none"
 	user  *imapmemserver.User
 	srv   *imapserver.Server
 	ln    net.Listener
@@ -94,7 +94,7 @@ func StartIMAP(opts IMAPOptions) (*IMAPServer, error) {
 		}
 	}
 	if mode != tlsNone {
-		if s.pki, err = newTestPKI("imap"); err != nil {
+		if s.pki, err = NewPKI("imap", 365*24*time.Hour); err != nil {
 			return nil, err
 		}
 	}

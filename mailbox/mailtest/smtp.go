@@ -44,7 +44,7 @@ type Captured struct {
 type SMTPServer struct {
 	opts  SMTPOptions
 	log   *slog.Logger
-	pki   *testPKI
+	pki   *PKI
 	srv   *smtp.Server
 	ln    net.Listener
 	serve chan struct{}
@@ -82,7 +82,7 @@ func StartSMTP(opts SMTPOptions) (*SMTPServer, error) {
 		hang:     make(chan struct{}),
 	}
 	if mode != tlsNone {
-		if s.pki, err = newTestPKI("smtp"); err != nil {
+		if s.pki, err = NewPKI("smtp", 365*24*time.Hour); err != nil {
 			return nil, err
 		}
 	}

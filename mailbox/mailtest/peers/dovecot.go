@@ -140,6 +140,9 @@ func (d *Dovecot) IMAPConfig(tlsMode string) mailbox.IMAPConfig {
 		Username:       DovecotUser,
 		Password:       d.password,
 		CommandTimeout: 10 * time.Second,
+		// What cmd/complaintd configures by default.
+		Auth: mailbox.AuthPassword, Mailbox: "INBOX", ProcessedMailbox: "Processed", QuarantineMailbox: "Quarantine",
+		PollInterval: time.Minute, BatchSize: 100, Workers: 1,
 	}
 }
 

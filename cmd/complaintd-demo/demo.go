@@ -1,76 +1,157 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/mailbox/mailtest"
-	"github.com/complaintd/complaintd/workflow"
 )
 
 //go:embed demo/*.eml
 var demoMail embed.FS
 
-// demoConfig is a complete configuration for the made-up Kinderopvang De
-// Vlinder, pointing at the demo's own servers. The escalation blocks follow
-// ../shared/reference/complaint-law.md; an organisation must verify them.
-func demoConfig(dir, imapAddr, smtpAddr string) *Config {
-	cfg := defaults()
-	cfg.Organisation.Name = "Kinderopvang De Vlinder"
-	cfg.Organisation.Address = "klachten@vlinder.example"
-	cfg.Organisation.MessageHost = "klachten.vlinder.example"
-	cfg.Organisation.ProcedureURL = "https://www.vlinder.example/klachtenregeling"
-	cfg.Organisation.PrivacyURL = "https://www.vlinder.example/privacy"
+// person is a handler or manager of the demo's organisation.
+type person struct {
+	Name, Email string
+	Locations   []string
+}
+
+// demoSetup is what the demo configures: the made-up Kinderopvang De
+// Vlinder, pointing at the demo's own servers.
+type demoSetup struct {
+	Database struct{ URL string }
+	Handlers []person
+	Managers []person
+}
+
+func newDemoSetup(dir string) *demoSetup {
+	cfg := &demoSetup{
+		Handlers: []person{
+			{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"},
+			{Name: "Marco Bos", Email: "marco.bos@vlinder.example"},
+		},
+		Managers: []person{
+			{Name: "Ilse Kramer", Email: "ilse.kramer@vlinder.example", Locations: []string{"BSO De Springplank"}},
+			{Name: "Directie De Vlinder", Email: "directie@vlinder.example"},
+		},
+	}
 	cfg.Database.URL = "sqlite:" + filepath.Join(dir, "complaintd.db")
-	cfg.IMAP = IMAPConfig{
-		Addr: imapAddr, TLS: "none", Auth: "password", Username: "klachten", Password: "secret",
-		Mailbox: "INBOX", ProcessedMailbox: "Processed", QuarantineMailbox: "Quarantine",
-		PollInterval: 30 * time.Second, CommandTimeout: 30 * time.Second,
+	return cfg
+}
+
+// toml is the configuration file the daemon runs with. The escalation
+// blocks follow ../shared/reference/complaint-law.md; an organisation must
+// verify them.
+func (cfg *demoSetup) toml(imapAddr, smtpAddr, logLevel string, now time.Time) string {
+	q := strconv.Quote
+	list := func(ss []string) string {
+		qs := make([]string, len(ss))
+		for i, s := range ss {
+			qs[i] = q(s)
+		}
+		return "[" + strings.Join(qs, ", ") + "]"
 	}
-	cfg.SMTP = SMTPConfig{Addr: smtpAddr, TLS: "none", Timeout: 30 * time.Second}
-	cfg.Organisation.Locations = []string{"KDV De Rups", "BSO De Springplank", "Gastouderbureau De Vlinder"}
-	cfg.Handlers = []HandlerConfig{
-		{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"},
-		{Name: "Marco Bos", Email: "marco.bos@vlinder.example"},
+	// The scheduler runs in the daemon as in production; a digest of today
+	// would come and go with the time of day the demo runs at, so the
+	// digest days leave out today (the demo previews the digests instead).
+	var days []string
+	for d := range 7 {
+		if wd := time.Weekday(d); wd != now.Weekday() {
+			days = append(days, strings.ToLower(wd.String()[:3]))
+		}
 	}
-	cfg.Managers = []ManagerConfig{
-		{Name: "Ilse Kramer", Email: "ilse.kramer@vlinder.example", Locations: []string{"BSO De Springplank"}},
-		{Name: "Directie De Vlinder", Email: "directie@vlinder.example"},
+	var b strings.Builder
+	fmt.Fprintf(&b, `[organisation]
+name = "Kinderopvang De Vlinder"
+address = "klachten@vlinder.example"
+message_id_host = "klachten.vlinder.example"
+procedure_url = "https://www.vlinder.example/klachtenregeling"
+privacy_url = "https://www.vlinder.example/privacy"
+locations = ["KDV De Rups", "BSO De Springplank", "Gastouderbureau De Vlinder"]
+
+[database]
+url = %s
+
+[imap]
+addr = %s
+tls = "none"
+auth = "password"
+username = "klachten"
+password = "secret"
+mailbox = "INBOX"
+processed_mailbox = "Processed"
+quarantine_mailbox = "Quarantine"
+poll_interval = "30s"
+command_timeout = "30s"
+
+[smtp]
+addr = %s
+tls = "none"
+timeout = "30s"
+
+[digest]
+days = %s
+
+# The receiving server's authserv-id: its Authentication-Results count.
+[trust]
+policy = "token_or_dmarc"
+authserv_id = "mx.vlinder.example"
+
+[escalation]
+klachtenloket = %s
+geschillencommissie = %s
+fee = "€ 25"
+window_months = 12
+
+[log]
+level = %s
+`, q(cfg.Database.URL), q(imapAddr), q(smtpAddr), list(days),
+		q("Klachtenloket Kinderopvang\nwww.klachtenloket-kinderopvang.nl\ninfo@klachtenloket-kinderopvang.nl\n0900 1877"),
+		q("De Geschillencommissie\nPostbus 90600, 2509 LP Den Haag\nwww.degeschillencommissie.nl\n070 310 53 10"),
+		q(logLevel))
+	for _, h := range cfg.Handlers {
+		fmt.Fprintf(&b, "\n[[handlers]]\nname = %s\nemail = %s\n", q(h.Name), q(h.Email))
 	}
-	cfg.Committees = []CommitteeConfig{
-		{Name: "Oudercommissie KDV De Rups", Address: "oudercommissie.derups@gmail.example", Location: "KDV De Rups"},
+	for _, m := range cfg.Managers {
+		fmt.Fprintf(&b, "\n[[managers]]\nname = %s\nemail = %s\n", q(m.Name), q(m.Email))
+		if len(m.Locations) > 0 {
+			fmt.Fprintf(&b, "locations = %s\n", list(m.Locations))
+		}
 	}
-	// The receiving server's authserv-id: its Authentication-Results count.
-	cfg.Trust = TrustConfig{Policy: "token_or_dmarc", AuthservID: "mx.vlinder.example"}
-	cfg.Escalation = EscalationConfig{
-		Klachtenloket:       "Klachtenloket Kinderopvang\nwww.klachtenloket-kinderopvang.nl\ninfo@klachtenloket-kinderopvang.nl\n0900 1877",
-		Geschillencommissie: "De Geschillencommissie\nPostbus 90600, 2509 LP Den Haag\nwww.degeschillencommissie.nl\n070 310 53 10",
-		Fee:                 "€ 25",
-		WindowMonths:        12,
-	}
-	cfg.Log.Level = "warn"
-	return &cfg
+	b.WriteString("\n[[committees]]\nname = \"Oudercommissie KDV De Rups\"\naddress = \"oudercommissie.derups@gmail.example\"\nlocation = \"KDV De Rups\"\n")
+	return b.String()
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, _ := newFlags("demo [-v] [-keep]",
-		"Starts an IMAP and an SMTP server in this process, delivers sample Dutch complaints and a\nparent's reply, runs the real daemon against them on a fresh SQLite database, prints every\nemail it sends and the resulting cases, and exits. Needs no configuration.", stderr, func(string) string { return "" })
+	fs := flag.NewFlagSet("complaintd-demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: complaintd-demo [-complaintd PATH] [-v] [-keep]\n\n"+
+			"Starts an IMAP and an SMTP server in this process, delivers sample Dutch complaints and a\n"+
+			"parent's reply, runs the real daemon (the complaintd binary) against them on a fresh SQLite\n"+
+			"database, prints every email it sends and the resulting cases, and exits. Needs no configuration.\n\n")
+		fs.PrintDefaults()
+	}
+	bin := fs.String("complaintd", "", "the complaintd `binary` to run (default: complaintd beside this program, else in PATH)")
 	verbose := fs.Bool("v", false, "log what the daemon does to stderr")
-	keep := fs.Bool("keep", false, "keep the demo folder (database) and print its path")
-	if err := parseFlags(fs, args); err != nil {
+	keep := fs.Bool("keep", false, "keep the demo folder (database and configuration) and print its path")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	daemon, err := findDaemon(*bin)
+	if err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "complaintd-demo-")
@@ -93,40 +174,39 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer smtpSrv.Close()
 
-	cfg := demoConfig(dir, imapSrv.Addr(), smtpSrv.Addr())
-	if err := cfg.validate(); err != nil {
+	cfg := newDemoSetup(dir)
+	level := "warn"
+	if *verbose {
+		level = "info"
+	}
+	// The configuration beside the database: the daemon runs with it, and
+	// with -keep the commands that only look (cases, due, digest) can be
+	// tried on what the demo did.
+	conf := filepath.Join(dir, "demo.toml")
+	if err := os.WriteFile(conf, []byte(cfg.toml(imapSrv.Addr(), smtpSrv.Addr(), level, time.Now())), 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if *verbose {
-		cfg.Log.Level = "info"
-	}
 	if *keep {
-		// A configuration beside the database, so the commands that only
-		// look (cases, due, digest) can be tried on what the demo did.
-		conf := filepath.Join(dir, "demo.toml")
-		var b bytes.Buffer
-		if err := toml.NewEncoder(&b).Encode(cfg); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		if err := os.WriteFile(conf, b.Bytes(), 0o600); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
 		defer fmt.Fprintf(stdout, "\nThe demo database and its configuration are kept in %s. Look at them with\n"+
 			"  complaintd cases list -config %s\n  complaintd due -config %s -at %s\n  complaintd digest -config %s\n"+
 			"(or go run ./cmd/complaintd instead of complaintd). The demo's mail servers are gone: run and check will not connect.\n",
 			dir, conf, conf, time.Now().AddDate(0, 0, 40).Format(time.DateOnly), conf)
 	}
-	c, err := build(ctx, cfg, newLogger(cfg, stderr), options{})
+	// The migrations first, so that the daemon's start-up is quick.
+	if _, err := runDaemon(ctx, daemon, stderr, "migrate", "-config", conf); err != nil {
+		return err
+	}
+	d, err := startDaemon(ctx, daemon, conf, stderr, *verbose)
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer d.stop()
+	// The steps below wait on the daemon's mail; they end at once when the
+	// daemon ends early, and the looking commands after them run on outer.
+	outer := ctx
+	ctx = d.ctx
 
 	fmt.Fprintf(stdout, "complaintd demo: IMAP on %s, SMTP on %s, database %s\n\n", imapSrv.Addr(), smtpSrv.Addr(), cfg.Database.URL)
-	runCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { c.runLoops(runCtx, false) })
-	defer func() { stop(); wg.Wait() }()
 
 	// Three complaints arrive: the daemon confirms each and tells both handlers.
 	entries, err := demoMail.ReadDir("demo")
@@ -233,8 +313,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := waitForMail(ctx, smtpSrv, want); err != nil {
 		return err
 	}
-	stop()
-	wg.Wait()
+	if err := d.stop(); err != nil {
+		return err
+	}
 
 	for i, m := range smtpSrv.Messages() {
 		printMail(stdout, i+1, m)
@@ -243,44 +324,29 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintln(stdout, strings.Repeat("=", 78))
 	fmt.Fprintln(stdout, "CASES")
 	fmt.Fprintln(stdout, strings.Repeat("=", 78))
-	cases, err := c.wf.Cases(ctx, workflow.CaseFilter{})
+	list, err := runDaemon(outer, daemon, stderr, "cases", "list", "-config", conf)
 	if err != nil {
 		return err
 	}
-	loc := c.wf.Settings().Organisation.Location
-	printCaseList(stdout, cases, loc, time.Now())
-	for _, cs := range cases {
+	fmt.Fprint(stdout, list)
+	refs := caseReferences(list)
+	for _, ref := range refs {
 		fmt.Fprintln(stdout)
-		cs, tl, err := c.wf.Timeline(ctx, cs.Reference)
+		show, err := runDaemon(outer, daemon, stderr, "cases", "show", "-config", conf, ref)
 		if err != nil {
 			return err
 		}
-		rec, err := c.wf.CaseRecord(ctx, cs.ID)
-		if err != nil {
-			return err
-		}
-		printTimeline(stdout, cs, rec, tl, loc, time.Now())
+		fmt.Fprint(stdout, show)
 	}
 	// What the managers' digests would say right now (the scheduler sends
 	// them daily at digest.time).
-	for _, mc := range cfg.Managers {
-		m, _ := c.wf.Manager(mc.Email)
-		v, subject, text, err := c.wf.RenderDigest(ctx, m, time.Now())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, strings.Repeat("=", 78))
-		fmt.Fprintf(stdout, "DIGEST PREVIEW for %s <%s>\n", m.Name, m.Email)
-		fmt.Fprintln(stdout, strings.Repeat("=", 78))
-		if v.Empty() {
-			fmt.Fprintln(stdout, "nothing to report")
-			continue
-		}
-		fmt.Fprintf(stdout, "Subject: %s\n\n%s", subject, text)
+	digests, err := runDaemon(outer, daemon, stderr, "digest", "-config", conf)
+	if err != nil {
+		return err
 	}
-	if len(cases) != len(entries) {
-		return fmt.Errorf("demo: %d cases, want %d", len(cases), len(entries))
+	printDigests(stdout, digests)
+	if len(refs) != len(entries) {
+		return fmt.Errorf("demo: %d cases, want %d", len(refs), len(entries))
 	}
 	return nil
 }
