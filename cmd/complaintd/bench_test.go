@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -20,7 +21,9 @@ import (
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox/mailtest"
+	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
+	"github.com/complaintd/complaintd/workflow"
 )
 
 // The benchmarks run the IMAP server in a child process (this test binary,
@@ -164,6 +167,13 @@ func liveHeap() uint64 {
 // benchDaemon builds the daemon against the peer at imapAddr and an SMTP
 // capture that only counts, with one handler: two mails per complaint.
 func benchDaemon(b *testing.B, url, imapAddr string) (*components, *mailtest.SMTPServer) {
+	c, srv, _ := benchDaemonCounted(b, url, imapAddr)
+	return c, srv
+}
+
+// benchDaemonCounted is benchDaemon with the workflow's database calls
+// counted.
+func benchDaemonCounted(b *testing.B, url, imapAddr string) (*components, *mailtest.SMTPServer, *countingDB) {
 	b.Helper()
 	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", CountOnly: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -174,30 +184,55 @@ func benchDaemon(b *testing.B, url, imapAddr string) (*components, *mailtest.SMT
 	cfg.Database.URL = url
 	cfg.Handlers = cfg.Handlers[:1]
 	cfg.IMAP.PollInterval = time.Second
-	c, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), options{})
+	counted := &countingDB{}
+	c, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), options{
+		wrapDB: func(db workflow.Database) workflow.Database { counted.Database = db; return counted },
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(c.close)
-	return c, smtpSrv
+	return c, smtpSrv, counted
+}
+
+// benchMessages is how many complaints BenchmarkEndToEnd feeds through:
+// 5,000, or COMPLAINTD_BENCH_MESSAGES (50000 for the backlog's peak heap).
+func benchMessages() int {
+	if n, err := strconv.Atoi(os.Getenv("COMPLAINTD_BENCH_MESSAGES")); err == nil && n > 0 {
+		return n
+	}
+	return 5000
 }
 
 // BenchmarkEndToEnd feeds 5,000 complaints through IMAP, the workflow and
 // the outbox to SMTP (10,000 mails out) with the daemon's own loops.
 func BenchmarkEndToEnd(b *testing.B) {
-	const messages = 5000
+	messages := benchMessages()
 	for _, dialect := range storetest.Dialects(b) {
 		b.Run(dialect, func(b *testing.B) {
 			for range b.N {
+				rate := commitRate(b, storetest.URL(b, dialect))
 				addr := startBenchPeer(b, messages, 0)
-				c, smtpSrv := benchDaemon(b, storetest.URL(b, dialect), addr)
+				const app = "complaintd-bench"
+				url := withApplicationName(storetest.URL(b, dialect), app)
+				c, smtpSrv, counted := benchDaemonCounted(b, url, addr)
+				var admin *sql.DB
+				if dialect == store.Postgres {
+					var err error
+					if admin, err = sql.Open("postgres", os.Getenv("TEST_DATABASE_URL")); err != nil {
+						b.Fatal(err)
+					}
+					admin.SetMaxOpenConns(1)
+					defer admin.Close()
+				}
 				base := liveHeap()
 				stopPeak := heapPeak()
+				cost := startCost(counted, admin, app)
 				ctx, cancel := context.WithCancel(context.Background())
 				var wg sync.WaitGroup
 				start := time.Now()
 				wg.Go(func() { c.run(ctx) })
-				wctx, wcancel := context.WithTimeout(ctx, 20*time.Minute)
+				wctx, wcancel := context.WithTimeout(ctx, 60*time.Minute)
 				_, err := smtpSrv.Wait(wctx, 2*messages)
 				elapsed := time.Since(start)
 				wcancel()
@@ -207,6 +242,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				cost.report(b, dialect, messages, elapsed, rate)
 				b.ReportMetric(float64(messages)/elapsed.Seconds(), "msgs/s")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 				b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "heap-growth-MB")

@@ -233,6 +233,9 @@ type options struct {
 	smtpCAs *x509.CertPool
 	// oauthNow is the OAuth2 renewal clock (nil: time.Now); tests skew it.
 	oauthNow func() time.Time
+	// wrapDB, when set, wraps the database the workflow uses (the
+	// benchmark counts round trips and commits with it).
+	wrapDB func(workflow.Database) workflow.Database
 }
 
 // build wires everything the configuration describes. Nothing talks to the
@@ -278,8 +281,12 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		db.Close()
 		return nil, err
 	}
+	var wdb workflow.Database = db
+	if o.wrapDB != nil {
+		wdb = o.wrapDB(db)
+	}
 	wf, err := workflow.New(workflow.Deps{
-		DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: obs.transport(sender),
+		DB: wdb, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 		TransportConfig: smtpConfigID(cfg, key),
 	})
