@@ -300,23 +300,30 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		db.Close()
 		return nil, err
 	}
-	handle := func(ctx context.Context, f mailbox.Fetched) (mailbox.Outcome, error) {
-		d := workflow.Delivery{
-			Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, InternalDate: f.InternalDate, Raw: f.Raw,
+	// Each FETCH batch is processed as a group: one commit for its
+	// arrivals and one for what they cause (workflow.ProcessGroup).
+	handle := func(ctx context.Context, fs []mailbox.Fetched) []mailbox.Result {
+		ds := make([]workflow.Delivery, len(fs))
+		for i, f := range fs {
+			ds[i] = workflow.Delivery{
+				Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, InternalDate: f.InternalDate, Raw: f.Raw,
+			}
 		}
 		start := time.Now()
-		disp, settled, err := wf.ProcessSettled(ctx, d)
-		obs.settled(settled, err, time.Since(start))
-		if err != nil {
-			return 0, err
+		rs := wf.ProcessGroup(ctx, ds)
+		each := time.Since(start) / time.Duration(len(fs))
+		out := make([]mailbox.Result, len(rs))
+		for i, r := range rs {
+			obs.settled(r.Settled, r.Err, each)
+			out[i].Err = r.Err
+			if r.Disposition == workflow.Quarantine {
+				out[i].Outcome = mailbox.Quarantine
+			}
 		}
-		if disp == workflow.Quarantine {
-			return mailbox.Quarantine, nil
-		}
-		return mailbox.Done, nil
+		return out
 	}
 	imapCfg := imapConfig(cfg, imapCAs, tokens)
-	poller, err := mailbox.NewPoller(imapCfg, handle, log.With("part", "imap"))
+	poller, err := mailbox.NewGroupPoller(imapCfg, handle, log.With("part", "imap"))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("imap: %w", err)
