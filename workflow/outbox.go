@@ -34,8 +34,9 @@ const claimTTL = 5 * time.Minute
 // acceptance is recorded on its own first.
 const recordTimeout = 5 * time.Second
 
-// claimBatch is how many messages one pass claims.
-const claimBatch = 32
+// claimBatch is how many messages one pass claims: one set of attempts
+// and, usually, one or two statements marking them sent.
+const claimBatch = 64
 
 // inlineRaw is the largest message whose bytes come back with its claim;
 // larger ones are read one at a time, so a batch never holds much memory.
@@ -93,14 +94,17 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	if err := w.finishAccepted(ctx); err != nil {
 		return 0, err
 	}
-	items, err := w.claim(ctx)
-	if err != nil || len(items) == 0 {
-		return 0, err
-	}
-	// The set's attempts are recorded with one statement before any is
+	// The claim and the set's attempts commit together, before any is
 	// sent; the sent marks follow in sets too (sentRecorder).
-	if err := w.startAttempts(ctx, items); err != nil {
-		w.release(context.WithoutCancel(ctx), items)
+	var items []outboxItem
+	err := w.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if items, err = w.claim(ctx); err != nil || len(items) == 0 {
+			return err
+		}
+		return w.startAttempts(ctx, items)
+	})
+	if err != nil || len(items) == 0 {
 		return 0, err
 	}
 	rec := w.newSentRecorder(ctx)
