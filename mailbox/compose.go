@@ -34,6 +34,11 @@ const maxLine8bit = 998
 // must not contain line breaks; non-ASCII extra values are RFC 2047-encoded,
 // and several values of one extra header are joined with ", ".
 func Compose(h textproto.MIMEHeader, text, html string, original []byte) ([]byte, error) {
+	return compose(h, text, html, original, nil)
+}
+
+// compose is Compose; more, when not nil, attaches further files last.
+func compose(h textproto.MIMEHeader, text, html string, original []byte, more func(*gomail.Msg) error) ([]byte, error) {
 	hdr := make(map[string][]string, len(h))
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
@@ -104,8 +109,14 @@ func Compose(h textproto.MIMEHeader, text, html string, original []byte) ([]byte
 		}
 	}
 
+	if more != nil {
+		if err := more(m); err != nil {
+			return nil, err
+		}
+	}
 	// Sized once from what goes in (quoted-printable adds about a tenth,
-	// base64 a third), instead of doubling its way up from nothing.
+	// base64 a third), instead of doubling its way up from nothing; files
+	// attached (more) grow it further.
 	var out bytes.Buffer
 	out.Grow(2048 + (len(text)+len(html))*11/10 + len(original)*4/3)
 	if _, err := m.WriteTo(&out); err != nil {

@@ -1,7 +1,9 @@
 package mailbox
 
 import (
+	"bytes"
 	"errors"
+	"net/textproto"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -195,6 +197,42 @@ func FuzzHeaderValue(f *testing.F) {
 		}
 		if c := cutMiddle(v, 64); len(c) > 64 || utf8.ValidString(v) && !utf8.ValidString(c) {
 			t.Fatalf("cutMiddle(%q) = %q", v, c)
+		}
+	})
+}
+
+// FuzzAttachments: reading the files of any message never panics, lists
+// the same files Parse counts, each no larger than the message, and a
+// file attached on the way out reads back whole.
+func FuzzAttachments(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add([]byte(s), []byte("%PDF-1.4"))
+	}
+	f.Fuzz(func(t *testing.T, raw, data []byte) {
+		as, err := Attachments(raw)
+		if err != nil {
+			if !errors.Is(err, ErrUnparseable) || strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("Attachments: %v", err)
+			}
+			return
+		}
+		m, _ := Parse(raw)
+		if len(as) != m.AttachmentCount() {
+			t.Fatalf("%d files read, Parse counts %d", len(as), m.AttachmentCount())
+		}
+		for i, a := range as {
+			if _, _, size := m.Attachment(i); int64(len(a.Data)) != size || len(a.Data) > len(raw) {
+				t.Fatalf("file %d: %d bytes, Parse says %d (message %d)", i, len(a.Data), size, len(raw))
+			}
+		}
+		h := textproto.MIMEHeader{"From": {"a@example.org"}, "To": {"b@example.org"}}
+		out, err := ComposeFiles(h, "x", "", nil, []Attachment{{Name: "f.pdf", ContentType: "application/pdf", Data: data}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Attachments(out)
+		if err != nil || len(back) != 1 || !bytes.Equal(back[0].Data, data) {
+			t.Fatalf("a file of %d bytes did not read back whole: %v", len(data), err)
 		}
 	})
 }

@@ -55,6 +55,12 @@ type Message struct {
 // are sub-slices of raw and attachments are decoded through a counter, so
 // parsing allocates little beyond the text it returns.
 func Parse(raw []byte) (msg *Message, err error) {
+	return parse(raw, false)
+}
+
+// parse is Parse; keep also keeps each attachment's decoded bytes
+// (Attachments), which Parse only counts.
+func parse(raw []byte, keep bool) (msg *Message, err error) {
 	defer func() {
 		// The parser is written not to panic; this keeps a bug in it from
 		// taking the poller down with it.
@@ -99,7 +105,7 @@ func Parse(raw []byte) (msg *Message, err error) {
 		notes = append(notes, "Content-Type header is malformed")
 	}
 
-	w := &walker{notes: notes}
+	w := &walker{notes: notes, keep: keep}
 	var pieces []bodyPiece
 	if m.contentType == "message/rfc822" || m.contentType == "message/global" {
 		pieces = w.walkEmbedded(top, 0, scopeMessage, true)

@@ -192,6 +192,7 @@ type attachmentInfo struct {
 	name        string
 	contentType string
 	size        int64
+	data        []byte // decoded bytes, only when the walker keeps them
 }
 
 // walkScope says what a walk collects. Inside an embedded message only the
@@ -212,7 +213,8 @@ type walker struct {
 	attachments []attachmentInfo
 	dsn         []textproto.MIMEHeader
 	embedded    []textproto.MIMEHeader
-	decoded     int // bytes decoded into memory so far, against maxDecoded
+	decoded     int  // bytes decoded into memory so far, against maxDecoded
+	keep        bool // keep attachments' decoded bytes (Attachments)
 }
 
 // budget returns how many of want bytes may still be decoded into memory,

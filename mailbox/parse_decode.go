@@ -283,12 +283,21 @@ func (w *walker) decodeAll(e *mimeEntity) []byte {
 // size is counted through the decoder without keeping the bytes (size < 0),
 // or given.
 func (w *walker) addAttachment(e *mimeEntity, mt string, size int64) {
-	if size < 0 {
+	var data []byte
+	if size < 0 && w.keep {
+		// Decoded never grows beyond the encoded body, which is part of
+		// the message already in memory.
+		buf := cappedBuffer{limit: len(e.body), buf: make([]byte, 0, len(e.body))}
+		if note := decodeTransfer(&buf, e.body, e.transferEncoding()); note != "" {
+			w.note(note)
+		}
+		data, size = buf.buf, int64(len(buf.buf))
+	} else if size < 0 {
 		var n sizeCounter
 		if note := decodeTransfer(&n, e.body, e.transferEncoding()); note != "" {
 			w.note(note)
 		}
 		size = int64(n)
 	}
-	w.attachments = append(w.attachments, attachmentInfo{name: e.filename(), contentType: mt, size: size})
+	w.attachments = append(w.attachments, attachmentInfo{name: e.filename(), contentType: mt, size: size, data: data})
 }

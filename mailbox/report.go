@@ -83,6 +83,9 @@ func (w *walker) walkEmbedded(e *mimeEntity, depth int, sc walkScope, promote bo
 	}
 	if sc == scopeMessage && !promote {
 		w.addAttachment(e, e.mediaType(), int64(len(data)))
+		if w.keep {
+			w.attachments[len(w.attachments)-1].data = data
+		}
 	}
 	data = trimMessageStart(data)
 	fs, off, notes := readHeaderBlock(data)

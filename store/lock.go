@@ -21,6 +21,10 @@ var ErrLockLost = errors.New("store: lock lost")
 // lock must stop, since another daemon may have it by now.
 const lockCheckTimeout = 2 * time.Second
 
+// lockCheckGrace is how long past its timeout a check waits for the driver
+// to return before it counts the lock lost on its own.
+const lockCheckGrace = 100 * time.Millisecond
+
 // Lock is a named lock this handle holds (Acquire).
 type Lock struct {
 	db   *DB
@@ -86,18 +90,42 @@ func (l *Lock) Held(ctx context.Context) error {
 	case l.conn == nil:
 		return nil
 	}
-	qctx, cancel := context.WithTimeout(ctx, min(lockCheckTimeout, l.db.queryTimeout))
+	bound := min(lockCheckTimeout, l.db.queryTimeout)
+	qctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
-	var held bool
-	err := l.conn.QueryRowContext(qctx, `SELECT EXISTS (SELECT 1 FROM pg_locks
+	// The driver gives up on a query only when the server answers its
+	// cancel request; a server that went silent (a failover, a broken
+	// network) answers nothing, and the query would wait for TCP to give
+	// up. So the check has its own deadline, whatever the driver does.
+	type answer struct {
+		held bool
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		var a answer
+		a.err = l.conn.QueryRowContext(qctx, `SELECT EXISTS (SELECT 1 FROM pg_locks
 		WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1
-		AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0))`, l.name).Scan(&held)
+		AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0))`, l.name).Scan(&a.held)
+		answered <- a
+	}()
+	deadline := time.NewTimer(bound + lockCheckGrace)
+	defer deadline.Stop()
+	var a answer
+	select {
+	case a = <-answered:
+	case <-deadline.C:
+		l.lost = fmt.Errorf("%w: %q: its session (backend %d) did not answer within %v", ErrLockLost, l.name, l.Backend, bound)
+		// The connection is closed once the driver lets go of it.
+		go discard(l.conn)
+		return l.lost
+	}
 	switch {
-	case err != nil && ctx.Err() != nil:
+	case a.err != nil && ctx.Err() != nil:
 		return fmt.Errorf("store: lock %q: %w", l.name, ctx.Err()) // the caller stops; not a loss
-	case err != nil:
-		l.lost = fmt.Errorf("%w: %q: its session (backend %d) cannot be confirmed: %w", ErrLockLost, l.name, l.Backend, err)
-	case !held:
+	case a.err != nil:
+		l.lost = fmt.Errorf("%w: %q: its session (backend %d) cannot be confirmed: %w", ErrLockLost, l.name, l.Backend, a.err)
+	case !a.held:
 		l.lost = fmt.Errorf("%w: %q: its session (backend %d) no longer holds it", ErrLockLost, l.name, l.Backend)
 	default:
 		return nil

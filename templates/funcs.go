@@ -30,6 +30,10 @@ var statusLabels = map[string]map[string]string{
 	},
 }
 
+// StatusLabel names a case state in lang as messages show it ("oordeel
+// verzonden"); the workflow's phrasebook names it the same way.
+func StatusLabel(lang, code string) string { return status(lang)(code) }
+
 // status names a case state in lang; an unknown state is shown as it is.
 func status(lang string) func(string) string {
 	return func(code string) string {
@@ -113,18 +117,43 @@ func paragraphs(s string) htmltemplate.HTML {
 // textFuncs are the functions of the plain-text parse. It parses the html
 // block too (one file holds all three), so HTML-only functions need a name
 // here; they are never called in plain text.
-func textFuncs(lang string) texttemplate.FuncMap {
+func textFuncs(lang, form string) texttemplate.FuncMap {
 	return texttemplate.FuncMap{
+		"u": pick(form, "u", "je"), "U": pick(form, "U", "Je"), "uw": pick(form, "uw", "je"), "Uw": pick(form, "Uw", "Je"),
+		"uje":  uje(form),
 		"date": date(lang), "day": day(lang), "datetime": datetime(lang),
 		"quote": quote, "indent": indent, "upper": strings.ToUpper, "status": status(lang),
 		"paragraphs": func(s string) string { return s },
 	}
 }
 
-func htmlFuncs(lang string) htmltemplate.FuncMap {
+func htmlFuncs(lang, form string) htmltemplate.FuncMap {
 	return htmltemplate.FuncMap{
+		"u": pick(form, "u", "je"), "U": pick(form, "U", "Je"), "uw": pick(form, "uw", "je"), "Uw": pick(form, "Uw", "Je"),
+		"uje":  uje(form),
 		"date": date(lang), "day": day(lang), "datetime": datetime(lang),
 		"quote": quote, "indent": indent, "upper": strings.ToUpper, "status": status(lang),
 		"paragraphs": paragraphs,
+	}
+}
+
+// pick returns the word of form: the u-form's (formal) or the je-form's.
+// The templates write {{u}}, {{uw}} ("je klacht" / "uw klacht"), capitalised
+// {{U}} and {{Uw}} at the start of a sentence, and {{uje "kunt u" "kun je"}}
+// where the verb changes with the form (an inverted verb: "kun je" but
+// "kunt u").
+func pick(form, u, je string) func() string {
+	if form == FormJe {
+		return func() string { return je }
+	}
+	return func() string { return u }
+}
+
+func uje(form string) func(u, je string) string {
+	return func(u, je string) string {
+		if form == FormJe {
+			return je
+		}
+		return u
 	}
 }

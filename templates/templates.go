@@ -21,6 +21,23 @@ var embedded embed.FS
 // Languages are the languages every message exists in.
 var languages = []string{"nl", "en"}
 
+// Address forms: Dutch addresses a reader as "u" (formal) or "je"
+// (informal), and the choice changes pronouns and verb forms throughout a
+// letter. Every Dutch message is parsed once per form; English has one.
+const (
+	FormU  = "u"
+	FormJe = "je"
+)
+
+// forms are the address forms of each language, the default first.
+var forms = map[string][]string{"nl": {FormU, FormJe}, "en": {""}}
+
+// Addressed is data that says how its reader is addressed (FormU or
+// FormJe). Data that does not say is addressed with FormU.
+type Addressed interface {
+	AddressForm() string
+}
+
 // ErrUnknown is returned for a message name or language there is no template for.
 var ErrUnknown = errors.New("templates: unknown template")
 
@@ -30,8 +47,8 @@ var ErrUnknown = errors.New("templates: unknown template")
 // their language (the escalation routes, the signature); they are parsed into
 // each message and can be overridden like any other file.
 type Set struct {
-	text map[string]*texttemplate.Template // key lang/name: blocks "subject" and "text"
-	html map[string]*htmltemplate.Template // key lang/name: block "html"
+	text map[string]*texttemplate.Template // key lang/name#form: blocks "subject" and "text"
+	html map[string]*htmltemplate.Template // key lang/name#form: block "html"
 }
 
 // New parses the embedded templates and, when overrideDir is not empty, the
@@ -73,8 +90,10 @@ func New(overrideDir string) (*Set, error) {
 		if strings.HasPrefix(name, "_") {
 			continue
 		}
-		if err := s.parse(key, lang, src, partials(sources, lang)); err != nil {
-			return nil, err
+		for _, form := range forms[lang] {
+			if err := s.parse(key, lang, form, src, partials(sources, lang)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return s, nil
@@ -134,9 +153,9 @@ func known(sources map[string]string, lang string) []string {
 
 // parse reads one file twice: with text/template for the subject and the
 // plain text, and with html/template, which escapes by context, for the HTML.
-func (s *Set) parse(key, lang, src string, shared []string) error {
-	t := texttemplate.New(key).Option("missingkey=error").Funcs(textFuncs(lang))
-	h := htmltemplate.New(key).Option("missingkey=error").Funcs(htmlFuncs(lang))
+func (s *Set) parse(key, lang, form, src string, shared []string) error {
+	t := texttemplate.New(key).Option("missingkey=error").Funcs(textFuncs(lang, form))
+	h := htmltemplate.New(key).Option("missingkey=error").Funcs(htmlFuncs(lang, form))
 	for _, p := range append(shared, src) {
 		var err error
 		if t, err = t.Parse(p); err != nil {
@@ -151,14 +170,25 @@ func (s *Set) parse(key, lang, src string, shared []string) error {
 			return fmt.Errorf("templates: %s: no {{define %q}} block", key, block)
 		}
 	}
-	s.text[key], s.html[key] = t, h
+	s.text[key+"#"+form], s.html[key+"#"+form] = t, h
 	return nil
 }
 
-// Render renders message name in lang with data. The subject comes back as
-// one line; a missing field in data is an error, never an empty string.
+// Render renders message name in lang with data, in the address form data
+// asks for (Addressed). The subject comes back as one line; a missing field
+// in data is an error, never an empty string.
 func (s *Set) Render(name, lang string, data any) (subject, text, html string, err error) {
-	key := lang + "/" + name
+	form := ""
+	if lang == "nl" {
+		form = FormU
+		if a, ok := data.(Addressed); ok {
+			form = a.AddressForm()
+		}
+	}
+	if !slices.Contains(forms[lang], form) {
+		return "", "", "", fmt.Errorf("%w: address form %q of %s (want u or je)", ErrUnknown, form, lang)
+	}
+	key := lang + "/" + name + "#" + form
 	t, ok := s.text[key]
 	if !ok {
 		return "", "", "", fmt.Errorf("%w: %s", ErrUnknown, key)

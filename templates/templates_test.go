@@ -127,3 +127,40 @@ func TestParentTextIsNeverCodeOrMarkup(t *testing.T) {
 		t.Fatalf("paragraphs not kept: %s", html)
 	}
 }
+
+// formal is a letter that says how its reader is addressed.
+type formal struct {
+	letter
+	Form string
+}
+
+func (f formal) AddressForm() string { return f.Form }
+
+// A Dutch template is rendered in the form the data asks for; data that
+// does not say gets u, and English ignores the form.
+func TestAddressForms(t *testing.T) {
+	src := `{{define "subject"}}{{Uw}} klacht{{end}}{{define "text"}}{{uje "Bent u" "Ben je"}} het eens? {{U}} hoort van ons; {{uw}} bericht komt bij {{u}}.{{end}}{{define "html"}}<p>{{uje "Kunt u" "Kun je"}}</p>{{end}}`
+	set, err := templates.New(override(t, map[string]string{"nl/confirmation.tmpl": src}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		data                any
+		subject, text, html string
+	}{
+		{formal{Form: "u"}, "Uw klacht", "Bent u het eens? U hoort van ons; uw bericht komt bij u.\n", "<p>Kunt u</p>\n"},
+		{formal{Form: "je"}, "Je klacht", "Ben je het eens? Je hoort van ons; je bericht komt bij je.\n", "<p>Kun je</p>\n"},
+		{letter{}, "Uw klacht", "Bent u het eens? U hoort van ons; uw bericht komt bij u.\n", "<p>Kunt u</p>\n"},
+	} {
+		subject, text, html, err := set.Render("confirmation", "nl", c.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if subject != c.subject || text != c.text || html != c.html {
+			t.Errorf("%+v: got %q %q %q, want %q %q %q", c.data, subject, text, html, c.subject, c.text, c.html)
+		}
+	}
+	if _, _, _, err := set.Render("confirmation", "nl", formal{Form: "jij"}); !errors.Is(err, templates.ErrUnknown) || !strings.Contains(err.Error(), "jij") {
+		t.Errorf("an unknown form: %v", err)
+	}
+}

@@ -45,6 +45,8 @@ type Case struct {
 	DeadlineExceeded bool         `db:"deadline_exceeded"`
 	Unreachable      bool         `db:"unreachable"`
 	Safeguarding     bool         `db:"safeguarding"` // a handler marked it as touching a child's safety (#veiligheid)
+	Verdict          string       `db:"verdict"`      // what the judgment decided (R8): gegrond, deels-gegrond, ongegrond; "" before
+	ReportLine       string       `db:"report_line"`  // the handler's line for the annual report (#verslag)
 	DecidedAt        sql.NullTime `db:"decided_at"`
 	ClosedAt         sql.NullTime `db:"closed_at"`
 	CreatedAt        time.Time    `db:"created_at"`
@@ -62,7 +64,7 @@ func (c Case) Open() bool {
 
 const caseColumns = `id, reference, status, kind, committee, complainant_name, complainant_email, subject,
 	location, assignee, language, received_at, deadline_at, deadline_exceeded, unreachable, safeguarding,
-	decided_at, closed_at, created_at, updated_at`
+	verdict, report_line, decided_at, closed_at, created_at, updated_at`
 
 // insertCase stores a new case and sets c.ID.
 func insertCase(ctx context.Context, db Database, c *Case) error {

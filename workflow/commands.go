@@ -23,6 +23,9 @@ const (
 
 // commandName maps what a handler may write after '#' to a command.
 func commandName(word string) (string, bool) {
+	if name, ok := safeguardCommandName(word); ok {
+		return name, true
+	}
 	switch strings.ToLower(word) {
 	case "intern", "internal", "notitie", "note":
 		return cmdInternal, true
@@ -49,7 +52,7 @@ func commandName(word string) (string, bool) {
 	case "veiligheid", "safeguarding":
 		return cmdSafeguard, true
 	}
-	return "", false
+	return recordCommandName(word)
 }
 
 // command is one command line of a handler's message.
@@ -103,9 +106,12 @@ type plan struct {
 	noMeasures bool
 	withdrawn  bool
 	close      bool
+	rec        recordPlan // the record's commands (record.go)
 	body       string
 	applied    []string // what each command does, for the confirmation
 	refused    []Refusal
+
+	safeguardWhy string // why a handler cleared the flag (#signaal-onterecht)
 }
 
 type plannedMeasure struct {
@@ -130,7 +136,7 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 	}
 	seen := map[string]command{}
 	for _, cmd := range cmds {
-		if _, dup := seen[cmd.name]; dup && cmd.name != cmdMeasure && cmd.name != cmdDone && cmd.name != "" {
+		if _, dup := seen[cmd.name]; dup && !repeatable(cmd.name) {
 			refuse(cmd, w.phrase("refuse.twice"))
 			continue
 		}
@@ -215,22 +221,8 @@ func (w *Workflow) planCommands(c *Case, open []Measure, cmds []command, body st
 			p.noMeasures = true
 		case cmdDone:
 			w.planDone(&p, c, open, cmd, refuse)
-		case cmdSafeguard:
-			on := true
-			switch strings.ToLower(cmd.arg) {
-			case "", "aan", "on":
-			case "uit", "off":
-				on = false
-			default:
-				refuse(cmd, w.phrase("refuse.safeguard", cmd.arg))
-				continue
-			}
-			if on == c.Safeguarding {
-				refuse(cmd, w.phrase(map[bool]string{true: "refuse.safeguard_on", false: "refuse.safeguard_off"}[on]))
-				continue
-			}
-			p.safeguard = &on
-			p.applied = append(p.applied, w.phrase(map[bool]string{true: "applied.safeguard_on", false: "applied.safeguard_off"}[on]))
+		case cmdSafeguard, cmdSafeguardCleared:
+			w.planSafeguard(&p, c, cmd, refuse)
 		case cmdReachable:
 			if !c.Unreachable {
 				refuse(cmd, w.phrase("refuse.reachable"))

@@ -58,11 +58,14 @@ func (w *Workflow) overCaseLimit(ctx context.Context, a *arrival, sender string)
 	if held > 0 {
 		return true, nil // the handlers were told already
 	}
+	// The sender's address may be forged: say so when the message that
+	// tripped the limit failed DMARC (issue 11).
+	unverified, _ := w.dmarcFailed(a.mail)
 	var notes []draft
 	for _, h := range w.set.Handlers {
-		l := Letter{Org: w.set.Organisation, To: h.Name, At: now.In(w.set.Organisation.Location)}
+		l := Letter{Org: w.set.Organisation, To: h.Name, At: now.In(w.set.Organisation.Location), Unverified: unverified}
 		l.Flood = &FloodView{
-			Sender: sender, Limit: f.NewCasesPerSender, Window: windowWords(f.NewCasesWindow, w.set.Organisation.Language),
+			Sender: sender, Limit: f.NewCasesPerSender, Window: w.windowWords(f.NewCasesWindow),
 			Until: now.Add(f.NewCasesWindow).In(w.set.Organisation.Location),
 		}
 		notes = append(notes, draft{
@@ -106,11 +109,11 @@ func throttle(ctx context.Context, db Database, kind, address string, ledgerID i
 }
 
 // windowWords says a window in words: "24 uur", "1 hour", "2 dagen".
-func windowWords(d time.Duration, lang string) string {
-	unit := map[string][2]string{"nl": {"uur", "uur"}, "en": {"hour", "hours"}}[lang]
+func (w *Workflow) windowWords(d time.Duration) string {
+	unit := [2]string{w.phrase("unit.hour"), w.phrase("unit.hours")}
 	n := int(d.Hours())
 	if n >= 48 && n%24 == 0 {
-		n, unit = n/24, map[string][2]string{"nl": {"dag", "dagen"}, "en": {"day", "days"}}[lang]
+		n, unit = n/24, [2]string{w.phrase("unit.day"), w.phrase("unit.days")}
 	}
 	if n < 1 {
 		return d.String()

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,61 @@ func FuzzReadToken(f *testing.F) {
 		alt := g[:i] + string(c) + g[i+1:]
 		if tok, err := tk.read(alt, now); err == nil {
 			t.Fatalf("altered token %q (from %q) verifies as %+v", alt, g, tok)
+		}
+	})
+}
+
+// FuzzRecordCommands: the record's command lines (#oordeel's verdict,
+// #categorie, #klachtenloket, #geschillencommissie, #uitspraak, #verslag,
+// #betreft, #akkoord) never panic, and what they plan is what the record
+// may hold: a known verdict and categories, dates that happened, a case
+// number without spaces; every refusal gives its reason.
+func FuzzRecordCommands(f *testing.F) {
+	for _, s := range []string{
+		"#oordeel gegrond\n#categorie pedag\n#geen-maatregelen\n\nX", "#geschillencommissie 2026-11-01 2026-0042 tekst",
+		"#klachtenloket 2026-11-01", "#uitspraak schikking 2026-11-02", "#betreft Marco Bos\n#toewijzen Marco Bos",
+		"#verslag Kind meegegeven", "#akkoord", "#categorie \u00a0p", "#oordeel deels_gegrond",
+	} {
+		f.Add(s)
+	}
+	w := recordWorkflow("nl")
+	today := time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)
+	anna := Handler{Name: "Anna de Vries", Email: "anna.devries@vlinder.example"}
+	rec := CaseRecord{
+		Escalations: []EscalationEntry{{ID: 1, Body: BodyGeschillencommissie, FiledOn: "2026-10-01"}},
+		Pending:     &PendingJudgment{Author: "marco.bos@vlinder.example", Verdict: VerdictUpheld},
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		c := &Case{Status: StatusInProgress}
+		cmds, body := parseCommands(text)
+		p := w.planCommands(c, nil, cmds, body, today)
+		w.planRecord(&p, c, anna, rec, cmds, today)
+		for _, r := range p.refused {
+			if r.Why == "" {
+				t.Fatalf("refusal of %q without a reason", r.Line)
+			}
+		}
+		if v := p.rec.verdict; v != "" && v != VerdictUpheld && v != VerdictPartly && v != VerdictNotUpheld {
+			t.Fatalf("verdict %q", v)
+		}
+		for _, cat := range p.rec.categories {
+			if !slices.Contains(w.set.Report.Categories, cat) {
+				t.Fatalf("category %q", cat)
+			}
+		}
+		for _, e := range p.rec.escalations {
+			d, err := time.Parse(time.DateOnly, e.filed)
+			if err != nil || d.After(today) || strings.ContainsAny(e.reference, " \t\n") {
+				t.Fatalf("escalation %+v", e)
+			}
+		}
+		if o := p.rec.outcome; o != nil && (o.on < o.e.FiledOn || o.on > today.Format(time.DateOnly)) {
+			t.Fatalf("outcome %+v", o)
+		}
+		for _, cn := range p.rec.concerns {
+			if strings.TrimSpace(cn.Name) == "" {
+				t.Fatalf("concern without a name from %q", text)
+			}
 		}
 	})
 }

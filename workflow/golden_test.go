@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"flag"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -219,7 +220,7 @@ var goldenCases = []goldenCase{
 		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
 		l.To, l.From, l.FromName, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", "Sanne Jansen", goldenAt(2026, time.November, 24, 8, 5)
 		l.Text = goldenPick(lang, "Nog een aanvulling: het was rond 17:30 uur.\n\nSanne", "One more thing: it was around 17:30.\n\nSanne")
-		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", "(naamloos) (text/plain, 312 bytes)"}
+		l.Attachments = []string{"foto.jpg (image/jpeg, 2.4 MB)", goldenPick(lang, "(naamloos)", "(unnamed)") + " (text/plain, 312 bytes)"}
 		l.OriginalSize = "12.6 MB"
 		return l
 	}},
@@ -277,6 +278,18 @@ week. May I call you next week to go through your questions?`)
 	{"judgment", "judgment", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
 		l.Writer, l.Text = "Anna de Vries", goldenJudgmentText(lang)
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false), Verdict: workflow.VerdictUpheld}
+		return l
+	}},
+	// The same letters for an organisation that writes "je" (organisation.address_form).
+	{"confirmation_je", "confirmation", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusReceived, goldenReceived)
+		l.Org.AddressForm, l.Text = "je", goldenComplaint(lang)
+		return l
+	}},
+	{"judgment_je", "judgment", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
+		l.Org.AddressForm, l.Writer, l.Text = "je", "Anna de Vries", goldenJudgmentText(lang)
 		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false)}
 		return l
 	}},
@@ -295,7 +308,7 @@ regular staff.
 Not upheld. In the period the complaint is about, we informed parents
 through the app at least a week in advance each time. That is what our
 pedagogical policy sets out. We therefore take no measures.`)
-		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, NoMeasures: true}
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, NoMeasures: true, Verdict: workflow.VerdictNotUpheld}
 		return l
 	}},
 	{"withdrawn", "withdrawn", func(lang string) workflow.Letter {
@@ -346,9 +359,8 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
 		l.To = "Anna de Vries"
 		l.Commands = &workflow.CommandsView{
-			Applied: []string{goldenPick(lang, "oordeel naar de ouder gestuurd, met 2 maatregel(en); de klacht is beoordeeld",
-				"judgment sent to the parent, with 2 measure(s); the case is decided")},
-			Sent: []string{goldenPick(lang, "het oordeel", "the judgment")},
+			Applied: []string{fmt.Sprintf(workflow.Phrasebook(lang)["applied.judgment"], fmt.Sprintf(workflow.Phrasebook(lang)["count.measures"], 2))},
+			Sent:    []string{goldenPick(lang, "het oordeel", "the judgment")},
 		}
 		return l
 	}},
@@ -359,9 +371,7 @@ pedagogical policy sets out. We therefore take no measures.`)
 			{Line: goldenPick(lang, "#maatregel 2027-13-01 Training ophaalprotocol", "#measure 2027-13-01 Training in the pick-up protocol"), Why: goldenPick(lang,
 				`"2027-13-01" is geen datum in de vorm JJJJ-MM-DD (bijvoorbeeld 2027-01-10)`,
 				`"2027-13-01" is not a date written as YYYY-MM-DD (e.g. 2027-01-10)`)},
-			{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: goldenPick(lang,
-				"een oordeel noemt de maatregelen met de datum waarop elk is uitgevoerd (#maatregel JJJJ-MM-DD omschrijving), of #geen-maatregelen (Wko art. 1.57b lid 2 sub f)",
-				"a judgment must state the measures and the date by which each will be realised (#maatregel YYYY-MM-DD text), or #geen-maatregelen (Wko art. 1.57b lid 2 sub f)")},
+			{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: workflow.Phrasebook(lang)["refuse.no_measures"]},
 		}}
 		return l
 	}},
@@ -408,6 +418,21 @@ pedagogical policy sets out. We therefore take no measures.`)
 			Until: goldenAt(2026, time.November, 27, 3, 17)}
 		return l
 	}},
+	{"flood_notice_unverified", "flood_notice", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, "", goldenAt(2026, time.November, 26, 3, 17))
+		l.Case = workflow.CaseView{}
+		l.To, l.Unverified = "Anna de Vries", true
+		l.Flood = &workflow.FloodView{Sender: "sanne.jansen@example.nl", Limit: 5, Window: goldenPick(lang, "24 uur", "24 hours"),
+			Until: goldenAt(2026, time.November, 27, 3, 17)}
+		return l
+	}},
+	{"case_reply_forged_handler", "case_reply", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.November, 24, 8, 5))
+		l.To, l.From, l.FromName, l.At = "Marco Bos", "Anna de Vries <anna.devries@vlinder.example>", "Anna de Vries", goldenAt(2026, time.November, 24, 8, 5)
+		l.Text = goldenPick(lang, "#afgerond\n\nDe klacht is opgelost, stuur de ouder niets meer.", "#close\n\nThe complaint is resolved, send the parent nothing more.")
+		l.Original, l.OriginalSize, l.Unverified, l.ClaimedHandler = true, "3 kB", true, "Anna de Vries"
+		return l
+	}},
 	{"confirmation_withheld", "confirmation", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusReceived, goldenReceived)
 		l.To, l.Withheld = "", true
@@ -421,6 +446,31 @@ pedagogical policy sets out. We therefore take no measures.`)
 	{"reminder_unassigned", "reminder", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenAt(2026, time.December, 17, 7, 0))
 		l.Case.Handler, l.To = "", "Mark Bakker"
+		return l
+	}},
+	// Issue 13: a case without a category is reminded of one; a new
+	// complaint naming a handler suggests #betreft; a judgment held for four
+	// eyes asks the other handlers for #akkoord.
+	{"reminder_no_category", "reminder", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.December, 17, 7, 0))
+		l.To = "Anna de Vries"
+		l.Record = &workflow.RecordView{NeedCategory: true, Categories: workflow.DefaultCategories()}
+		return l
+	}},
+	{"new_case_concerns", "new_case", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
+		l.To, l.From, l.At = "Anna de Vries", "Sanne Jansen <sanne.jansen@example.nl>", goldenReceived
+		l.Text = goldenPick(lang, "Marco Bos heeft Noah meegegeven aan een onbekende.", "Marco Bos let a stranger take Noah home.")
+		l.Original, l.OriginalSize = true, "6 kB"
+		l.Record = &workflow.RecordView{Suggest: []workflow.Suggestion{{Name: "Marco Bos", Email: "marco.bos@vlinder.example"}}}
+		return l
+	}},
+	{"case_reply_waiting", "case_reply", func(lang string) workflow.Letter {
+		l := goldenLetter(lang, workflow.StatusInProgress, goldenAt(2026, time.December, 10, 9, 0))
+		l.To, l.From, l.FromName, l.At = "Marco Bos", "Anna de Vries <anna.devries@vlinder.example>", "Anna de Vries", goldenAt(2026, time.December, 10, 9, 0)
+		l.Text = goldenPick(lang, "#oordeel gegrond\n#geen-maatregelen\n\nJe klacht is terecht.", "#judgment upheld\n#no-measures\n\nYour complaint is justified.")
+		l.Original, l.OriginalSize = true, "3 kB"
+		l.Record = &workflow.RecordView{Waiting: &workflow.PendingView{Author: "Anna de Vries", Verdict: workflow.VerdictUpheld}}
 		return l
 	}},
 	{"progress", "progress", func(lang string) workflow.Letter {
@@ -510,6 +560,46 @@ pedagogical policy sets out. We therefore take no measures.`)
 		l.Digest = goldenDigestNewOnly(lang)
 		return l
 	}},
+	// Issue 13, safeguarding: signal words in a new complaint tell the
+	// managers (and the handlers) at once; a handler's #signaal with a note;
+	// a false alarm cleared with its reason.
+	{"safeguarding_notice", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{Words: []string{goldenPick(lang, "geslagen", "slapped"), goldenPick(lang, "blauwe plekken", "bruises")}})
+		l.Text = goldenPick(lang, "Mijn dochter zegt dat juf M. haar heeft geslagen. Ze had blauwe plekken op haar arm.",
+			"My daughter says teacher M. slapped her. She had bruises on her arm.")
+		return l
+	}},
+	{"safeguarding_notice_handler", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{Words: []string{goldenPick(lang, "geslagen", "slapped")}})
+		l.ForManager, l.To = false, "Marco Bos"
+		l.Text = goldenPick(lang, "Mijn dochter zegt dat juf M. haar heeft geslagen.", "My daughter says teacher M. slapped her.")
+		return l
+	}},
+	{"safeguarding_notice_command", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{By: "Anna de Vries"})
+		l.Writer = "Anna de Vries"
+		l.Text = goldenPick(lang, "De ouder vertelde aan de telefoon dat Noah thuis over een hardhandige medewerker praat.",
+			"On the phone the parent said Noah talks at home about a rough member of staff.")
+		return l
+	}},
+	{"safeguarding_notice_cleared", "safeguarding_notice", func(lang string) workflow.Letter {
+		l := goldenSafeguarding(lang, workflow.SafeguardingView{By: "Anna de Vries", Cleared: true,
+			Reason: goldenPick(lang, "de blauwe plek komt van een val op het klimrek; de ouder bevestigt dat", "the bruise is from a fall off the climbing frame; the parent confirms it")})
+		return l
+	}},
+}
+
+// goldenSafeguarding is the safeguarding notice to a manager, with the
+// contact blocks an organisation configures.
+func goldenSafeguarding(lang string, v workflow.SafeguardingView) workflow.Letter {
+	l := goldenLetter(lang, workflow.StatusAcknowledged, goldenReceived)
+	l.To, l.ForManager = "Mark Bakker", true
+	v.Inspector = "Vertrouwensinspecteurs Inspectie van het Onderwijs\n0900 111 3 111"
+	v.Police = goldenPick(lang, "Politie (aangifte, geen spoed)\n0900 8844", "Police (report, no emergency)\n0900 8844")
+	v.Meldcode = goldenPick(lang, "Meldcode en aandachtsfunctionaris: Petra de Wit, 06 1234 5678\nhttps://www.vlinder.example/meldcode",
+		"Meldcode and designated officer: Petra de Wit, 06 1234 5678\nhttps://www.vlinder.example/meldcode")
+	l.Safeguarding = &v
+	return l
 }
 
 // goldenDigestDate is the day of the sample digest: Tuesday 22 December 2026.
@@ -772,7 +862,7 @@ func legalContent(name, lang string) []required {
 			reqReceiptDate,
 			required{"date of the judgment", "10 december 2026", "10 December 2026"},
 			required{"who decided", "Anna de Vries, klachtenfunctionaris", "Anna de Vries, complaints officer"},
-			required{"lead to the Geschillencommissie fitting a judgment", "Ben je het niet eens met dit oordeel", "If you disagree with this judgment"},
+			required{"lead to the Geschillencommissie fitting a judgment", "Bent u het niet eens met dit oordeel", "If you disagree with this judgment"},
 			required{"confidentiality", "vertrouwelijk", "confidentially"},
 			required{"anonymous use in the annual report", "zonder namen of andere gegevens", "without names or other details"},
 			required{"link to the klachtenregeling", "https://www.vlinder.example/klachtenregeling", "https://www.vlinder.example/klachtenregeling"},
@@ -780,11 +870,11 @@ func legalContent(name, lang string) []required {
 		if name == "judgment" {
 			out = append(out, required{"the handler's reasoned judgment", "Meegeven aan je buurvrouw: gegrond.", "Handing Noah over to your neighbour: upheld."})
 			out = append(out, measures(false)...)
-			return append(out, required{"how the parent hears that measures are done", "laten we je dat per e-mail weten", "we will let you know by email"})
+			return append(out, required{"how the parent hears that measures are done", "laten we u dat per e-mail weten", "we will let you know by email"})
 		}
 		return append(out,
 			required{"the handler's reasoned judgment", "Daarom nemen we geen maatregelen.", "We therefore take no measures."},
-			required{"explicit statement that no measures follow", "Naar aanleiding van je klacht nemen we geen maatregelen.", "We will not take any measures in response to your complaint."},
+			required{"explicit statement that no measures follow", "Naar aanleiding van uw klacht nemen we geen maatregelen.", "We will not take any measures in response to your complaint."},
 			required{"the committee addressed", "namens Oudercommissie KDV De Rups", "on behalf of Oudercommissie KDV De Rups"},
 		)
 	case "withdrawn", "withdrawn_no_note":
@@ -794,10 +884,10 @@ func legalContent(name, lang string) []required {
 		)
 	case "closed":
 		return append(append(escalation, measures(true)...),
-			required{"case closed", "Daarmee is de behandeling van je klacht afgerond", "This completes the handling of your complaint"},
+			required{"case closed", "Daarmee is de behandeling van uw klacht afgerond", "This completes the handling of your complaint"},
 			required{"the handler's note", "alle ophaallijsten zijn nagelopen", "every pick-up list has been checked"})
 	case "closed_no_measures":
-		return append(escalation, required{"handling complete", "De behandeling van je klacht " + goldenRef + " is afgerond", "The handling of your complaint " + goldenRef + " is complete"})
+		return append(escalation, required{"handling complete", "De behandeling van uw klacht " + goldenRef + " is afgerond", "The handling of your complaint " + goldenRef + " is complete"})
 	case "progress":
 		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
 			required{"the next update's date", "uiterlijk op donderdag 17 december 2026", "by Thursday 17 December 2026"},
@@ -810,13 +900,13 @@ func legalContent(name, lang string) []required {
 			required{"the date agreed", "Afgesproken: uiterlijk 15 januari 2027", "Agreed: by 15 January 2027"},
 			required{"the new date", "Nieuwe datum: uiterlijk vrijdag 5 februari 2027", "New date: by Friday 5 February 2027"},
 			required{"the reason", "De trainer is ziek geworden", "The trainer fell ill"},
-			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+			required{"how the parent hears that measures are done", "dan laten we u dat per e-mail weten", "we will let you know by email"})
 	case "deadline_passed":
 		return append(escalation, reqReceiptDate,
 			required{"the date that passed", "donderdag 31 december 2026", "Thursday 31 December 2026"},
 			required{"the apology", "Het spijt ons", "We are sorry"},
 			required{"the new expected date of the judgment", "uiterlijk donderdag 14 januari 2027 te sturen", "send it by Thursday 14 January 2027"},
-			required{"the parent may go to the Geschillencommissie now", "mag je je klacht nu\nrechtstreeks voorleggen", "directly"},
+			required{"the parent may go to the Geschillencommissie now", "mag u uw klacht nu\nrechtstreeks voorleggen", "directly"},
 			required{"that management can be reached", "iemand van de directie spreken", "speak to management"},
 			required{"the management contact", "Mark Bakker, directeur", "Mark Bakker, director"})
 	case "deadline_passed_staff_manager":
@@ -832,13 +922,13 @@ func legalContent(name, lang string) []required {
 			required{"the new measure", "We houden een ouderavond over het ophaalprotocol.", "We will hold a parents' evening about the pick-up protocol."},
 			required{"its date", "Uiterlijk uitgevoerd op: maandag 15 februari 2027", "To be done by: Monday 15 February 2027"},
 			required{"the reason", "Na ons gesprek willen we", "After our talk we want"},
-			required{"how the parent hears that measures are done", "dan laten we je dat per e-mail weten", "we will let you know by email"})
+			required{"how the parent hears that measures are done", "dan laten we u dat per e-mail weten", "we will let you know by email"})
 	case "measure_done":
 		return []required{reqReference, reqReceiptDate,
 			required{"the measure done", goldenMeasures("nl", false)[0].Description, goldenMeasures("en", false)[0].Description},
 			required{"the handler's note", "Op 11 januari hebben alle medewerkers", "On 11 January all staff"},
 			required{"the measure still open, with its date", "Uiterlijk uitgevoerd op: maandag 1 maart 2027", "To be done by: Monday 1 March 2027"},
-			required{"how the parent hears that all are done", "dan laten we je dat per e-mail weten", "we will let you know by email"}}
+			required{"how the parent hears that all are done", "dan laten we u dat per e-mail weten", "we will let you know by email"}}
 	case "relay":
 		return []required{reqReference, reqReceiptDate, reqDeadlineDay,
 			required{"how to respond", "Beantwoord dan deze e-mail", "reply to this email"}}
@@ -907,7 +997,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 	// Messages that do not repeat the words of a message.
 	noText := map[string]bool{
 		"spoof_alert": true, "command_result": true, "reminder": true, "progress": true, "deadline_passed": true,
-		"deadline_passed_staff": true, "measure_due": true, "digest": true, "flood_notice": true,
+		"deadline_passed_staff": true, "measure_due": true, "digest": true, "flood_notice": true, "manager_result": true,
 	}
 	for _, lang := range goldenLangs {
 		for _, name := range goldenTemplateNames(t) {
@@ -920,6 +1010,7 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 			l.Spoof = &workflow.SpoofView{Claimed: "anna.devries@vlinder.example", At: goldenJudged, Subject: evilSubject, Why: "<script>alert(1)</script>"}
 			l.Case.Handler = "<b>Anna</b>"
 			l.Flood = &workflow.FloodView{Sender: "<script>alert(1)</script>@x.example", Limit: 5, Window: "24 uur", Until: goldenJudged}
+			l.Safeguarding = &workflow.SafeguardingView{Words: []string{"<script>alert(1)</script>"}, By: "<b>Anna</b>", Reason: evilText, Police: "<u>OC</u>"}
 			l.Measure = &workflow.MeasureView{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}
 			l.Moved = []workflow.MeasureView{{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue2, MovedFrom: goldenDue1}}
 			evilRow := workflow.DigestRow{Reference: goldenRef, Subject: evilSubject, Location: "<script>alert(1)</script>", Handler: "<b>Anna</b>",
@@ -929,6 +1020,8 @@ func TestGoldenOthersWordsAreData(t *testing.T) {
 				Overdue: []workflow.DigestRow{evilRow}, Warning: []workflow.DigestRow{evilRow}, New: []workflow.DigestRow{evilRow}, Unreachable: []workflow.DigestRow{evilRow},
 				Measures: []workflow.MeasureRow{{Reference: goldenRef, Location: "<u>OC</u>", Handler: "<b>Anna</b>", Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}},
 			}
+			l.Manager = &workflow.ManagerView{Results: []workflow.ManagerResult{{Line: "#dossier <script>alert(1)</script>", Why: workflow.RefuseUnknownCommand}}}
+			l.CaseFile = goldenEvilCaseFile(evilText, evilSubject)
 			r := goldenRender(t, set, name, lang, l)
 			if strings.ContainsAny(r.subject, "\r\n") {
 				t.Errorf("%s/%s: subject kept a line break: %q", lang, name, r.subject)

@@ -62,7 +62,13 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 			}
 		}
 	}
-	p := w.planCommands(c, open, cmds, body, time.Date(y, m, d, 0, 0, 0, 0, loc))
+	today := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	p := w.planCommands(c, open, cmds, body, today)
+	rec, err := w.CaseRecord(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	w.planRecord(&p, c, h, rec, cmds, today)
 	if len(p.refused) > 0 {
 		var lines []string
 		for _, r := range p.refused {
@@ -78,8 +84,14 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 			return err
 		}
 	}
+	if err := w.applyRecord(ctx, c, h, &p); err != nil {
+		return err
+	}
 	view, err := w.applyPlan(ctx, c, h, p, in)
 	if err != nil {
+		return err
+	}
+	if err := w.applyApproval(ctx, c, h, p, in, view); err != nil {
 		return err
 	}
 	if err := w.commandResult(ctx, c, h, in, view); err != nil {
@@ -90,6 +102,7 @@ func (w *Workflow) onHandlerReply(ctx context.Context, c *Case, a *arrival, h Ha
 	if err != nil {
 		return err
 	}
+	w.askApproval(notes, c, h, p)
 	return w.queue(ctx, notes...)
 }
 
@@ -109,14 +122,8 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		}
 		c.Location = p.location
 	}
-	if p.safeguard != nil {
-		if _, err := w.db.Exec(ctx, `UPDATE cases SET safeguarding = ?, updated_at = ? WHERE id = ?`, *p.safeguard, now, c.ID); err != nil {
-			return nil, fmt.Errorf("workflow: case %s safeguarding: %w", c.Reference, err)
-		}
-		c.Safeguarding = *p.safeguard
-		if err := addEvent(ctx, w.db, c.ID, now, EventSafeguarding, h.Email, map[bool]string{true: "marked as touching a child's safety", false: "safeguarding mark removed"}[c.Safeguarding]); err != nil {
-			return nil, err
-		}
+	if err := w.applySafeguard(ctx, c, h, p); err != nil {
+		return nil, err
 	}
 	if p.reachable {
 		if err := clearUnreachable(ctx, w.db, c, h.Email, h.Name+" says the complainant can be reached by email again (#bereikbaar)", now); err != nil {
@@ -199,7 +206,7 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		if err := setStatus(ctx, w.db, c, StatusDecided, h.Email, now); err != nil {
 			return nil, err
 		}
-		if err := w.toComplainant(ctx, c, h, MsgJudgment, p.body, true); err != nil {
+		if err := w.toComplainantFiles(ctx, c, h, MsgJudgment, p.body, true, in, view); err != nil {
 			return nil, err
 		}
 		view.Sent = append(view.Sent, w.phrase("sent.judgment"))
@@ -207,7 +214,7 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		if err := w.closeCase(ctx, c, StatusWithdrawn, h.Email, now); err != nil {
 			return nil, err
 		}
-		if err := w.toComplainant(ctx, c, h, MsgWithdrawn, p.body, false); err != nil {
+		if err := w.toComplainantFiles(ctx, c, h, MsgWithdrawn, p.body, false, in, view); err != nil {
 			return nil, err
 		}
 		view.Sent = append(view.Sent, w.phrase("sent.withdrawn"))
@@ -218,7 +225,7 @@ func (w *Workflow) applyPlan(ctx context.Context, c *Case, h Handler, p plan, in
 		if err := w.closeCase(ctx, c, StatusClosed, h.Email, now); err != nil {
 			return nil, err
 		}
-		if err := w.toComplainant(ctx, c, h, MsgClosed, p.body, true); err != nil {
+		if err := w.toComplainantFiles(ctx, c, h, MsgClosed, p.body, true, in, view); err != nil {
 			return nil, err
 		}
 		view.Sent = append(view.Sent, w.phrase("sent.closed"))
@@ -248,8 +255,15 @@ func (w *Workflow) relay(ctx context.Context, c *Case, a *arrival, h Handler, in
 		}
 		return w.commandResult(ctx, c, h, in, &CommandsView{EmptyAnswer: true})
 	}
-	if err := w.toComplainant(ctx, c, h, MsgRelay, body, false); err != nil {
+	view := &CommandsView{Relayed: true}
+	if err := w.toComplainantFiles(ctx, c, h, MsgRelay, body, false, in, view); err != nil {
 		return err
+	}
+	if len(view.Files) > 0 {
+		// The handler learns which of their files reached the parent.
+		if err := w.commandResult(ctx, c, h, in, view); err != nil {
+			return err
+		}
 	}
 	if err := addEvent(ctx, w.db, c.ID, now, EventRelay, h.Email, "answer of "+h.Name+" sent to the complainant"); err != nil {
 		return err
@@ -270,6 +284,12 @@ func (w *Workflow) relay(ctx context.Context, c *Case, a *arrival, h Handler, in
 // in their thread, with their reply token. Such mail was written by a
 // person: it is not automatic and never held back by the loop breaker.
 func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, text string, withJudgment bool) error {
+	return w.toComplainantFiles(ctx, c, h, kind, text, withJudgment, Message{}, nil)
+}
+
+// toComplainantFiles is toComplainant with the handler's files of message
+// in attached (see passOn), listed in view for the handler.
+func (w *Workflow) toComplainantFiles(ctx context.Context, c *Case, h Handler, kind, text string, withJudgment bool, in Message, view *CommandsView) error {
 	now := w.clock.Now()
 	loc := w.set.Organisation.Location
 	d, err := w.complainantDraft(ctx, c, kind)
@@ -283,6 +303,14 @@ func (w *Workflow) toComplainant(ctx context.Context, c *Case, h Handler, kind, 
 			return err
 		}
 		d.letter.Judgment = judgmentView(c, ms, now, loc)
+	}
+	files, notes, err := w.handlerFiles(ctx, in)
+	if err != nil {
+		return err
+	}
+	d.files = files
+	if view != nil {
+		view.Files = notes
 	}
 	return w.queue(ctx, d)
 }
@@ -354,6 +382,7 @@ func (w *Workflow) onSpoofed(ctx context.Context, a *arrival, cm caseMatch, h Ha
 			"a message claiming to come from "+h.Email+" could not be verified ("+why+"); it was kept as a message from outside and nothing it asked was done"); err != nil {
 			return result{}, err
 		}
+		a.spoofed = true
 		if err := w.addReply(ctx, cm.c, a); err != nil {
 			return result{}, err
 		}

@@ -33,6 +33,10 @@ type Letter struct {
 	// its sender's domain, so From may be forged; handler notifications say
 	// so (issue 9).
 	Unverified bool
+	// ClaimedHandler is the name of the handler whose address an
+	// unverified message used: other handlers read that it is not from them
+	// and that nothing it asked was done.
+	ClaimedHandler string
 
 	// Writer is the name of the handler whose words a message carries (a
 	// relayed answer, a judgment, a withdrawal or closing note).
@@ -48,6 +52,9 @@ type Letter struct {
 	Spoof *SpoofView
 	// Flood is the notice that a sender's new complaints are over the limit.
 	Flood *FloodView
+	// Safeguarding is the notice that a case may reveal an offence against
+	// a child, or that this was a false alarm.
+	Safeguarding *SafeguardingView
 	// Measure is the measure a measure-due reminder is about.
 	Measure *MeasureView
 	// Moved are the measures that got a later date, for the message that
@@ -70,6 +77,25 @@ type Letter struct {
 	ForManager bool
 	// Digest is a manager's overview.
 	Digest *DigestView
+	// Manager is what came of a manager's request by mail (#dossier,
+	// #toewijzen, #intern), for the answer to them.
+	Manager *ManagerView
+	// CaseFile is the whole record of a case, for the case file (#dossier).
+	CaseFile *CaseFileView
+	// Record is what the record for the annual report asks of handlers, or
+	// suggests to them (issue 13).
+	Record *RecordView
+}
+
+// AddressForm is how the letter addresses its reader in Dutch: the
+// organisation's form ("u" or "je", issue 11), except that a parent
+// committee is addressed as a body, always with "u", which is singular and
+// plural alike ("je" would address one parent).
+func (l Letter) AddressForm() string {
+	if l.Case.Joint || l.Org.AddressForm == "" {
+		return "u"
+	}
+	return l.Org.AddressForm
 }
 
 // DigestView is a manager's overview of the cases of their locations at one
@@ -96,8 +122,8 @@ type DigestRow struct {
 	HandlerEmail string
 	// Joint marks a joint complaint of a parent committee.
 	Joint bool
-	// Safeguarding marks a case a handler flagged as touching a child's
-	// safety (#veiligheid).
+	// Safeguarding marks a case flagged as a possible offence against a
+	// child (signal words, #signaal).
 	Safeguarding bool
 	Status       string // a case state, shown with the status function
 	Deadline     time.Time
@@ -121,6 +147,9 @@ type JudgmentView struct {
 	Date       time.Time     // the date of the judgment, in the organisation's zone
 	Measures   []MeasureView // each with the date by which it will be realised
 	NoMeasures bool          // the handler stated that no measures follow
+	// Verdict: gegrond, deels-gegrond or ongegrond (R8); the templates
+	// word it for the parent.
+	Verdict string
 }
 
 // MeasureView is one measure and the date by which it will be realised.
@@ -146,6 +175,12 @@ type CommandsView struct {
 	// Sent lists what went to the complainant because of these commands,
 	// e.g. "the judgment", "the confirmation of the withdrawal".
 	Sent []string
+	// Relayed: the handler's answer went to the parent (no commands); the
+	// result is sent only to list its files.
+	Relayed bool
+	// Files are the handler's attachments: those passed on to the parent
+	// and those left out, with why.
+	Files []FileNote
 }
 
 // Refusal is one command line that cannot be applied, and why.
@@ -253,12 +288,12 @@ func excerpt(text string) string {
 }
 
 // attachmentList describes a message's attachments for a notification.
-func attachmentList(m Mail) []string {
+func (w *Workflow) attachmentList(m Mail) []string {
 	var out []string
 	for i := range m.AttachmentCount() {
 		name, typ, size := m.Attachment(i)
 		if name == "" {
-			name = "(naamloos)"
+			name = w.phrase("attachment.unnamed")
 		}
 		out = append(out, fmt.Sprintf("%s (%s, %s)", name, typ, humanSize(size)))
 	}

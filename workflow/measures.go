@@ -49,7 +49,7 @@ func judgmentView(c *Case, ms []Measure, now time.Time, loc *time.Location) *Jud
 	if c.DecidedAt.Valid {
 		decided = c.DecidedAt.Time
 	}
-	return &JudgmentView{Date: decided.In(loc), Measures: measureViews(ms, loc), NoMeasures: len(ms) == 0}
+	return &JudgmentView{Date: decided.In(loc), Measures: measureViews(ms, loc), NoMeasures: len(ms) == 0, Verdict: c.Verdict}
 }
 
 func measureViews(ms []Measure, loc *time.Location) []MeasureView {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/textproto"
@@ -38,6 +39,8 @@ type draft struct {
 	auto      string   // Auto-Submitted value
 	essential bool     // never held back by the loop breaker (the deadline notice)
 	original  []byte   // attached as message/rfc822 when not nil
+	files     []File   // attached after the body (ComposeFiles)
+	token     string   // the reply token when not a participant's (a manager's, see managerToken)
 }
 
 // maxRefs caps the References header.
@@ -70,7 +73,16 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
 		}
 		h, msgID, refs := w.headers(d, subject, now)
-		raw, err := w.compose(h, text, html, d.original)
+		var raw []byte
+		switch {
+		case len(d.files) > 0 && w.composeFiles == nil:
+			// Never a letter saying "attached" without the file.
+			err = errors.New("files to attach, but the workflow was built without Deps.ComposeFiles")
+		case len(d.files) > 0:
+			raw, err = w.composeFiles(h, text, html, d.original, d.files)
+		default:
+			raw, err = w.compose(h, text, html, d.original)
+		}
 		if err != nil {
 			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
 		}
@@ -127,6 +139,9 @@ func (w *Workflow) headers(d draft, subject string, now time.Time) (textproto.MI
 	token := ""
 	if d.c != nil && d.partID != 0 {
 		token = w.tokens.make(d.c.ID, d.partID, now)
+	}
+	if d.token != "" {
+		token = d.token
 	}
 	msgID := w.newMessageID()
 	replyTo := org.Address

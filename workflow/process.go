@@ -44,6 +44,10 @@ type arrival struct {
 	Delivery
 	entry ledgerEntry
 	mail  Mail
+	// spoofed: the message claims a handler's address but failed the
+	// handler's verification, so it is recorded as unverified even when
+	// DMARC did not fail (issue 11).
+	spoofed bool
 }
 
 // errSettled means another daemon finished the message first.
@@ -234,6 +238,11 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	if h, ok := w.set.handler(from); ok {
 		return w.onHandler(ctx, a, cm, h)
 	}
+	if mgr, ok := w.Manager(from); ok {
+		if res, handled, err := w.onManager(ctx, a, cm, mgr); handled || err != nil {
+			return res, err
+		}
+	}
 	if own, ok := fromOurAddress(m, w.identity()); ok {
 		return w.onOwnAddress(ctx, a, cm, own)
 	}
@@ -309,7 +318,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	}
 	subject := strings.TrimSpace(m.Subject())
 	if subject == "" {
-		subject = map[string]string{"nl": "(geen onderwerp)", "en": "(no subject)"}[org.Language]
+		subject = w.phrase("subject.none")
 	}
 	name := sender.Name
 	c := &Case{
@@ -371,6 +380,10 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if err := assignReference(ctx, w.db, c, received.In(org.Location).Year(), now); err != nil {
 		return nil, err
 	}
+	// A possible offence against a child: the managers hear of it at once.
+	if err := w.signalWordsOnNewCase(ctx, c, in.NewText); err != nil {
+		return nil, err
+	}
 
 	confirm := w.letter(c, c.ComplainantName)
 	confirm.Text = excerpt(in.NewText)
@@ -389,6 +402,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if err != nil {
 		return nil, err
 	}
+	w.suggestConcerns(notes, c.Subject+"\n"+in.NewText)
 	return c, w.queue(ctx, append([]draft{{
 		c: c, partID: ids[c.ComplainantEmail], kind: MsgConfirmation, template: "confirmation", lang: c.Language,
 		to: &mail.Address{Name: confirm.To, Address: c.ComplainantEmail}, letter: confirm,
@@ -435,10 +449,13 @@ func (w *Workflow) handlerNotes(ctx context.Context, c *Case, kind string, a *ar
 		l := w.letter(c, h.Name)
 		l.From, l.FromName, l.At, l.Text = from, fromName, c.ReceivedAt.In(w.set.Organisation.Location), excerpt(in.NewText)
 		l.Unverified = in.Unverified
+		if claimed, ok := w.set.handler(in.FromAddr); ok && in.Unverified && kind != MsgNewCase {
+			l.ClaimedHandler = claimed.Name
+		}
 		if kind == MsgCaseReply {
 			l.At = w.clock.Now().In(w.set.Organisation.Location)
 		}
-		l.Attachments = attachmentList(m)
+		l.Attachments = w.attachmentList(m)
 		l.OriginalSize = humanSize(int64(len(raw)))
 		dr := draft{
 			c: c, partID: ids[h.Email], kind: kind, template: kind, lang: w.set.Organisation.Language,
@@ -481,10 +498,11 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 		InReplyTo: strings.Join(m.InReplyTo(), " "), Refs: strings.Join(m.References(), " "),
 		FromAddr: from, ToAddr: strings.ToLower(w.set.Organisation.Address), Subject: m.Subject(),
 		BodySHA256: m.BodySHA256(), FullText: text, NewText: fresh,
-		Attachments: strings.Join(attachmentList(m), "\n"),
+		Attachments: strings.Join(w.attachmentList(m), "\n"),
 		CreatedAt:   w.clock.Now(),
 	}
 	in.Unverified, _ = w.dmarcFailed(m)
+	in.Unverified = in.Unverified || a.spoofed
 	in.LedgerID.Int64, in.LedgerID.Valid = a.entry.ID, true
 	return in, insertMessage(ctx, w.db, &in)
 }

@@ -26,18 +26,3 @@ func TestWithoutSalutation(t *testing.T) {
 		}
 	}
 }
-
-// Every phrase exists in both languages: a missing one would reach a
-// handler as its bare key.
-func TestPhrasebooksMatch(t *testing.T) {
-	for k := range phrasesNL {
-		if _, ok := phrasesEN[k]; !ok {
-			t.Errorf("phrase %q has no English text", k)
-		}
-	}
-	for k := range phrasesEN {
-		if _, ok := phrasesNL[k]; !ok {
-			t.Errorf("phrase %q has no Dutch text", k)
-		}
-	}
-}

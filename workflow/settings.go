@@ -12,6 +12,8 @@ import (
 type Settings struct {
 	Organisation Organisation
 	Escalation   Escalation
+	// Safeguarding is the track for a possible offence against a child.
+	Safeguarding Safeguarding
 	Handlers     []Handler
 	Tokens       TokenSettings
 	Breaker      Breaker
@@ -22,6 +24,8 @@ type Settings struct {
 	Committees []Committee
 	Managers   []Manager
 	Schedule   Schedule
+	// Report is what the record for the annual report offers (issue 13).
+	Report Report
 	// MaxAttempts is how often processing an inbound message is tried before
 	// it is quarantined (default 3).
 	MaxAttempts int
@@ -41,6 +45,9 @@ type Organisation struct {
 	Host     string         // domain of our Message-IDs; default the domain of Address
 	Location *time.Location // deadlines are counted in this zone
 	Language string         // "nl" or "en"
+	// AddressForm is how Dutch messages address the parent: "u" (formal,
+	// the default when empty) or "je". English has one form.
+	AddressForm string
 	// ProcedureURL links the published klachtenregeling (Wko 1.57b(3)).
 	ProcedureURL string
 	PrivacyURL   string
@@ -70,6 +77,9 @@ type TokenSettings struct {
 type Trust struct {
 	Policy     string // TrustToken (default), TrustDMARC or TrustTokenOrDMARC
 	AuthservID string // the authserv-id of our own receiving server's Authentication-Results
+	// JudgmentApproval: a judgment waits for #akkoord of a second handler
+	// before it goes to the parent (four eyes, R12).
+	JudgmentApproval bool
 }
 
 // Manager is someone who gets the digest of the cases of their locations
@@ -156,6 +166,9 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	if o.Language != "nl" && o.Language != "en" {
 		errs = append(errs, fmt.Errorf("organisation.language %q: must be nl or en", o.Language))
 	}
+	if o.AddressForm != "" && o.AddressForm != "u" && o.AddressForm != "je" {
+		errs = append(errs, fmt.Errorf("organisation.address_form %q: must be u or je", o.AddressForm))
+	}
 	if o.ProgressDays == 0 {
 		o.ProgressDays = 14
 	}
@@ -168,6 +181,7 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	if s.Escalation.WindowMonths == 0 {
 		s.Escalation.WindowMonths = 12
 	}
+	errs = append(errs, s.Safeguarding.fill()...)
 	if len(s.Handlers) == 0 {
 		errs = append(errs, errors.New("handlers: at least one [[handlers]] entry is needed, or complaints reach no one"))
 	}
@@ -270,6 +284,7 @@ func (s *Settings) ValidateAndFillDefaults() error {
 	if s.SendAttempts == 0 {
 		s.SendAttempts = 12
 	}
+	errs = append(errs, s.Report.fill()...)
 	return errors.Join(errs...)
 }
 

@@ -80,15 +80,33 @@ func newTokens(secrets [][]byte, maxAge time.Duration) (*tokens, error) {
 	return t, nil
 }
 
-func (k tokenKey) mac(payload []byte) []byte {
+// Token labels: what a token is signed as. A manager's token (the digest's
+// Message-ID, see managerToken) is signed under its own label, so it can
+// never be read as a participant's, nor the reverse.
+const (
+	labelParticipant = "complaintd reply token " + tokenFormat + "\x00"
+	labelManager     = "complaintd manager token " + tokenFormat + "\x00"
+)
+
+func (k tokenKey) mac(label string, payload []byte) []byte {
 	m := hmac.New(sha256.New, k.secret)
-	m.Write([]byte("complaintd reply token " + tokenFormat + "\x00"))
+	m.Write([]byte(label))
 	m.Write(payload)
 	return m.Sum(nil)[:10]
 }
 
 // make issues a token for a participant of a case.
 func (t *tokens) make(caseID, participantID int64, now time.Time) string {
+	return t.sign(labelParticipant, caseID, participantID, now)
+}
+
+// read checks a participant's token and says what it names.
+func (t *tokens) read(s string, now time.Time) (Token, error) {
+	return t.verify(labelParticipant, s, now)
+}
+
+// sign issues a token under label.
+func (t *tokens) sign(label string, caseID, participantID int64, now time.Time) string {
 	b := binary.AppendUvarint(nil, uint64(caseID))
 	b = binary.AppendUvarint(b, uint64(participantID))
 	b = binary.BigEndian.AppendUint16(b, uint16(max(0, int(now.Sub(tokenEpoch).Hours()/24))))
@@ -96,11 +114,11 @@ func (t *tokens) make(caseID, participantID int64, now time.Time) string {
 	_, _ = rand.Read(nonce[:])
 	b = append(b, nonce[:]...)
 	k := t.keys[0]
-	return tokenFormat + string(k.id) + b32.EncodeToString(append(b, k.mac(b)...))
+	return tokenFormat + string(k.id) + b32.EncodeToString(append(b, k.mac(label, b)...))
 }
 
-// read checks a token and says what it names.
-func (t *tokens) read(s string, now time.Time) (Token, error) {
+// verify checks a token signed under label and says what it names.
+func (t *tokens) verify(label, s string, now time.Time) (Token, error) {
 	s = strings.ToLower(s)
 	rest, ok := strings.CutPrefix(s, tokenFormat)
 	if !ok || len(rest) < 2 {
@@ -118,7 +136,7 @@ func (t *tokens) read(s string, now time.Time) (Token, error) {
 	payload, sum := raw[:len(raw)-10], raw[len(raw)-10:]
 	var key *tokenKey
 	for i := range t.keys {
-		if t.keys[i].id == rest[0] && hmac.Equal(t.keys[i].mac(payload), sum) {
+		if t.keys[i].id == rest[0] && hmac.Equal(t.keys[i].mac(label, payload), sum) {
 			key = &t.keys[i]
 			break
 		}
@@ -219,5 +237,8 @@ func (t *tokens) verifyOwnProof(msgID, proof string) bool {
 // either way it proves the message it names came from us.
 func (t *tokens) isOurToken(s string, now time.Time) bool {
 	_, err := t.read(s, now)
+	if err != nil && !errors.Is(err, ErrExpiredToken) {
+		_, err = t.verify(labelManager, s, now)
+	}
 	return err == nil || errors.Is(err, ErrExpiredToken)
 }

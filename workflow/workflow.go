@@ -17,6 +17,12 @@ type Deps struct {
 	Log       *slog.Logger
 	Settings  Settings
 
+	// ComposeFiles and ReadFiles attach files to outgoing mail and read
+	// them from inbound mail: a handler's attachments for the parent, a
+	// case file for a manager. Without them nothing is attached.
+	ComposeFiles FileComposer
+	ReadFiles    FileReader
+
 	// TransportConfig names the transport's configuration (a hash, no
 	// secrets). Mail held because the mail server refused it records it, and
 	// is sent again by RetryHeldOnConfigChange once it differs.
@@ -35,6 +41,9 @@ type Workflow struct {
 	log       *slog.Logger
 	set       Settings
 	tokens    *tokens
+
+	composeFiles FileComposer
+	readFiles    FileReader
 
 	// transportConfig is Deps.TransportConfig.
 	transportConfig string
@@ -65,6 +74,7 @@ func New(d Deps) (*Workflow, error) {
 		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
 		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
 		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig,
+		composeFiles: d.ComposeFiles, readFiles: d.ReadFiles,
 	}, nil
 }
 

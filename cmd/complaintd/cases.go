@@ -61,7 +61,11 @@ func cmdCases(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		if err != nil {
 			return err
 		}
-		printTimeline(stdout, c, timeline, wf.Settings().Organisation.Location, time.Now())
+		rec, err := wf.CaseRecord(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		printTimeline(stdout, c, rec, timeline, wf.Settings().Organisation.Location, time.Now())
 		return nil
 	default:
 		return fmt.Errorf("%w: unknown cases command %q (list or show)", errUsage, sub)
@@ -94,7 +98,7 @@ func openWorkflowConfig(ctx context.Context, config string, env func(string) str
 		db.Close()
 		return nil, nil, nil, err
 	}
-	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose,
+	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles,
 		Log: slog.New(slog.DiscardHandler), Settings: set})
 	if err != nil {
 		db.Close()
@@ -165,7 +169,7 @@ func flags(c workflow.Case) string {
 	return strings.Join(f, " ")
 }
 
-func printTimeline(w io.Writer, c workflow.Case, tl []workflow.TimelineEntry, loc *time.Location, now time.Time) {
+func printTimeline(w io.Writer, c workflow.Case, rec workflow.CaseRecord, tl []workflow.TimelineEntry, loc *time.Location, now time.Time) {
 	fmt.Fprintf(w, "%s  %s\n", oneLine(c.Reference), oneLine(c.Subject))
 	fmt.Fprintf(w, "  status:        %s\n", oneLine(c.Status))
 	fmt.Fprintf(w, "  complainant:   %s %s\n", oneLine(c.ComplainantName), oneLine("<"+c.ComplainantEmail+">"))
@@ -183,6 +187,7 @@ func printTimeline(w io.Writer, c workflow.Case, tl []workflow.TimelineEntry, lo
 	if f := flags(c); f != "" {
 		fmt.Fprintf(w, "  flags:         %s\n", oneLine(f))
 	}
+	printRecord(w, c, rec)
 	fmt.Fprintln(w, "\ntimeline:")
 	for _, e := range tl {
 		line := fmt.Sprintf("  %s  %-16s %s", e.At.In(loc).Format("2006-01-02 15:04"), oneLine(e.Kind), oneLine(e.Detail))

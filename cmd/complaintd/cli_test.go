@@ -140,26 +140,28 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"KL-2026-0001", "KL-2026-0003",
-		"[KL-2026-0001] Ontvangstbevestiging van je klacht",
+		"[KL-2026-0001] Ontvangstbevestiging van uw klacht",
 		"1. Waarom is het formulier niet gevolgd?", // HTML-only mail from a phone, as text
 		"€ 412,50 wordt teruggestort",              // windows-1252, decoded
 		"factuur november.pdf",                     // its attachment
 		"Nieuw bericht van Sanne Jansen",           // the parent's reply reached the handlers
 		"dit al de tweede keer was",
 		"Dank je voor je aanvulling",                                 // Anna's answer, relayed to the parent
-		"[KL-2026-0003] Ons oordeel over je klacht",                  // her judgment
+		"[KL-2026-0003] Ons oordeel over uw klacht",                  // her judgment
 		"Uiterlijk uitgevoerd op",                                    // with the measure's date
 		"[KL-2026-0003] Verwerkt",                                    // and her confirmation
 		"[KL-2026-0003] Een maatregel uit ons oordeel is uitgevoerd", // one measure done on its own
+		"Uitgevoerd: Dossier KL-2026-0001",                           // a manager's #dossier, answered
+		"Attachment: dossier-KL-2026-0001.html (text/html",           // with the case file
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "EMAIL ") != 21 {
-		t.Errorf("demo printed %d emails, want 21 (3 confirmations, 6 notifications, 2 reply notifications, "+
+	if strings.Count(out, "EMAIL ") != 22 {
+		t.Errorf("demo printed %d emails, want 22 (3 confirmations, 6 notifications, 2 reply notifications, "+
 			"Anna's command result and its notification, her answer relayed and passed on, the judgment, "+
-			"its confirmation and notification, and the same three for her #uitgevoerd)", strings.Count(out, "EMAIL "))
+			"its confirmation and notification, the same three for her #uitgevoerd, and the manager's case file)", strings.Count(out, "EMAIL "))
 	}
 	// Anna's answer reaches the parent itself, with her words only.
 	relayed := false

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/complaintd/complaintd/workflow"
 )
 
 // Config is the whole configuration file. Every key can be overridden by an
@@ -31,6 +33,7 @@ type Config struct {
 	Digest       DigestConfig       `toml:"digest"`
 	Trust        TrustConfig        `toml:"trust"`
 	Escalation   EscalationConfig   `toml:"escalation"`
+	Report       ReportConfig       `toml:"report"`
 	Tokens       TokensConfig       `toml:"tokens"`
 	Limits       LimitsConfig       `toml:"limits"`
 	Templates    TemplatesConfig    `toml:"templates"`
@@ -38,13 +41,16 @@ type Config struct {
 	Log          LogConfig          `toml:"log"`
 	HTTP         HTTPConfig         `toml:"http"`
 	OAuth2       OAuth2Config       `toml:"oauth2"`
+	Safeguarding SafeguardingConfig `toml:"safeguarding"`
 }
 
 type OrganisationConfig struct {
-	Name         string `toml:"name"`
-	Address      string `toml:"address"`
-	Timezone     string `toml:"timezone"`
-	Language     string `toml:"language"`
+	Name     string `toml:"name"`
+	Address  string `toml:"address"`
+	Timezone string `toml:"timezone"`
+	Language string `toml:"language"`
+	// AddressForm is how Dutch messages address the parent: "u" or "je".
+	AddressForm  string `toml:"address_form"`
 	ProcedureURL string `toml:"procedure_url"`
 	PrivacyURL   string `toml:"privacy_url"`
 	MessageHost  string `toml:"message_id_host"`
@@ -80,6 +86,8 @@ type DigestConfig struct {
 type TrustConfig struct {
 	Policy     string `toml:"policy"`
 	AuthservID string `toml:"authserv_id"`
+	// JudgmentApproval: a judgment waits for #akkoord of a second handler.
+	JudgmentApproval bool `toml:"judgment_approval"`
 }
 
 type TokensConfig struct {
@@ -165,7 +173,7 @@ type LogConfig struct {
 // defaults are the values of keys the file leaves out.
 func defaults() Config {
 	return Config{
-		Organisation: OrganisationConfig{Timezone: "Europe/Amsterdam", Language: "nl", ProgressDays: 14},
+		Organisation: OrganisationConfig{Timezone: "Europe/Amsterdam", Language: "nl", AddressForm: "u", ProgressDays: 14},
 		Database:     DatabaseConfig{URL: "sqlite:complaintd.db"},
 		IMAP: IMAPConfig{
 			TLS: "implicit", Auth: "password", Mailbox: "INBOX", ProcessedMailbox: "Processed",
@@ -173,6 +181,7 @@ func defaults() Config {
 		},
 		SMTP:       SMTPConfig{TLS: "starttls", Timeout: time.Minute},
 		Escalation: EscalationConfig{WindowMonths: 12},
+		Report:     ReportConfig{Categories: workflow.DefaultCategories()},
 		Processing: ProcessingConfig{MaxAttempts: 3, SendAttempts: 12, AttachLimitMB: 10},
 		Limits: LimitsConfig{PerRecipient: 10, PerCase: 50, Window: 24 * time.Hour,
 			NewCasesPerSender: 5, NewCasesWindow: 24 * time.Hour},
@@ -185,6 +194,8 @@ func defaults() Config {
 		Schedule: ScheduleConfig{ReminderDays: []int{28, 35}, Interval: time.Minute},
 		Digest:   DigestConfig{Time: "07:30", WarningDays: 14},
 		Log:      LogConfig{Level: "info", Format: "text"},
+
+		Safeguarding: defaultSafeguarding(),
 	}
 }
 
@@ -304,6 +315,9 @@ func (c *Config) validate() error {
 	}
 	if o.Language != "nl" && o.Language != "en" {
 		bad("organisation.language", "%q must be nl or en", o.Language)
+	}
+	if o.AddressForm != "u" && o.AddressForm != "je" {
+		bad("organisation.address_form", "%q must be u (formal) or je (informal): how Dutch messages address the parent", o.AddressForm)
 	}
 	if o.ProgressDays < 1 {
 		bad("organisation.progress_days", "must be at least 1")
@@ -429,6 +443,7 @@ func (c *Config) validate() error {
 	if c.Escalation.WindowMonths < 1 {
 		bad("escalation.window_months", "must be at least 1")
 	}
+	errs = append(errs, c.Safeguarding.problems()...)
 	if s := c.Tokens.Secret; s != "" && len(s) < 32 {
 		bad("tokens.secret", "is %d characters; use at least 32 random characters (e.g. openssl rand -hex 32)", len(s))
 	}
@@ -470,6 +485,7 @@ func (c *Config) validate() error {
 		bad("log.format", "%q must be text or json", c.Log.Format)
 	}
 	errs = append(errs, c.HTTP.problems()...)
+	errs = append(errs, c.recordProblems()...)
 	return errors.Join(errs...)
 }
 

@@ -96,6 +96,7 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 		{"no handlers", strings.Replace(goodConfig, "[[handlers]]", "[[nothing]]", 1), nil, []string{"nothing"}},
 		{"typo in a key", strings.Replace(goodConfig, "poll_interval", "pol_interval", 1) + "\n[log]\nlevl = \"debug\"\n", nil, []string{"log.levl"}},
 		{"no klachtenloket", strings.Replace(goodConfig, `klachtenloket = "www.klachtenloket-kinderopvang.nl"`, "", 1), nil, []string{"escalation.klachtenloket"}},
+		{"bad address form", goodConfig, map[string]string{"COMPLAINTD_ORGANISATION_ADDRESS_FORM": "jij"}, []string{"organisation.address_form", `"jij"`}},
 		{"bad time zone", goodConfig, map[string]string{"COMPLAINTD_ORGANISATION_TIMEZONE": "Amsterdam"}, []string{"organisation.timezone"}},
 		{"missing secret file", goodConfig, map[string]string{"COMPLAINTD_SMTP_PASSWORD_FILE": "/nonexistent/pw"}, []string{"COMPLAINTD_SMTP_PASSWORD_FILE"}},
 	}

@@ -202,7 +202,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	due := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
 	due2 := time.Now().AddDate(0, 2, 0).Format(time.DateOnly)
 	judgment, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0003",
-		"#locatie Gastouderbureau De Vlinder\r\n#oordeel\r\n\r\n#maatregel "+due+" Het te veel betaalde bedrag wordt teruggestort en de incasso wordt stopgezet.\r\n"+
+		"#locatie Gastouderbureau De Vlinder\r\n#oordeel gegrond\r\n#categorie financieel\r\n\r\n#maatregel "+due+" Het te veel betaalde bedrag wordt teruggestort en de incasso wordt stopgezet.\r\n"+
 			"#maatregel "+due2+" Opzeggingen worden voortaan binnen twee werkdagen in de administratie verwerkt en bevestigd.\r\n\r\n"+
 			"Beste heer Hoekstra,\r\n\r\nWe hebben uw klacht onderzocht. Uw opzegging per 1 oktober is op tijd ontvangen, maar niet "+
 			"verwerkt in onze administratie. Daardoor zijn er ten onrechte facturen verstuurd. Wij vinden uw klacht gegrond en "+
@@ -236,11 +236,22 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := waitForMail(ctx, smtpSrv, want); err != nil {
 		return err
 	}
+
+	// A manager asks for the case file of the first case (issue 11).
+	if err := demoManagerDossier(imapSrv, "directie@vlinder.example", "Directie De Vlinder", "KL-2026-0001"); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "delivered the directie's #dossier KL-2026-0001: the case file comes back as an HTML attachment")
+	want++
+	if err := waitForMail(ctx, smtpSrv, want); err != nil {
+		return err
+	}
 	stop()
 	wg.Wait()
 
 	for i, m := range smtpSrv.Messages() {
 		printMail(stdout, i+1, m)
+		printCaseFile(stdout, m)
 	}
 	fmt.Fprintln(stdout, strings.Repeat("=", 78))
 	fmt.Fprintln(stdout, "CASES")
@@ -257,7 +268,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		printTimeline(stdout, cs, tl, loc, time.Now())
+		rec, err := c.wf.CaseRecord(ctx, cs.ID)
+		if err != nil {
+			return err
+		}
+		printTimeline(stdout, cs, rec, tl, loc, time.Now())
 	}
 	// What the managers' digests would say right now (the scheduler sends
 	// them daily at digest.time).

@@ -101,7 +101,7 @@ func TestJudgmentOnAnUnassignedCaseAssignsItsSender(t *testing.T) {
 		if c := h.caseByRef("KL-2026-0001"); c.Assignee != "" {
 			t.Fatalf("assigned before the judgment: %q", c.Assignee)
 		}
-		annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#geen-maatregelen", "#no-measures")+"\n\nWij vinden uw klacht ongegrond.")
+		annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#geen-maatregelen", "#no-measures")+"\n\nWij vinden uw klacht ongegrond.")
 		if c := h.caseByRef("KL-2026-0001"); c.Assignee != "anna.devries@vlinder.example" {
 			t.Errorf("assignee %q after Anna's judgment, want her", c.Assignee)
 		}

@@ -129,7 +129,7 @@ func TestJudgmentWithTwoMeasuresGoesToTheParent(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
-		annaAnswers(t, h, "#oordeel\n\n#maatregel 2027-01-15 Alle medewerkers nemen het ophaalprotocol opnieuw door.\n\n"+
+		annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n\n#maatregel 2027-01-15 Alle medewerkers nemen het ophaalprotocol opnieuw door.\n\n"+
 			"#maatregel 2027-02-01 Op elke groep hangt een actuele ophaallijst.\n\n"+
 			"Beste mevrouw Jansen,\n\nWij vinden uw klacht gegrond: Noah is meegegeven zonder dat u werd gebeld.\n\nMet vriendelijke groet,\nAnna de Vries")
 		got := h.sentTo("sanne.jansen@example.nl")
@@ -162,7 +162,7 @@ func TestJudgmentWithoutMeasuresIsRefused(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
-		annaAnswers(t, h, "#oordeel\n\nWij vinden uw klacht ongegrond.")
+		annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n\nWij vinden uw klacht ongegrond.")
 		if n := len(h.sentTo("sanne.jansen@example.nl")); n != 1 {
 			t.Fatalf("the parent got %d mails, want nothing beyond the confirmation", n)
 		}
@@ -176,7 +176,7 @@ func TestJudgmentWithoutMeasuresIsRefused(t *testing.T) {
 			t.Error("the case was decided")
 		}
 		// A measure in the past is refused too, and so is everything with it.
-		annaAnswers(t, h, "#toewijzen marco.bos@vlinder.example\n#oordeel\n#maatregel 2026-11-01 Te laat.\n\nOordeel.")
+		annaAnswers(t, h, "#toewijzen marco.bos@vlinder.example\n#oordeel gegrond\n#categorie overig\n#maatregel 2026-11-01 Te laat.\n\nOordeel.")
 		if c := h.caseByRef("KL-2026-0001"); c.Assignee != "" || c.Status == workflow.StatusDecided {
 			t.Errorf("part of a refused message was applied: assignee %q status %s", c.Assignee, c.Status)
 		}
@@ -196,7 +196,7 @@ func TestForgedHandlerMessageChangesNothing(t *testing.T) {
 		h.deliver(rawMail(mailOpts{
 			from: anna, subject: "RE: [KL-2026-0001] Nieuwe klacht", id: "forged@attacker.example",
 			extra: []string{"Authentication-Results: mx.vlinder.example; spf=fail smtp.mailfrom=attacker.example; dkim=none; dmarc=fail header.from=vlinder.example"},
-			body:  "#oordeel\n#geen-maatregelen\n\nUw klacht is ongegrond.",
+			body:  "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nUw klacht is ongegrond.",
 		}))
 		h.poll()
 		h.flush()
@@ -280,7 +280,7 @@ func TestWithdrawnAndClosedNotifyTheParent(t *testing.T) {
 		h.deliver(rawMail(mailOpts{from: "Peter Hoekstra <p.hoekstra@example.org>", subject: "Facturen", body: "Nog steeds facturen.\n"}))
 		h.poll()
 		h.flush()
-		annaAnswers(t, h, "#oordeel\n#maatregel 2027-01-10 De facturen worden gecrediteerd.\n\nGegrond.")
+		annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n#maatregel 2027-01-10 De facturen worden gecrediteerd.\n\nGegrond.")
 		annaAnswers(t, h, "#afgerond\n\nDe creditnota is verstuurd.")
 		got = h.sentTo("p.hoekstra@example.org")
 		if len(got) != 3 || !strings.Contains(got[2].text, "De facturen worden gecrediteerd") {
@@ -307,7 +307,13 @@ func TestCorpusStaffReplyWithJudgment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.deliver([]byte(strings.ReplaceAll(string(raw), "KL-2026-0041", "KL-2026-0001")))
+		// The corpus's reply predates verdicts and categories (issue 13):
+		// Anna's first command line now says what the judgment decides.
+		text := strings.ReplaceAll(string(raw), "KL-2026-0041", "KL-2026-0001")
+		for _, nl := range []string{"\r\n", "\n"} {
+			text = strings.Replace(text, nl+"#oordeel"+nl, nl+"#oordeel gegrond"+nl+"#categorie pedagogisch handelen"+nl, 1)
+		}
+		h.deliver([]byte(text))
 		h.poll()
 		h.flush()
 		c := h.caseByRef("KL-2026-0001")

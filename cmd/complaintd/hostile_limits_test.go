@@ -74,7 +74,7 @@ func TestSpoofAlertsAtMostOnePerHour(t *testing.T) {
 			h.deliver(rawMail(mailOpts{
 				from: anna, subject: "RE: [KL-2026-0001] Nieuwe klacht", id: fmt.Sprintf("forged%d@attacker.example", i),
 				extra: []string{"Authentication-Results: mx.vlinder.example; spf=fail smtp.mailfrom=attacker.example; dmarc=fail header.from=vlinder.example"},
-				body:  "#oordeel\n#geen-maatregelen\n\nOngegrond.",
+				body:  "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nOngegrond.",
 			}))
 		}
 		for i := range 10 {

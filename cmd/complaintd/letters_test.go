@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/complaintd/complaintd/mailbox"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestLettersHaveOneGreetingAndOneSignature(t *testing.T) {
 		if g, s := linesStartingWith(relay.text, greetings...), linesStartingWith(relay.text, signOffs...); g != 1 || s != 1 {
 			t.Errorf("the relayed answer has %d greetings and %d sign-offs, want 1 and 1:\n%s", g, s, relay.text)
 		}
-		annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#geen-maatregelen", "#no-measures")+"\n\n"+
+		annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#geen-maatregelen", "#no-measures")+"\n\n"+
 			pick("Geachte mevrouw Jansen,\n\nWij vinden uw klacht ongegrond: Noah is meegegeven aan iemand op de ophaallijst.\n\nMet vriendelijke groet,\nAnna de Vries\nKlachtenfunctionaris",
 				"Dear Ms Jansen,\n\nWe find your complaint not upheld: Noah left with someone on the pick-up list.\n\nKind regards,\nAnna de Vries\nComplaints officer"))
 		j := lastTo(t, h, "sanne.jansen@example.nl")
@@ -55,7 +56,7 @@ func TestSpoofAlertGivesItsReasonInTheOrganisationsLanguage(t *testing.T) {
 		h.deliver(rawMail(mailOpts{
 			from: anna, subject: "RE: [KL-2026-0001] Nieuwe klacht", id: "forged@attacker.example",
 			extra: []string{"Authentication-Results: mx.vlinder.example; spf=fail smtp.mailfrom=attacker.example; dkim=none; dmarc=fail header.from=vlinder.example"},
-			body:  "#oordeel\n#geen-maatregelen\n\nUw klacht is ongegrond.",
+			body:  "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nUw klacht is ongegrond.",
 		}))
 		h.poll()
 		h.flush()
@@ -67,6 +68,12 @@ func TestSpoofAlertGivesItsReasonInTheOrganisationsLanguage(t *testing.T) {
 			for _, english := range []string{"no reply token", "Authentication-Results of", "is not a reply"} {
 				if strings.Contains(alert.text, english) {
 					t.Errorf("the Dutch alert has the English phrase %q:\n%s", english, alert.text)
+				}
+			}
+		} else {
+			for _, dutch := range []string{"antwoordkenmerk", "mailserver", "bericht", "geverifieerd"} {
+				if strings.Contains(alert.text, dutch) {
+					t.Errorf("the English alert has the Dutch word %q:\n%s", dutch, alert.text)
 				}
 			}
 		}
@@ -143,7 +150,7 @@ func TestCasesShowTermInWords(t *testing.T) {
 			t.Errorf("at %s: %q, want %q", tc.at, got, tc.want)
 		}
 	}
-	annaAnswers(t, h, "#oordeel\n#geen-maatregelen\n\nOngegrond.")
+	annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nOngegrond.")
 	out, _, err := run(t, h.ctx, "cases", "show", "-config", writeHarnessConfig(t, h.cfg), "KL-2026-0001")
 	if err != nil {
 		t.Fatal(err)
@@ -196,10 +203,20 @@ func TestManagersReadTextForTheirRole(t *testing.T) {
 		mustContain(t, "the manager", *notice, "Anna de Vries (anna.devries@vlinder.example)",
 			pick("rechtstreeks voorleggen aan de Geschillencommissie", "directly to the Geschillencommissie"),
 			pick("donderdag 14 januari 2027", "Thursday 14 January 2027"))
-		for _, wrong := range []string{"#oordeel", "#judgment", "#toewijzen", "#assign", "complaintd cases", pick("gaat naar de ouder", "goes to the parent")} {
+		for _, wrong := range []string{"#oordeel", "#judgment", "complaintd cases", pick("gaat naar de ouder", "goes to the parent")} {
 			if strings.Contains(notice.text, wrong) {
 				t.Errorf("the manager's notice says %q, which is for handlers:\n%s", wrong, notice.text)
 			}
+		}
+		// What a manager may do by mail (issue 11): a reply to the notice
+		// asks for the case file of its case.
+		mustContain(t, "the manager", *notice, pick("#dossier", "#casefile"), pick("#toewijzen ADRES", "#assign ADDRESS"))
+		h.deliver(rawMail(mailOpts{from: "Directie De Vlinder <directie@vlinder.example>", subject: "RE: " + notice.msg.Subject(),
+			inReplyTo: notice.msg.MessageID(), body: pick("#dossier", "#casefile") + "\n\n> " + notice.msg.Subject()}))
+		h.poll()
+		h.flush()
+		if as, err := mailbox.Attachments(lastTo(t, h, "directie@vlinder.example").raw); err != nil || len(as) != 1 || as[0].Name != "dossier-KL-2026-0001.html" {
+			t.Errorf("the manager's #dossier in reply to the notice brought %+v (%v), want the case file of KL-2026-0001", as, err)
 		}
 		// Anna's copy still tells her what to do.
 		var annas *sentMail
@@ -227,7 +244,7 @@ func TestManagersReadTextForTheirRole(t *testing.T) {
 
 // A handler marks a case as a safeguarding concern with #veiligheid: the
 // managers' digest shows it on the case, cases list shows the flag, and
-// #veiligheid uit removes it. The parent is never told.
+// #signaal-onterecht removes it. The parent is never told.
 func TestSafeguardingMarkReachesTheDigest(t *testing.T) {
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
@@ -248,11 +265,11 @@ func TestSafeguardingMarkReachesTheDigest(t *testing.T) {
 		if n := len(h.sentTo("sanne.jansen@example.nl")); n != 1 {
 			t.Errorf("the parent got %d mails, want only the confirmation", n)
 		}
-		annaAnswers(t, h, pick("#veiligheid uit", "#safeguarding off"))
+		annaAnswers(t, h, pick("#signaal-onterecht een val op het klimrek", "#signal-unfounded a fall off the climbing frame"))
 		if d := digestSays(t, h); strings.Contains(d, mark) {
 			t.Errorf("the digest still marks the case after the mark was removed:\n%s", d)
 		}
-		annaAnswers(t, h, pick("#veiligheid uit", "#safeguarding off"))
+		annaAnswers(t, h, pick("#signaal-onterecht een val", "#signal-unfounded a fall"))
 		mustContain(t, "Anna", lastTo(t, h, "anna.devries@vlinder.example"), pick("Niet uitgevoerd", "Not applied"))
 	})
 }

@@ -233,3 +233,104 @@ func messageID(raw []byte) string {
 	}
 	return ""
 }
+
+// Issue 16: a daemon started just after the poller's lock session ended
+// takes the lock at once, while the old poller has not noticed its loss yet
+// (it checks once a second). The new holder must not poll before the old
+// one has stopped: here it is built before the session is terminated and
+// started the moment it is, so without a wait it would poll within
+// milliseconds, long before the old poller's next check.
+func TestNewHolderWaitsUntilTheLostHolderStopped(t *testing.T) {
+	if !slices.Contains(storetest.Dialects(t), store.Postgres) {
+		t.Skip("needs PostgreSQL: set TEST_DATABASE_URL")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imapSrv.Close()
+	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpSrv.Close()
+	cfg := demoConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
+	cfg.Database.URL = storetest.URL(t, store.Postgres)
+	cfg.IMAP.PollInterval = time.Second
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	book := &logBook{}
+	var wg sync.WaitGroup
+	daemons := map[string]*components{}
+	defer func() {
+		cancel()
+		wg.Wait()
+		for _, c := range daemons {
+			c.close()
+		}
+	}()
+	for _, who := range []string{"A", "C"} {
+		c, err := build(ctx, cfg, book.logger(t, who), options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		daemons[who] = c
+	}
+	wg.Go(func() { daemons["A"].run(ctx) })
+	waitFor(t, "A polls", func() bool { return len(book.find("polling this mailbox")) == 1 })
+	polling := book.find("polling this mailbox")[0]
+	// Terminate the session right after one of A's checks, so that its
+	// next check is a whole interval away: the server shows when the lock's
+	// session last ended a query.
+	lastQuery := func() time.Time {
+		var at time.Time
+		_ = daemons["C"].db.Get(ctx, &at, `SELECT state_change FROM pg_stat_activity WHERE pid = ?`, polling.attrs["lock_backend"])
+		return at
+	}
+	for range 2 { // the second check after the first round: A is waiting, not polling
+		before := lastQuery()
+		waitFor(t, "a check by A", func() bool { return lastQuery().After(before) })
+	}
+
+	var killed bool
+	if err := daemons["C"].db.Get(ctx, &killed, `SELECT pg_terminate_backend(?)`, polling.attrs["lock_backend"]); err != nil || !killed {
+		t.Fatalf("pg_terminate_backend(%s): %v %v", polling.attrs["lock_backend"], killed, err)
+	}
+	// The server ends the session a moment after it was told to; C starts
+	// as soon as the lock is free.
+	waitFor(t, "the lock's session ended", func() bool {
+		var n int
+		err := daemons["C"].db.Get(ctx, &n, `SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?`, polling.attrs["lock_backend"])
+		return err == nil && n == 0
+	})
+	wg.Go(func() { daemons["C"].run(ctx) })
+	waitFor(t, "C polls", func() bool {
+		for _, e := range book.find("polling this mailbox") {
+			if e.who == "C" {
+				return true
+			}
+		}
+		return false
+	})
+	stopped := book.find("stopped polling: lost the mailbox lock")
+	if len(stopped) != 1 || stopped[0].who != "A" {
+		t.Fatalf("A did not say it stopped polling before C began: %v", stopped)
+	}
+	started := book.find("polling this mailbox")
+	if c := started[len(started)-1]; c.who != "C" || c.logged < stopped[0].logged {
+		t.Errorf("C began polling while A still polled (A stopped %v later)", stopped[0].at.Sub(c.at).Round(time.Millisecond))
+	}
+
+	// And C polls: a complaint delivered now is handled once.
+	raw := rawMail(mailOpts{from: "Ouder <ouder@example.nl>", subject: "Klacht over de opvang", id: "after@mail.example.nl", body: "De groep was te vol.\n"})
+	if _, err := imapSrv.Deliver("INBOX", raw, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the complaint filed", func() bool {
+		done, _ := imapSrv.Messages("Processed")
+		return len(done) == 1
+	})
+}

@@ -48,10 +48,16 @@ func judgedWithTwoMeasures(t *testing.T, h *harness, pick func(nl, en string) st
 	t.Helper()
 	confirmationOf(t, h)
 	h.at(received.AddDate(0, 0, 10))
-	annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#maatregel", "#measure")+" 2027-01-15 "+trainingNL+"\n"+
+	annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#maatregel", "#measure")+" 2027-01-15 "+trainingNL+"\n"+
 		pick("#maatregel", "#measure")+" 2027-02-01 "+listsNL+"\n\nGegrond.")
 	if c := h.caseByRef("KL-2026-0001"); c.Status != workflow.StatusDecided {
 		t.Fatalf("the judgment was not applied: %s", c.Status)
+	}
+	// A real plural, never "maatregel(en)" (issue 11).
+	res := lastTo(t, h, "anna.devries@vlinder.example")
+	mustContain(t, "Anna", res, pick("met 2 maatregelen", "with 2 measures"))
+	if strings.Contains(res.text, "(en)") || strings.Contains(res.text, "(s)") {
+		t.Errorf("a plural written as a placeholder:\n%s", res.text)
 	}
 }
 
@@ -95,7 +101,7 @@ func TestMeasuresDoneOneByOne(t *testing.T) {
 		// The last one, named by nothing: it is the only one open.
 		annaAnswers(t, h, pick("#uitgevoerd", "#done")+"\n\nDe nieuwe lijsten hangen op alle groepen.")
 		parent = lastTo(t, h, "sanne.jansen@example.nl")
-		mustContain(t, "Sanne", parent, pick("Je klacht is afgerond", "Your complaint"), trainingNL, listsNL,
+		mustContain(t, "Sanne", parent, pick("Uw klacht is afgerond", "Your complaint"), trainingNL, listsNL,
 			"De nieuwe lijsten hangen op alle groepen.")
 		c := h.caseByRef("KL-2026-0001")
 		ms, _ := h.c.wf.Measures(h.ctx, c.ID)
@@ -160,7 +166,7 @@ func TestMeasureAddedToADecidedCaseIsAnnounced(t *testing.T) {
 func TestBadMeasureDateWithJudgmentIsRefusedAsABadDate(t *testing.T) {
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
-		annaAnswers(t, h, pick("#oordeel", "#judgment")+"\n"+pick("#maatregel", "#measure")+" 15-01-2027 "+trainingNL+"\n\nGegrond.")
+		annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#maatregel", "#measure")+" 15-01-2027 "+trainingNL+"\n\nGegrond.")
 		res := lastTo(t, h, "anna.devries@vlinder.example")
 		mustContain(t, "Anna", res, pick("Niet uitgevoerd", "Not applied"), "15-01-2027", pick("JJJJ-MM-DD", "YYYY-MM-DD"))
 		// The list of commands at the end names every command; the reasons

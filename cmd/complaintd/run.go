@@ -86,10 +86,13 @@ func (c *components) runLoops(ctx context.Context, scheduler bool) {
 // before every round.
 const lockCheckInterval = time.Second
 
-// takeoverSettle is how long a daemon that takes the lock over from another
+// takeoverSettle is how long a daemon that takes the lock on PostgreSQL
 // waits before its first round: a holder whose session was lost under it
-// needs up to lockCheckInterval plus the check's own bound (2 s) to notice
-// and stop, and the two must never poll at the same moment.
+// needs up to lockCheckInterval plus the check's own bound (2.1 s) to notice
+// and stop, and the two must never poll at the same moment. Every new
+// holder waits, not only one that saw another daemon poll: a daemon started
+// just after the old holder's session ended takes the lock at once, and it
+// cannot tell a holder that is gone from one that has not noticed yet.
 const takeoverSettle = 4 * time.Second
 
 // pollExclusively polls the mailbox while holding its lock, so that of
@@ -127,10 +130,15 @@ func (c *components) pollExclusively(ctx context.Context) {
 }
 
 // pollWhileHeld polls until ctx ends or the lock is lost, and releases it.
+// takeover says that another daemon held the lock when this one last tried.
 func (c *components) pollWhileHeld(ctx context.Context, log *slog.Logger, lock *store.Lock, takeover bool) {
 	defer lock.Release()
-	if takeover {
-		log.Info("took the mailbox lock over from another daemon; waiting for it to stop", "wait", takeoverSettle)
+	if lock.Backend != 0 { // PostgreSQL: other daemons may share the mailbox
+		if takeover {
+			log.Info("took the mailbox lock over from another daemon; waiting for it to stop", "wait", takeoverSettle)
+		} else {
+			log.Info("took the mailbox lock; waiting in case a daemon that lost it still polls", "wait", takeoverSettle)
+		}
 		c.standby.Store(true) // still ready: not polling yet, on purpose
 		t := time.NewTimer(takeoverSettle)
 		select {

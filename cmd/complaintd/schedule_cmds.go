@@ -45,7 +45,7 @@ func openWorkflowAt(ctx context.Context, cfg *Config, clock workflow.Clock) (*wo
 		db.Close()
 		return nil, nil, err
 	}
-	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose,
+	wf, err := workflow.New(workflow.Deps{DB: db, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles,
 		Clock: clock, Log: slog.New(slog.DiscardHandler), Settings: set})
 	if err != nil {
 		db.Close()

@@ -130,7 +130,7 @@ func TestOneCaseThroughSixWeeks(t *testing.T) {
 			t.Errorf("case %s exceeded=%v: want flagged and still open", c.Status, c.DeadlineExceeded)
 		}
 		// A late judgment: the flag stays, for the annual report.
-		annaAnswers(t, h, "#oordeel\n#geen-maatregelen\n\nGegrond, met excuses voor de late reactie.")
+		annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nGegrond, met excuses voor de late reactie.")
 		if c := h.caseByRef("KL-2026-0001"); !c.DeadlineExceeded || c.Status != workflow.StatusDecided {
 			t.Errorf("after a late judgment: %s exceeded=%v", c.Status, c.DeadlineExceeded)
 		}
@@ -192,7 +192,7 @@ func TestJudgmentBeforeSixWeeksStopsTheClockAndMeasuresComeDue(t *testing.T) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
 		h.at(received.AddDate(0, 0, 20))
-		annaAnswers(t, h, "#oordeel\n#maatregel 2027-01-05 Het ophaalprotocol wordt opnieuw doorgenomen.\n\nGegrond.")
+		annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n#maatregel 2027-01-05 Het ophaalprotocol wordt opnieuw doorgenomen.\n\nGegrond.")
 		for d := 21; d <= 60; d++ {
 			h.at(received.AddDate(0, 0, d))
 		}
@@ -226,7 +226,7 @@ func TestMeasureGetsANewDate(t *testing.T) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
 		h.at(received.AddDate(0, 0, 10))
-		annaAnswers(t, h, "#oordeel\n#maatregel 2027-01-05 Het ophaalprotocol wordt met het hele team opnieuw doorgenomen.\n"+
+		annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n#maatregel 2027-01-05 Het ophaalprotocol wordt met het hele team opnieuw doorgenomen.\n"+
 			"#maatregel 2027-02-01 Nieuwe ophaallijsten op alle groepen.\n\nGegrond.")
 		h.at(time.Date(2027, 1, 5, 9, 0, 0, 0, amsterdam))
 		if n := h.kinds(workflow.MsgMeasureDue); n != 1 {
@@ -386,7 +386,7 @@ func TestDigestPerManagerAndLocation(t *testing.T) {
 
 		// An empty day sends nothing: all cases decided, nothing new.
 		for _, ref := range []string{bso, rups, late, fresh} {
-			h.deliver(rawMail(mailOpts{from: anna, subject: "[" + ref + "]", id: ref + "@vlinder.example", body: "#oordeel\n#geen-maatregelen\n\nOngegrond.",
+			h.deliver(rawMail(mailOpts{from: anna, subject: "[" + ref + "]", id: ref + "@vlinder.example", body: "#oordeel gegrond\n#categorie overig\n#geen-maatregelen\n\nOngegrond.",
 				extra: []string{"Authentication-Results: mx.vlinder.example; dmarc=pass header.from=vlinder.example"}}))
 		}
 		h.clock.Set(time.Date(2026, 12, 1, 13, 0, 0, 0, amsterdam))

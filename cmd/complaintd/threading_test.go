@@ -123,7 +123,7 @@ func TestMeasureMailThreads(t *testing.T) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
 		first := h.sentTo("anna.devries@vlinder.example")[0]
-		annaAnswers(t, h, "#oordeel\n#maatregel 2026-12-01 Het ophaalprotocol wordt opnieuw doorgenomen.\n\nGegrond.")
+		annaAnswers(t, h, "#oordeel gegrond\n#categorie overig\n#maatregel 2026-12-01 Het ophaalprotocol wordt opnieuw doorgenomen.\n\nGegrond.")
 		parent := h.sentTo("sanne.jansen@example.nl")
 		judgment := parent[len(parent)-1]
 		h.deliver(rawMail(mailOpts{from: sanne, subject: "Afwezig: " + judgment.msg.Subject(), id: "ooo-2@mail.example.nl",

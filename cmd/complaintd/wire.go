@@ -84,10 +84,12 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 			Name: cfg.Organisation.Name, Address: cfg.Organisation.Address, Host: cfg.Organisation.MessageHost,
 			Location: loc, Language: cfg.Organisation.Language,
 			ProcedureURL: cfg.Organisation.ProcedureURL, PrivacyURL: cfg.Organisation.PrivacyURL,
+			AddressForm:  cfg.Organisation.AddressForm,
 			ProgressDays: cfg.Organisation.ProgressDays, PlusAddressing: cfg.Organisation.PlusAddressing,
 			Locations: cfg.Organisation.Locations,
 		},
-		Trust:  workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID},
+		Trust:  workflow.Trust{Policy: cfg.Trust.Policy, AuthservID: cfg.Trust.AuthservID, JudgmentApproval: cfg.Trust.JudgmentApproval},
+		Report: workflow.Report{Categories: cfg.Report.Categories},
 		Tokens: workflow.TokenSettings{MaxAge: time.Duration(cfg.Tokens.MaxAgeDays) * 24 * time.Hour},
 		Breaker: workflow.Breaker{
 			PerRecipient: cfg.Limits.PerRecipient, PerCase: cfg.Limits.PerCase, Window: cfg.Limits.Window,
@@ -97,6 +99,7 @@ func settings(cfg *Config, stored []byte) workflow.Settings {
 			Klachtenloket: cfg.Escalation.Klachtenloket, Geschillencommissie: cfg.Escalation.Geschillencommissie,
 			Fee: cfg.Escalation.Fee, WindowMonths: cfg.Escalation.WindowMonths, Management: cfg.Escalation.Management,
 		},
+		Safeguarding: cfg.Safeguarding.settings(),
 		MaxAttempts:  cfg.Processing.MaxAttempts,
 		SendAttempts: cfg.Processing.SendAttempts,
 		AttachLimit:  attachLimit(cfg.Processing.AttachLimitMB),
@@ -286,7 +289,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		wdb = o.wrapDB(db)
 	}
 	wf, err := workflow.New(workflow.Deps{
-		DB: wdb, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, Transport: obs.transport(sender),
+		DB: wdb, Parse: parseMail, Render: tpl, Compose: mailbox.Compose, ComposeFiles: composeFiles, ReadFiles: readFiles, Transport: obs.transport(sender),
 		Clock: o.clock, Log: log.With("part", "workflow"), Settings: set,
 		TransportConfig: smtpConfigID(cfg, key),
 	})

@@ -29,6 +29,9 @@ type setup struct {
 	imap    *peers.Dovecot
 	smtp    smtpPeer
 	workDir string
+	// extra is appended to the configuration file (the managers of a
+	// test that needs them).
+	extra string
 }
 
 // configFile writes the configuration an operator of Kinderopvang De Vlinder
@@ -92,6 +95,7 @@ fee = "€ 25"
 [log]
 level = "debug"
 `, s.dbURL, s.imap.Addr(), s.imap.CAFile(), s.imap.User(), sm.addr, sm.tls, sm.caFile, sm.username)
+	b.WriteString(s.extra)
 	path = filepath.Join(s.workDir, "complaintd.toml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)

@@ -235,7 +235,7 @@ func (w *world) conversation(c *firstCase) {
 		"Het gebeurde ook al op 3 november, toen met zijn oma.\n\nSanne"), at)
 	for _, h := range []string{annaAddr, marcoAddr} {
 		n := w.await(h, "Sanne's reply", c.ref, "3 november")
-		if strings.Contains(n.text, "We hebben je klacht ontvangen") || strings.Contains("\n"+n.text, "\n> ") {
+		if strings.Contains(n.text, "We hebben uw klacht ontvangen") || strings.Contains("\n"+n.text, "\n> ") {
 			t.Errorf("the notification of Sanne's reply to %s shows the confirmation she quoted:\n%s", h, n.text)
 		}
 		c.notes[h] = n
@@ -278,7 +278,7 @@ func (w *world) judgment(c firstCase) letter {
 	reasoned := "Wij vinden uw klacht gegrond. Noah is meegegeven aan een persoon die niet op de " +
 		"ophaallijst stond, zonder dat iemand u heeft gebeld; dat had nooit mogen gebeuren."
 	at := time.Now()
-	w.deliver(thunderbirdReply(t, c.notes[annaAddr], at, "#oordeel\n#maatregel "+measureDate.Format("2006-01-02")+
+	w.deliver(thunderbirdReply(t, c.notes[annaAddr], at, "#oordeel gegrond\n#categorie overig\n#maatregel "+measureDate.Format("2006-01-02")+
 		" Alle medewerkers nemen het ophaalprotocol opnieuw door.\n\nBeste mevrouw Jansen,\n\n"+flowed(reasoned)+
 		"\n\nMet vriendelijke groet,\nAnna de Vries"), at)
 

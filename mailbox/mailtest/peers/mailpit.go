@@ -47,8 +47,8 @@ func StartMailpit(t testing.TB) *Mailpit {
 	}
 	dir := t.TempDir()
 	m := &Mailpit{t: t, dir: dir, username: "klachten", password: randomPassword(t)}
-	m.addr = net.JoinHostPort("127.0.0.1", itoa(freePort(t)))
-	httpAddr := net.JoinHostPort("127.0.0.1", itoa(freePort(t)))
+	m.addr = net.JoinHostPort("127.0.0.1", itoa(FreePort(t)))
+	httpAddr := net.JoinHostPort("127.0.0.1", itoa(FreePort(t)))
 	m.api = "http://" + httpAddr
 	authFile := filepath.Join(dir, "smtp-auth")
 	if err := os.WriteFile(authFile, []byte(m.username+":"+m.password+"\n"), 0o600); err != nil {

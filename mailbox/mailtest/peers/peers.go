@@ -82,18 +82,6 @@ func toCRLF(b []byte) []byte {
 	return out
 }
 
-// freePort finds a free TCP port on 127.0.0.1. Another process could take
-// it before the server binds it; start-up then fails with a clear error.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("peers: free port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // proc is a started server process in its own process group.
 type proc struct {
 	name   string

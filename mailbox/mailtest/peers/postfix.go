@@ -103,7 +103,7 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	p := &Postfix{t: t, dir: dir, username: opts.Username, password: opts.Password}
-	p.addr = net.JoinHostPort("127.0.0.1", itoa(freePort(t)))
+	p.addr = net.JoinHostPort("127.0.0.1", itoa(FreePort(t)))
 
 	mk := func(path string, mode os.FileMode, uid, gid int) {
 		t.Helper()

@@ -1,0 +1,47 @@
+package workflow
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzSignalWords: any configured word and any complaint text (hostile
+// bytes included) are matched without a panic; a word found is one that
+// was configured; a word standing on its own between spaces is always
+// found, in any case; a word glued to letters on both sides never is.
+func FuzzSignalWords(f *testing.F) {
+	for _, s := range [][2]string{
+		{"geslagen", "Juf heeft haar GESLAGEN."}, {"blauwe plekken", "blauwe\r\n plekken"}, {"slaan", "slaapt"},
+		{"naaktfoto's", "naaktfoto's!"}, {"abuse", "abusive"}, {"a.b", "axb"}, {"(", "("}, {"\xff", "\xff"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, word, text string) {
+		s := Safeguarding{SignalWords: []string{word}}
+		if errs := s.fill(); len(errs) > 0 {
+			if strings.TrimSpace(word) != "" && utf8.ValidString(word) {
+				t.Fatalf("word %q refused: %v", word, errs)
+			}
+			return
+		}
+		canon := strings.Join(strings.Fields(word), " ")
+		for _, got := range s.signalsIn(text) {
+			if got != canon {
+				t.Fatalf("found %q, configured %q", got, canon)
+			}
+		}
+		if up := strings.ToUpper(canon); strings.EqualFold(up, canon) && !slices.Contains(s.signalsIn("x "+up+" y"), canon) {
+			t.Fatalf("%q standing alone (upper case) not found", canon)
+		}
+		runes := []rune(canon)
+		if isWordRune(runes[0]) && isWordRune(runes[len(runes)-1]) && len(s.signalsIn("zz"+canon+"zz")) != 0 {
+			t.Fatalf("%q glued to letters was found", canon)
+		}
+	})
+}
+
+func isWordRune(r rune) bool {
+	return r == '_' || r == '\'' || r == '-' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
+}
