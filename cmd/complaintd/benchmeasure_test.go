@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,48 @@ import (
 type countingDB struct {
 	workflow.Database
 	statements, commits atomic.Int64
+	mu                  sync.Mutex
+	byQuery             map[string]int // statements per query text, first line
+}
+
+// tally counts one statement of query, by its first line.
+func (c *countingDB) tally(query string) {
+	if i := strings.IndexByte(query, '\n'); i >= 0 {
+		query = query[:i]
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byQuery == nil {
+		c.byQuery = map[string]int{}
+	}
+	c.byQuery[strings.TrimSpace(query)]++
+}
+
+// top is the n query texts run most, with how often per message.
+func (c *countingDB) top(n int, messages float64) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	type qc struct {
+		q string
+		n int
+	}
+	var all []qc
+	for q, k := range c.byQuery {
+		all = append(all, qc{q, k})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].n > all[j].n })
+	var b strings.Builder
+	for i, x := range all {
+		if i == n {
+			break
+		}
+		q := x.q
+		if len(q) > 90 {
+			q = q[:90] + "…"
+		}
+		fmt.Fprintf(&b, "\n  %6.2f/msg  %s", float64(x.n)/messages, q)
+	}
+	return b.String()
 }
 
 type inTxKey struct{}
@@ -36,6 +79,7 @@ func (c *countingDB) InTx(ctx context.Context, fn func(ctx context.Context) erro
 		return c.Database.InTx(ctx, fn) // joins the outer transaction
 	}
 	c.statements.Add(2)
+	c.tally("BEGIN … COMMIT")
 	err := c.Database.InTx(ctx, func(ctx context.Context) error {
 		return fn(context.WithValue(ctx, inTxKey{}, true))
 	})
@@ -47,6 +91,7 @@ func (c *countingDB) InTx(ctx context.Context, fn func(ctx context.Context) erro
 
 func (c *countingDB) count(ctx context.Context, query string) {
 	c.statements.Add(1)
+	c.tally(query)
 	if ctx.Value(inTxKey{}) == nil && writes(query) {
 		c.commits.Add(1)
 	}
@@ -269,4 +314,5 @@ func (c *runCost) report(b *testing.B, dialect string, messages int, elapsed tim
 			nb, perMsg(bcpu), perMsg(cpu+bcpu), float64(w-c.wal0[0])/n, float64(s-c.wal0[1])/n)
 	}
 	b.Log(line)
+	b.Logf("%s: statements the workflow ran most (BEGIN … COMMIT counts two):%s", dialect, c.db.top(15, n))
 }
