@@ -109,14 +109,16 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 			}
 		}()
 		return w.db.InTx(ctx, func(ctx context.Context) error {
+			ctx, refs := withRefBlock(ctx)
 			for k, g := range group {
 				r := &results[k]
+				refs.left = len(group) - k
 				var err error
 				if r.caseID, r.outcome, r.reason, err = w.actOn(ctx, ds[g.i], g.e, g.m, now); err != nil {
 					return fmt.Errorf("workflow: ledger %d: %w", g.e.ID, err)
 				}
 			}
-			return nil
+			return refs.giveBack(ctx, w.db)
 		})
 	}()
 	if err != nil {

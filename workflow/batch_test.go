@@ -241,3 +241,32 @@ func TestFailedGroupLeavesNothingAndIsRetried(t *testing.T) {
 		}
 	})
 }
+
+// A group numbers its new cases from one block of references reserved with
+// one counter update; what it did not use (Sanne's follow-up opens no case)
+// is given back, so the next case, alone, takes the next number: no gaps.
+func TestGroupNumbersItsCasesFromOneBlockWithoutGaps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w, counted, clock := groupWorkflow(t, db)
+		for i, r := range w.ProcessGroup(t.Context(), aGroup(clock.Now())) {
+			if r.Err != nil || r.Disposition != workflow.Done {
+				t.Fatalf("message %d: %+v", i+1, r)
+			}
+		}
+		checkGroupOutcome(t, db)
+		if n := counted.statements("INSERT INTO reference_counters"); n != 1 {
+			t.Errorf("%d counter updates for the group's three cases, want 1", n)
+		}
+		if n := count(t, db, `SELECT last FROM reference_counters WHERE year = 2026`); n != 3 {
+			t.Errorf("the counter stands at %d after three cases, want 3", n)
+		}
+		alone := groupMail(5, clock.Now(), "From: Kim Smit <kim@example.nl>\r\nSubject: Slapen\r\nMessage-ID: <k1@example.nl>\r\n",
+			"Er is geen rustmoment.")
+		if _, _, err := w.ProcessSettled(t.Context(), alone); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases WHERE reference = 'KL-2026-0004' AND complainant_email = 'kim@example.nl'`); n != 1 {
+			t.Errorf("the next case alone is not KL-2026-0004")
+		}
+	})
+}
