@@ -110,6 +110,7 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 		}()
 		return w.db.InTx(ctx, func(ctx context.Context) error {
 			ctx, refs := withRefBlock(ctx)
+			ctx, events := withEventBuffer(ctx)
 			for k, g := range group {
 				r := &results[k]
 				refs.left = len(group) - k
@@ -117,6 +118,9 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 				if r.caseID, r.outcome, r.reason, err = w.actOn(ctx, ds[g.i], g.e, g.m, now); err != nil {
 					return fmt.Errorf("workflow: ledger %d: %w", g.e.ID, err)
 				}
+			}
+			if err := events.flush(ctx, w.db); err != nil {
+				return err
 			}
 			return refs.giveBack(ctx, w.db)
 		})

@@ -257,6 +257,18 @@ func TestGroupNumbersItsCasesFromOneBlockWithoutGaps(t *testing.T) {
 		if n := counted.statements("INSERT INTO reference_counters"); n != 1 {
 			t.Errorf("%d counter updates for the group's three cases, want 1", n)
 		}
+		// The timeline's events, written together at the end of the group.
+		if n := counted.statements("INSERT INTO events"); n != 1 {
+			t.Errorf("%d statements wrote the group's events, want 1", n)
+		}
+		var kinds []string
+		if err := db.Select(t.Context(), &kinds, `SELECT e.kind FROM events e JOIN cases c ON c.id = e.case_id
+			WHERE c.reference = 'KL-2026-0001' ORDER BY e.id`); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(kinds, ",") != "opened,message" {
+			t.Errorf("Sanne's timeline %v, want her complaint opened and then her follow-up", kinds)
+		}
 		if n := count(t, db, `SELECT last FROM reference_counters WHERE year = 2026`); n != 3 {
 			t.Errorf("the counter stands at %d after three cases, want 3", n)
 		}
