@@ -24,7 +24,7 @@ var parentTemplates = []string{
 var staffTemplates = []string{
 	"new_case", "case_reply", "bounce_notice", "which_case", "command_result", "spoof_alert",
 	"flood_notice", "reminder", "measure_due", "deadline_passed_staff", "digest",
-	"safeguarding_notice",
+	"safeguarding_notice", "case_file", "manager_result",
 }
 
 var (

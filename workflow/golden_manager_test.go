@@ -24,7 +24,7 @@ func init() {
 			l.Manager = &workflow.ManagerView{Results: []workflow.ManagerResult{
 				{Line: "#toewijzen " + goldenRef + " anna.devries@vlinder.example", Command: "toewijzen", Reference: goldenRef, Done: true, Note: "Anna de Vries <anna.devries@vlinder.example>"},
 				{Line: "#intern " + goldenRef, Command: "intern", Reference: goldenRef, Done: true},
-				{Line: "#oordeel", Why: workflow.RefuseUnknownCommand},
+				{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: workflow.RefuseUnknownCommand},
 			}}
 			return l
 		}},

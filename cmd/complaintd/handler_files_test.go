@@ -78,7 +78,7 @@ func TestHandlersAttachmentsReachTheParent(t *testing.T) {
 				}
 
 				// The judgment carries its file too, and the result says so.
-				annaAttaches(t, h, pick(lang, "#oordeel\n#geen-maatregelen\n\nDe klacht is gegrond.", "#judgment\n#no-measures\n\nThe complaint is justified."),
+				annaAttaches(t, h, pick(lang, "#oordeel gegrond\n#categorie communicatie en informatie\n#geen-maatregelen\n\nDe klacht is gegrond.", "#judgment upheld\n#category communicatie\n#no-measures\n\nThe complaint is justified."),
 					map[string][]byte{"verslag.pdf": report}, "verslag.pdf")
 				got = h.sentTo("sanne.jansen@example.nl")
 				judgment := got[len(got)-1]
