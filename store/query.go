@@ -31,7 +31,7 @@ func (db *DB) stmtOn(ctx context.Context, query string) (statement, error) {
 	cs := db.stmts.get(query)
 	if cs == nil {
 		if tx != nil && db.dialect == SQLite {
-			return statement{tx: tx, query: query}, nil
+			return txStatement(ctx, tx, query), nil
 		}
 		pctx := ctx
 		if tx != nil {
