@@ -76,8 +76,9 @@ func (w *Workflow) dropPending(ctx context.Context, c *Case, actor string, now t
 
 // planApprove checks an #akkoord line: a judgment waits, and the handler
 // who approves it is neither its author nor someone the complaint is about.
-func (w *Workflow) planApprove(p *plan, c *Case, h Handler, rec CaseRecord, concerns []Concern, cmd command, refuse func(command, string)) {
-	pj := rec.Pending
+func (w *Workflow) planApprove(pc *planning, cmd command) {
+	p, c, h, concerns, refuse := pc.p, pc.c, pc.h, pc.concerns, pc.refuse
+	pj := pc.rec.Pending
 	switch {
 	case pj == nil:
 		refuse(cmd, w.phrase("refuse.approve_none"))

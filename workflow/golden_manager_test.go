@@ -13,17 +13,17 @@ func init() {
 		goldenCase{"manager_result_casefile", "manager_result", func(lang string) workflow.Letter {
 			l := goldenManagerLetter(lang)
 			l.Manager = &workflow.ManagerView{Results: []workflow.ManagerResult{
-				{Line: "#dossier " + goldenRef, Command: "dossier", Reference: goldenRef, Done: true, File: "dossier-" + goldenRef + ".html"},
-				{Line: "#dossier KL-2026-0077", Command: "dossier", Reference: "KL-2026-0077", Why: workflow.RefuseNotYours, Detail: "KDV De Rups"},
-				{Line: "#dossier KL-2026-9999", Command: "dossier", Reference: "KL-2026-9999", Why: workflow.RefuseUnknownCase},
+				{Line: goldenPick(lang, "#dossier ", "#casefile ") + goldenRef, Command: "dossier", Reference: goldenRef, Done: true, File: "dossier-" + goldenRef + ".html"},
+				{Line: goldenPick(lang, "#dossier", "#casefile") + " KL-2026-0077", Command: "dossier", Reference: "KL-2026-0077", Why: workflow.RefuseNotYours, Detail: "KDV De Rups"},
+				{Line: goldenPick(lang, "#dossier", "#casefile") + " KL-2026-9999", Command: "dossier", Reference: "KL-2026-9999", Why: workflow.RefuseUnknownCase},
 			}}
 			return l
 		}},
 		goldenCase{"manager_result_assign", "manager_result", func(lang string) workflow.Letter {
 			l := goldenManagerLetter(lang)
 			l.Manager = &workflow.ManagerView{Results: []workflow.ManagerResult{
-				{Line: "#toewijzen " + goldenRef + " anna.devries@vlinder.example", Command: "toewijzen", Reference: goldenRef, Done: true, Note: "Anna de Vries <anna.devries@vlinder.example>"},
-				{Line: "#intern " + goldenRef, Command: "intern", Reference: goldenRef, Done: true},
+				{Line: goldenPick(lang, "#toewijzen ", "#assign ") + goldenRef + " anna.devries@vlinder.example", Command: "toewijzen", Reference: goldenRef, Done: true, Note: "Anna de Vries <anna.devries@vlinder.example>"},
+				{Line: goldenPick(lang, "#intern ", "#internal ") + goldenRef, Command: "intern", Reference: goldenRef, Done: true},
 				{Line: goldenPick(lang, "#oordeel", "#judgment"), Why: workflow.RefuseUnknownCommand},
 			}}
 			return l

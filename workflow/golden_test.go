@@ -290,7 +290,7 @@ week. May I call you next week to go through your questions?`)
 	{"judgment_je", "judgment", func(lang string) workflow.Letter {
 		l := goldenLetter(lang, workflow.StatusDecided, goldenJudged)
 		l.Org.AddressForm, l.Writer, l.Text = "je", "Anna de Vries", goldenJudgmentText(lang)
-		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false)}
+		l.Judgment = &workflow.JudgmentView{Date: goldenJudged, Measures: goldenMeasures(lang, false), Verdict: workflow.VerdictPartly}
 		return l
 	}},
 	{"judgment_joint_no_measures", "judgment", func(lang string) workflow.Letter {

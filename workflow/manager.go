@@ -8,7 +8,8 @@ import (
 )
 
 // Managers act by mail too (issue 11): a verified manager's message with
-// command lines (#dossier, #toewijzen, #intern; see managerCommands) is
+// command lines (#dossier, #toewijzen, #intern: the entries of command_table.go
+// with a manager part) is
 // answered with what was done or refused, and every request about a case
 // is on that case's timeline.
 
@@ -60,9 +61,10 @@ const (
 // reports handled=false for a message it leaves to the usual path: an
 // unverified one without command lines in a case's thread. It
 // is the entry point for every command a manager may write: add new ones
-// to managerCommands.
+// to the command table
+// (command_table.go).
 func (w *Workflow) onManager(ctx context.Context, a *arrival, cm caseMatch, mgr Manager) (res result, handled bool, err error) {
-	cmds, body := parseCommands(replyText(a.mail.Text()))
+	cmds, body := w.commands().parse(replyText(a.mail.Text()))
 	req := &managerRequest{a: a, cm: cm, mgr: mgr, body: body, recorded: map[int64]Message{}}
 	verified, how := w.verifyManager(a.mail, mgr)
 	req.how = how

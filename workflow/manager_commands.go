@@ -5,47 +5,38 @@ import (
 	"strings"
 )
 
-// managerCommand is one thing a manager may ask by mail.
+// managerCommand is the part of a command's entry (command_table.go) for
+// managers: what it does when a manager writes it. Unlike a handler's, a
+// manager's lines are not all-or-nothing: each names its own case and is
+// answered on its own line.
 type managerCommand struct {
-	names []string // what may follow '#': Dutch first, then English
 	// caseless commands are about no single case (run gets c == nil);
 	// the others are refused unless they name a case of the manager's
 	// locations.
 	caseless bool
-	run      func(w *Workflow, ctx context.Context, req *managerRequest, cmd command, c *Case) (ManagerResult, error)
+	// run carries out one line; nil for a command answered on a path of
+	// its own before a message is matched to a case (the annual report's
+	// #verslag-verzonden), which the table names all the same.
+	run func(w *Workflow, ctx context.Context, req *managerRequest, cmd command, c *Case) (ManagerResult, error)
 }
 
-// managerCommands are the commands managers may write, each line on its
-// own. A new one is an entry here and a branch on its Command in the
-// manager_result templates ("manager.done"). Unlike a handler's, a manager's lines are not all-or-nothing: each
-// names its own case and is answered on its own line.
-func managerCommands() []managerCommand {
-	return []managerCommand{
-		{names: []string{"dossier", "casefile", "case-file"}, run: (*Workflow).managerCaseFile},
-		{names: []string{"toewijzen", "assign"}, run: (*Workflow).managerAssign},
-		{names: []string{"intern", "internal", "notitie", "note"}, run: (*Workflow).managerNote},
-	}
-}
-
-// managerCommandNamed finds the command a line names.
-func managerCommandNamed(cmd command) (managerCommand, bool) {
+// managerCommandNamed finds the entry of the command a manager's line
+// names.
+func (w *Workflow) managerCommandNamed(cmd command) (*commandSpec, bool) {
 	word, _, _ := strings.Cut(strings.TrimLeft(strings.TrimPrefix(cmd.line, "#"), " "), " ")
-	word = strings.ToLower(strings.TrimRight(word, ":"))
-	for _, mc := range managerCommands() {
-		for _, n := range mc.names {
-			if n == word {
-				return mc, true
-			}
-		}
-	}
-	return managerCommand{}, false
+	s, ok := w.commands().managerCommand(strings.TrimRight(word, ":"))
+	return s, ok && s.manager.run != nil
 }
 
 // managerCommand carries out one command line of a verified manager, or
 // says why not. Every line about a known case is on its timeline.
 func (w *Workflow) managerCommand(ctx context.Context, req *managerRequest, cmd command) (ManagerResult, *Case, error) {
 	r := ManagerResult{Line: cmd.line}
-	mc, ok := managerCommandNamed(cmd)
+	spec, ok := w.managerCommandNamed(cmd)
+	var mc managerCommand
+	if ok {
+		mc = *spec.manager
+	}
 	if !ok {
 		r.Why = RefuseUnknownCommand
 	}
@@ -73,7 +64,7 @@ func (w *Workflow) managerCommand(ctx context.Context, req *managerRequest, cmd 
 		r.Line = cmd.line
 	}
 	if ok {
-		r.Command = mc.names[0]
+		r.Command = spec.name
 	}
 	if c != nil {
 		r.Reference = c.Reference

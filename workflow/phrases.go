@@ -10,18 +10,25 @@ import "fmt"
 // with the same keys (TestPhrasebooksAgree); the templates hold the rest
 // of the wording, and the case states are named the same in both.
 func (w *Workflow) phrase(key string, args ...any) string {
-	f, ok := Phrasebook(w.set.Organisation.Language)[key]
-	if !ok {
-		record := recordPhrasesNL
-		if w.set.Organisation.Language == "en" {
-			record = recordPhrasesEN
-		}
-		f, ok = record[key]
-	}
+	f, ok := phraseFormat(w.set.Organisation.Language, key)
 	if !ok {
 		f = key
 	}
 	return fmt.Sprintf(f, args...)
+}
+
+// phraseFormat is the phrase key in lang, from the main phrasebook or the
+// record's.
+func phraseFormat(lang, key string) (string, bool) {
+	f, ok := Phrasebook(lang)[key]
+	if !ok {
+		record := recordPhrasesNL
+		if lang == "en" {
+			record = recordPhrasesEN
+		}
+		f, ok = record[key]
+	}
+	return f, ok
 }
 
 // Phrasebook is the workflow's phrasebook of lang ("nl" or "en"; anything
@@ -45,9 +52,6 @@ func (w *Workflow) measureCount(n int) string {
 func (w *Workflow) statusWord(s string) string {
 	return w.phrase("status." + s)
 }
-
-const knownCommandsNL = "#intern, #status, #toewijzen, #locatie, #oordeel, #maatregel, #geen-maatregelen, #uitgevoerd, #ingetrokken, #afgerond, #bereikbaar, #signaal, #signaal-onterecht, #categorie, #betreft, #verslag, #klachtenloket, #geschillencommissie, #uitspraak en #akkoord"
-const knownCommandsEN = "#internal, #status, #assign, #location, #judgment, #measure, #no-measures, #done, #withdrawn, #close, #reachable, #signal, #signal-unfounded, #category, #concerns, #report, #klachtenloket, #geschillencommissie, #ruling and #approve"
 
 // The phrasebooks are read-only.
 var phrasesNL = map[string]string{
@@ -89,7 +93,8 @@ var phrasesNL = map[string]string{
 	"count.none":               "de vermelding dat er geen maatregelen volgen",
 
 	"refuse.twice":             "dit commando staat er twee keer in; geef het één keer",
-	"refuse.unknown":           "onbekend commando; bekend zijn " + knownCommandsNL,
+	"refuse.unknown":           "onbekend commando; bekend zijn %s", // the commands (commandTable.known)
+	"list.and":                 " en ",
 	"refuse.status":            "%q is geen status die je kunt zetten; gebruik in-behandeling (of bevestigd). Een oordeel, intrekking of afronding heeft een eigen commando: #oordeel, #ingetrokken, #afgerond",
 	"refuse.status_state":      "de klacht heeft de status \"%s\"; die kan niet meer worden gezet",
 	"refuse.assign":            "%q is geen bekende klachtbehandelaar; geef het e-mailadres van een van: %s",
@@ -170,7 +175,8 @@ var phrasesEN = map[string]string{
 	"count.none":               "the statement that no measures follow",
 
 	"refuse.twice":             "this command is given twice; give it once",
-	"refuse.unknown":           "unknown command; known are " + knownCommandsEN + " (or their Dutch names)",
+	"refuse.unknown":           "unknown command; known are %s (or their Dutch names)",
+	"list.and":                 " and ",
 	"refuse.status":            "%q is not a status that can be set; use in-progress (or acknowledged). A judgment, withdrawal or closing has its own command: #judgment, #withdrawn, #close",
 	"refuse.status_state":      "the case has the status \"%s\"; it can no longer be set",
 	"refuse.assign":            "%q is not a configured handler; give the email address of one of: %s",

@@ -73,7 +73,7 @@ var dutchWords = regexp.MustCompile(`(?i)\b(je|jij|jouw|uw|het|een|niet|voor|met
 
 var dutchNames = regexp.MustCompile(`Inspectie van het Onderwijs`)
 
-var dutchCommandHelp = regexp.MustCompile(`(?s)The Dutch names work too:.*?#veiligheid\.`)
+var dutchCommandHelp = regexp.MustCompile(`(?s)The Dutch names work too:.*?#signaal-onterecht\.`)
 
 // No Dutch in English mail: not a phrase of the Dutch phrasebook, not a
 // common Dutch word, in any English message.

@@ -4,57 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // The record the law asks for (issue 13), kept by handlers' commands: the
 // verdict of a judgment, the categories, external escalations, the line for
 // the annual report, who the complaint is about and the second pair of eyes
-// on a judgment. This file checks and applies those commands; each concern
-// has its own file (verdict.go, categories.go, escalations.go,
+// on a judgment. This file checks (for their entries in command_table.go)
+// and applies those commands; each concern has its own file (verdict.go, categories.go, escalations.go,
 // independence.go, approval.go).
-
-// Command names of the record.
-const (
-	cmdCategory      = "categorie"
-	cmdKlachtenloket = "klachtenloket"
-	cmdGeschillen    = "geschillencommissie"
-	cmdOutcome       = "uitspraak"
-	cmdReportLine    = "verslag"
-	cmdConcerns      = "betreft"
-	cmdApprove       = "akkoord"
-)
-
-// recordCommandName maps what a handler may write after '#' to one of the
-// record's commands.
-func recordCommandName(word string) (string, bool) {
-	switch dashed(word) {
-	case "categorie", "category", "categorieen":
-		return cmdCategory, true
-	case "klachtenloket", "complaints-desk":
-		return cmdKlachtenloket, true
-	case "geschillencommissie", "disputes-committee":
-		return cmdGeschillen, true
-	case "uitspraak", "ruling", "outcome":
-		return cmdOutcome, true
-	case "verslag", "report", "report-line", "jaarverslag":
-		return cmdReportLine, true
-	case "betreft", "concerns", "about":
-		return cmdConcerns, true
-	case "akkoord", "approve", "approved":
-		return cmdApprove, true
-	}
-	return "", false
-}
-
-// repeatable commands may be given more than once in one message.
-func repeatable(name string) bool {
-	switch name {
-	case cmdMeasure, cmdDone, cmdCategory, cmdConcerns, "":
-		return true
-	}
-	return false
-}
 
 // recordPlan is what the record's commands will change.
 type recordPlan struct {
@@ -97,80 +54,74 @@ func (w *Workflow) CaseRecord(ctx context.Context, caseID int64) (CaseRecord, er
 	return r, err
 }
 
-// planRecord checks the record's command lines, and what the record asks of
-// a judgment: a verdict, a category, a judge the complaint is not about.
-// It runs after planCommands, on the same plan.
-func (w *Workflow) planRecord(p *plan, c *Case, h Handler, rec CaseRecord, cmds []command, today time.Time) {
-	refuse := func(cmd command, why string) {
-		p.refused = append(p.refused, Refusal{Line: cmd.line, Why: why})
+func checkCategory(w *Workflow, pc *planning, cmd command) {
+	cat, err := findCategory(w.set.Report.Categories, cmd.arg)
+	if err != nil {
+		pc.refuse(cmd, w.phrase("refuse.category", cmd.arg, strings.Join(w.set.Report.Categories, ", ")))
+		return
 	}
-	concerns := append([]Concern(nil), rec.Concerns...)
-	seen := map[string]command{}
-	for _, cmd := range cmds {
-		if _, ok := seen[cmd.name]; !ok {
-			seen[cmd.name] = cmd
-		}
-		switch cmd.name {
-		case cmdCategory:
-			cat, err := findCategory(w.set.Report.Categories, cmd.arg)
-			if err != nil {
-				refuse(cmd, w.phrase("refuse.category", cmd.arg, strings.Join(w.set.Report.Categories, ", ")))
-				continue
-			}
-			p.rec.categories = append(p.rec.categories, cat)
-			p.applied = append(p.applied, w.phrase("applied.category", cat))
-		case cmdKlachtenloket, cmdGeschillen:
-			e, why := w.planEscalation(cmd, today)
-			if why != "" {
-				refuse(cmd, why)
-				continue
-			}
-			p.rec.escalations = append(p.rec.escalations, e)
-			p.applied = append(p.applied, w.phrase("applied.escalation_"+e.body, e.filed))
-		case cmdOutcome:
-			o, why := w.planOutcome(cmd, rec.Escalations, today)
-			if why != "" {
-				refuse(cmd, why)
-				continue
-			}
-			p.rec.outcome = &o
-			p.applied = append(p.applied, w.phrase("applied.outcome_"+o.e.Body, w.phrase("outcome."+o.outcome), o.on))
-		case cmdReportLine:
-			if cmd.arg == "" {
-				refuse(cmd, w.phrase("refuse.report_line"))
-				continue
-			}
-			p.rec.reportLine = cmd.arg
-			p.applied = append(p.applied, w.phrase("applied.report_line", cmd.arg))
-		case cmdConcerns:
-			cn, ok := w.concernFor(cmd.arg)
-			if !ok {
-				refuse(cmd, w.phrase("refuse.concerns"))
-				continue
-			}
-			p.rec.concerns = append(p.rec.concerns, cn)
-			concerns = append(concerns, cn)
-			p.applied = append(p.applied, w.phrase("applied.concerns", cn.Name))
-			if cn.Email != "" && strings.EqualFold(cn.Email, c.Assignee) && p.assign == nil {
-				p.rec.unassign = true
-				p.applied = append(p.applied, w.phrase("applied.unassigned", cn.Name))
-			}
-		case cmdApprove:
-			w.planApprove(p, c, h, rec, concerns, cmd, refuse)
-		}
+	pc.p.rec.categories = append(pc.p.rec.categories, cat)
+	pc.confirm(w.phrase("applied.category", cat))
+}
+
+func checkEscalation(w *Workflow, pc *planning, cmd command) {
+	e, why := w.planEscalation(cmd, pc.today)
+	if why != "" {
+		pc.refuse(cmd, why)
+		return
 	}
-	if p.assign != nil && concerned(concerns, p.assign.Email) {
-		refuse(seen[cmdAssign], w.phrase("refuse.assign_concerned", p.assign.Name))
+	pc.p.rec.escalations = append(pc.p.rec.escalations, e)
+	pc.confirm(w.phrase("applied.escalation_"+e.body, e.filed))
+}
+
+func checkOutcome(w *Workflow, pc *planning, cmd command) {
+	o, why := w.planOutcome(cmd, pc.rec.Escalations, pc.today)
+	if why != "" {
+		pc.refuse(cmd, why)
+		return
 	}
-	if j, ok := seen[cmdJudgment]; ok && p.judgment {
-		w.planVerdict(p, c, h, rec, concerns, j, refuse)
+	pc.p.rec.outcome = &o
+	pc.confirm(w.phrase("applied.outcome_"+o.e.Body, w.phrase("outcome."+o.outcome), o.on))
+}
+
+func checkReportLine(w *Workflow, pc *planning, cmd command) {
+	if cmd.arg == "" {
+		pc.refuse(cmd, w.phrase("refuse.report_line"))
+		return
 	}
-	if a, ok := seen[cmdApprove]; ok {
-		for _, n := range []string{cmdJudgment, cmdWithdrawn, cmdClose} {
-			if _, both := seen[n]; both {
-				refuse(a, w.phrase("refuse.ends", a.line, seen[n].line))
-			}
-		}
+	pc.p.rec.reportLine = cmd.arg
+	pc.confirm(w.phrase("applied.report_line", cmd.arg))
+}
+
+// checkConcerns records who the complaint is about; the handler it is
+// assigned to is no longer, unless the message assigns it.
+func checkConcerns(w *Workflow, pc *planning, cmd command) {
+	cn, ok := w.concernFor(cmd.arg)
+	if !ok {
+		pc.refuse(cmd, w.phrase("refuse.concerns"))
+		return
+	}
+	pc.p.rec.concerns = append(pc.p.rec.concerns, cn)
+	pc.concerns = append(pc.concerns, cn)
+	pc.confirm(w.phrase("applied.concerns", cn.Name))
+	if cn.Email != "" && strings.EqualFold(cn.Email, pc.c.Assignee) && pc.p.assign == nil {
+		pc.p.rec.unassign = true
+		pc.confirm(w.phrase("applied.unassigned", cn.Name))
+	}
+}
+
+// checkVerdict: what the record asks of a judgment (planVerdict).
+func checkVerdict(w *Workflow, pc *planning, j command) {
+	if pc.p.judgment {
+		w.planVerdict(pc.p, pc.c, pc.h, pc.rec, pc.concerns, j, pc.refuse)
+	}
+}
+
+// checkApproveAlone: #akkoord sends a judgment of its own, so it never
+// goes with another command that ends a stage of the case.
+func checkApproveAlone(w *Workflow, pc *planning, a command) {
+	for _, cmd := range w.commands().ending(pc.seen) {
+		pc.refuse(a, w.phrase("refuse.ends", a.line, cmd.line))
 	}
 }
 

@@ -20,9 +20,6 @@ import (
 // was cleared as a false alarm.
 const MsgSafeguarding = "safeguarding_notice"
 
-// cmdSafeguardCleared clears the flag as a false alarm, with a reason.
-const cmdSafeguardCleared = "signaal-onterecht"
-
 // Safeguarding configures the safeguarding track.
 type Safeguarding struct {
 	// SignalWords are words and phrases that, in a new complaint's subject
@@ -113,20 +110,9 @@ type SafeguardingView struct {
 	Inspector, Police, Meldcode string
 }
 
-// safeguardCommandName maps the safeguarding commands a handler may write;
-// #signaal is the main name, #veiligheid the earlier one.
-func safeguardCommandName(word string) (string, bool) {
-	switch strings.ToLower(word) {
-	case "signaal", "signal", "veiligheid", "safeguarding":
-		return cmdSafeguard, true
-	case "signaal-onterecht", "signaalonterecht", "signal-unfounded", "false-alarm", "safeguarding-cleared":
-		return cmdSafeguardCleared, true
-	}
-	return "", false
-}
-
 // planSafeguard checks #signaal and #signaal-onterecht.
-func (w *Workflow) planSafeguard(p *plan, c *Case, cmd command, refuse func(command, string)) {
+func (w *Workflow) planSafeguard(pc *planning, cmd command) {
+	p, c, refuse := pc.p, pc.c, pc.refuse
 	on := cmd.name == cmdSafeguard
 	switch {
 	case p.safeguard != nil:

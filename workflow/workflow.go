@@ -50,6 +50,10 @@ type Workflow struct {
 
 	// outboxWake wakes the outbox loop when something was queued.
 	outboxWake chan struct{}
+
+	// cmds are the commands staff may write; nil: builtinCommands().
+	// Tests add entries of their own.
+	cmds commandTable
 }
 
 // New checks the settings and builds a workflow.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -146,22 +147,32 @@ func TestDemo(t *testing.T) {
 		"factuur november.pdf",                     // its attachment
 		"Nieuw bericht van Sanne Jansen",           // the parent's reply reached the handlers
 		"dit al de tweede keer was",
-		"Dank je voor je aanvulling",                                 // Anna's answer, relayed to the parent
-		"[KL-2026-0003] Ons oordeel over uw klacht",                  // her judgment
-		"Uiterlijk uitgevoerd op",                                    // with the measure's date
-		"[KL-2026-0003] Verwerkt",                                    // and her confirmation
-		"[KL-2026-0003] Een maatregel uit ons oordeel is uitgevoerd", // one measure done on its own
-		"Uitgevoerd: Dossier KL-2026-0001",                           // a manager's #dossier, answered
-		"Attachment: dossier-KL-2026-0001.html (text/html",           // with the case file
+		"Dank je voor je aanvulling",                                   // Anna's answer, relayed to the parent
+		"[KL-2026-0003] Ons oordeel over uw klacht",                    // her judgment
+		"Uiterlijk uitgevoerd op",                                      // with the measure's date
+		"[KL-2026-0003] Verwerkt",                                      // and her confirmation
+		"[KL-2026-0003] Een maatregel uit ons oordeel is uitgevoerd",   // one measure done on its own
+		"Het bedrag is vandaag teruggestort; de incasso is stopgezet.", // with Anna's line for the parent
+		"[KL-2026-0003] Uw klacht is afgerond",                         // the last one closes the case
+		"Sinds deze week bevestigen we elke opzegging binnen twee werkdagen per e-mail.",
+		"Uitgevoerd: Dossier KL-2026-0001",                 // a manager's #dossier, answered
+		"Attachment: dossier-KL-2026-0001.html (text/html", // with the case file
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "EMAIL ") != 22 {
-		t.Errorf("demo printed %d emails, want 22 (3 confirmations, 6 notifications, 2 reply notifications, "+
+	if strings.Count(out, "EMAIL ") != 25 {
+		t.Errorf("demo printed %d emails, want 25 (3 confirmations, 6 notifications, 2 reply notifications, "+
 			"Anna's command result and its notification, her answer relayed and passed on, the judgment, "+
-			"its confirmation and notification, the same three for her #uitgevoerd, and the manager's case file)", strings.Count(out, "EMAIL "))
+			"its confirmation and notification, the same three for each of her two #uitgevoerd, and the manager's case file)", strings.Count(out, "EMAIL "))
+	}
+	// The first #uitgevoerd leaves the case open; the second closes it.
+	if !regexp.MustCompile(`(?m)^KL-2026-0003\s+closed\s`).MatchString(out) {
+		t.Errorf("the demo's case list does not show KL-2026-0003 closed after its last measure was done")
+	}
+	if n := strings.Count(out, "Subject: [KL-2026-0003] Een maatregel uit ons oordeel is uitgevoerd"); n != 1 {
+		t.Errorf("%d measure-done letters, want 1: the last measure brings the closing letter instead", n)
 	}
 	// Anna's answer reaches the parent itself, with her words only.
 	relayed := false

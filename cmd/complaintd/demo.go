@@ -202,8 +202,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	due := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
 	due2 := time.Now().AddDate(0, 2, 0).Format(time.DateOnly)
 	judgment, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0003",
-		"#locatie Gastouderbureau De Vlinder\r\n#oordeel gegrond\r\n#categorie financieel\r\n\r\n#maatregel "+due+" Het te veel betaalde bedrag wordt teruggestort en de incasso wordt stopgezet.\r\n"+
-			"#maatregel "+due2+" Opzeggingen worden voortaan binnen twee werkdagen in de administratie verwerkt en bevestigd.\r\n\r\n"+
+		"#locatie Gastouderbureau De Vlinder\r\n#oordeel gegrond\r\n#categorie financieel\r\n\r\n#maatregel "+due+" "+demoMeasures[0].what+"\r\n"+
+			"#maatregel "+due2+" "+demoMeasures[1].what+"\r\n\r\n"+
 			"Beste heer Hoekstra,\r\n\r\nWe hebben uw klacht onderzocht. Uw opzegging per 1 oktober is op tijd ontvangen, maar niet "+
 			"verwerkt in onze administratie. Daardoor zijn er ten onrechte facturen verstuurd. Wij vinden uw klacht gegrond en "+
 			"bieden onze excuses aan.\r\n\r\nMet vriendelijke groet,\r\nAnna de Vries\r\nKlachtenfunctionaris")
@@ -219,21 +219,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
-	// The refund is made: Anna marks that one measure done on its own. The
-	// parent hears it, with the measure still open; the case stays open
-	// until the last one is done.
-	done, err := demoHandlerReply(smtpSrv.Messages(), "anna.devries@vlinder.example", "KL-2026-0003",
-		"#uitgevoerd Het te veel betaalde bedrag wordt teruggestort en de incasso wordt stopgezet.\r\n\r\n"+
-			"Het bedrag is vandaag teruggestort; de incasso is stopgezet.")
-	if err != nil {
-		return err
-	}
-	if _, err := imapSrv.Deliver("INBOX", done, time.Now()); err != nil {
-		return fmt.Errorf("demo: deliver measure done: %w", err)
-	}
-	fmt.Fprintln(stdout, "delivered Anna's #uitgevoerd: one measure of the third complaint is done")
-	want += 3 // to the parent, Anna's confirmation, and the other handler
-	if err := waitForMail(ctx, smtpSrv, want); err != nil {
+	// The measures are carried out, one at a time; the last one closes the case.
+	if want, err = demoMeasuresDone(ctx, imapSrv, smtpSrv, stdout, "KL-2026-0003", want); err != nil {
 		return err
 	}
 

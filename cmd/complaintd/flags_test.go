@@ -107,42 +107,74 @@ func TestJudgmentOnAnUnassignedCaseAssignsItsSender(t *testing.T) {
 		}
 		mustContain(t, "Anna", lastTo(t, h, "anna.devries@vlinder.example"), pick("jij bent het nu", "you are its handler now"))
 		mustContain(t, "Sanne", lastTo(t, h, "sanne.jansen@example.nl"), "Anna de Vries")
+		if d := digestSays(t, h); !strings.Contains(d, "Anna de Vries (anna.devries@vlinder.example)") || strings.Contains(d, pick("· niemand toegewezen ·", "· nobody assigned ·")) {
+			t.Errorf("the digest does not name Anna as the case's handler:\n%s", d)
+		}
 	})
+}
+
+// subjects lists the subjects of the mail sent to addr, oldest first.
+func subjects(h *harness, addr string) []string {
+	var out []string
+	for _, m := range h.sentTo(addr) {
+		out = append(out, m.msg.Subject())
+	}
+	return out
 }
 
 // After a downtime the scheduler catches up, but never with a progress
 // message in the two days before the deadline: it would promise a date
-// about to pass. The deadline notice comes at the deadline.
+// about to pass. The parent reads the deadline notice at the deadline,
+// and nothing in between.
 func TestNoProgressMessageOnCatchUpJustBeforeTheDeadline(t *testing.T) {
-	storetest.EachURL(t, func(t *testing.T, url string) {
-		h := newHarness(t, url)
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		const parent = "sanne.jansen@example.nl"
+		progress := pick("Stand van zaken van uw klacht", "Progress of your complaint")
 		confirmationOf(t, h) // received 19 November 21:48; deadline 31 December 24:00
 		h.at(received.AddDate(0, 0, 14))
-		if n := h.kinds(workflow.MsgProgress); n != 1 {
-			t.Fatalf("%d progress messages by day 14, want 1", n)
-		}
+		mustContain(t, "Sanne", lastTo(t, h, parent), "[KL-2026-0001] "+progress, pick("donderdag 31 december 2026", "Thursday 31 December 2026"))
+		before := subjects(h, parent)
 		h.restart() // down from day 14 until the morning of 31 December
 		h.at(time.Date(2026, 12, 31, 8, 0, 0, 0, amsterdam))
-		if n := h.kinds(workflow.MsgProgress); n != 1 {
-			t.Errorf("%d progress messages after catching up on the last day, want still 1", n)
+		if got := subjects(h, parent); len(got) != len(before) {
+			t.Errorf("catching up on the last day, the parent got %q; want nothing until the deadline notice", got[len(before):])
 		}
 		h.at(time.Date(2027, 1, 1, 0, 0, 0, 0, amsterdam))
-		if n := h.kinds(workflow.MsgDeadlinePassed); n != 1 {
-			t.Errorf("%d deadline notices at the deadline, want 1", n)
+		got := h.sentTo(parent)
+		if len(got) != len(before)+1 {
+			t.Fatalf("at the deadline the parent has %q, want one more: the deadline notice", subjects(h, parent))
 		}
+		mustContain(t, "Sanne", got[len(before)], pick("De termijn voor ons oordeel is verstreken", "The term for our judgment has passed"),
+			"Geschillencommissie")
 	})
 }
 
-// digest.time = "00:00" means midnight, as written.
+// digest.time = "00:00" means midnight, as written: the manager gets the
+// digest of the new day at its first minute, not a minute before.
 func TestDigestAtMidnight(t *testing.T) {
-	h := newHarnessWith(t, storetest.URL(t, "sqlite"), func(c *Config) { c.Digest.Time = "00:00" })
-	confirmationOf(t, h)
-	h.at(time.Date(2026, 11, 20, 0, 0, 0, 0, amsterdam))
-	got := h.sentTo("directie@vlinder.example")
-	if len(got) != 1 {
-		t.Fatalf("%d digests at midnight, want 1", len(got))
-	}
-	if at := got[0].msg.Header().Get("Date"); !strings.Contains(at, "00:00:00") {
-		t.Errorf("the digest is dated %s, want midnight", at)
+	for _, lang := range []string{"nl", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			h := newHarnessWith(t, storetest.URL(t, "sqlite"), func(c *Config) {
+				c.Digest.Time = "00:00"
+				c.Organisation.Language = lang
+			})
+			h.at(received.Add(-time.Hour)) // the scheduler's round before the complaint: nothing to report yet
+			h.clock.Set(received)
+			confirmationOf(t, h) // 19 November 21:48
+			h.at(time.Date(2026, 11, 19, 23, 59, 0, 0, amsterdam))
+			if got := subjects(h, "directie@vlinder.example"); len(got) != 0 {
+				t.Fatalf("a digest before midnight: %q", got)
+			}
+			h.at(time.Date(2026, 11, 20, 0, 0, 0, 0, amsterdam))
+			got := h.sentTo("directie@vlinder.example")
+			if len(got) != 1 {
+				t.Fatalf("%d digests at midnight, want 1", len(got))
+			}
+			mustContain(t, "the manager", got[0], pick(lang, "Klachtenoverzicht 20 november 2026: 1 nieuw", "Complaints overview 20 November 2026: 1 new"),
+				"KL-2026-0001")
+			if at := got[0].header("Date"); !strings.Contains(at, "00:00:00") {
+				t.Errorf("the digest is dated %s, want midnight", at)
+			}
+		})
 	}
 }

@@ -120,12 +120,31 @@ func TestDeadlinePassedNoticeHasExpectedDateAndManagement(t *testing.T) {
 				c.Escalation.Management = "Mark Bakker, directeur\n020 123 45 67"
 			})
 			confirmationOf(t, h)
+			annaAnswers(t, h, pick("#toewijzen", "#assign")+" anna.devries@vlinder.example")
 			h.at(time.Date(2027, 1, 1, 0, 5, 0, 0, amsterdam))
 			notice := lastTo(t, h, "sanne.jansen@example.nl")
-			mustContain(t, "Sanne", notice, "KL-2026-0001", pick("donderdag 31 december 2026", "Thursday 31 December 2026"),
+			// Item by item: 1. reference, receipt, the date that passed;
+			// 2. the apology; 3. the new expected date; 4. the
+			// Geschillencommissie now, its fee and window; 5. the
+			// Klachtenloket; 6. the handler and a management contact.
+			mustContain(t, "Sanne", notice, "KL-2026-0001", pick("19 november 2026", "19 November 2026"), pick("donderdag 31 december 2026", "Thursday 31 December 2026"),
+				pick("Het spijt ons", "We are sorry"),
 				pick("uiterlijk donderdag 14 januari 2027", "by Thursday 14 January 2027"),
-				pick("iemand van de directie spreken", "speak to management"), "Mark Bakker, directeur", "020 123 45 67",
-				"Geschillencommissie")
+				"Geschillencommissie Kinderopvang", pick("klachtengeld", "complaint fee"), pick("uiterlijk 19 november 2027", "no later than 19 November 2027"),
+				"Klachtenloket Kinderopvang",
+				"Anna de Vries",
+				pick("iemand van de directie spreken", "speak to management"), "Mark Bakker, directeur", "020 123 45 67")
+			// 7. The internal copy to management, and the flag.
+			var copied bool
+			for _, m := range h.sentTo("directie@vlinder.example") {
+				copied = copied || (strings.Contains(m.msg.Subject(), pick("Termijn verstreken", "Term passed")) && strings.Contains(m.text, "KL-2026-0001"))
+			}
+			if !copied {
+				t.Errorf("management got no copy of the deadline notice")
+			}
+			if c := h.caseByRef("KL-2026-0001"); !c.DeadlineExceeded {
+				t.Errorf("the case is not flagged deadline_exceeded")
+			}
 		})
 	}
 }

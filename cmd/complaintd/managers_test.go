@@ -112,17 +112,19 @@ func pick(lang, nl, en string) string {
 }
 
 func TestManagerRequestsThatAreRefused(t *testing.T) {
-	storetest.EachURL(t, func(t *testing.T, url string) {
-		h := newHarness(t, url)
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
+		casefile := pick("#dossier ", "#casefile ")
 		ref, digest := bsoCaseWithDigest(t, h)
 		rups := openCaseAt(t, h, time.Date(2026, 12, 1, 9, 0, 0, 0, amsterdam), "Ouder Rups <rups@example.nl>", "KDV De Rups")
 
 		// Not her location, an unknown reference: each line answered.
-		answer := ilseReplies(t, h, "#dossier "+rups+"\n#dossier KL-2026-0999", digest)
+		answer := ilseReplies(t, h, casefile+rups+"\n"+casefile+"KL-2026-0999", digest)
 		if len(attachments(t, answer)) != 0 {
 			t.Errorf("a refused request came with an attachment")
 		}
-		for _, want := range []string{"Niet uitgevoerd", "Klacht " + rups + " hoort niet bij jouw locaties (BSO De Springplank)", "Er is geen klacht met nummer KL-2026-0999"} {
+		for _, want := range []string{pick("Niet uitgevoerd", "Not done"),
+			pick("Klacht "+rups+" hoort niet bij jouw locaties (BSO De Springplank)", "Case "+rups+" is not one of your locations' (BSO De Springplank)"),
+			pick("Er is geen klacht met nummer KL-2026-0999", "There is no case KL-2026-0999")} {
 			if !strings.Contains(answer.msg.Subject()+strings.Join(strings.Fields(answer.text), " "), want) {
 				t.Errorf("the refusal lacks %q:\n%s\n%s", want, answer.msg.Subject(), answer.text)
 			}
@@ -130,18 +132,18 @@ func TestManagerRequestsThatAreRefused(t *testing.T) {
 		if strings.Contains(answer.text, "Er ging iets mis") || strings.Contains(answer.text, "rups@example.nl") {
 			t.Errorf("the refusal shows content of the case:\n%s", answer.text)
 		}
-		if !hasEntry(h.timeline(rups), workflow.EventManagerRequest, "refused (not_yours)") {
+		if !hasEntry(h.timeline(rups), workflow.EventManagerRequest, "refused (not_yours): "+casefile+rups) {
 			t.Errorf("the refused request is not on the timeline of %s", rups)
 		}
 
 		// A fresh message in her name, not answering our mail and without
 		// DMARC: nothing is done, and she is told so.
-		h.deliver(rawMail(mailOpts{from: ilse, subject: "Dossier graag", body: "#dossier " + ref + "\n"}))
+		h.deliver(rawMail(mailOpts{from: ilse, subject: "Dossier graag", body: casefile + ref + "\n"}))
 		h.poll()
 		h.flush()
 		answer = lastTo(t, h, "ilse.kramer@vlinder.example")
-		if len(attachments(t, answer)) != 0 || !strings.Contains(answer.msg.Subject(), "niet geverifieerd") ||
-			!strings.Contains(answer.text, "We hebben NIETS gedaan met je bericht") {
+		if len(attachments(t, answer)) != 0 || !strings.Contains(answer.msg.Subject(), pick("niet geverifieerd", "not verified")) ||
+			!strings.Contains(answer.text, pick("We hebben NIETS gedaan met je bericht", "We did NOTHING with your message")) {
 			t.Errorf("an unverified request was not refused clearly:\n%s\n%s", answer.msg.Subject(), answer.text)
 		}
 		if !hasEntry(h.timeline(ref), workflow.EventManagerRequest, "could not be verified") {
@@ -153,30 +155,52 @@ func TestManagerRequestsThatAreRefused(t *testing.T) {
 	})
 }
 
+// A manager assigns a case of her location and leaves a note on it; both
+// requests are on the case's timeline, which the case file she asks for
+// next shows her.
 func TestManagerAssignsAndNotesOnTheirCase(t *testing.T) {
-	storetest.EachURL(t, func(t *testing.T, url string) {
-		h := newHarness(t, url)
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		ref, digest := bsoCaseWithDigest(t, h)
-		answer := ilseReplies(t, h, "#toewijzen "+ref+" marco.bos@vlinder.example\n#intern "+ref+"\n\nBel de ouder vandaag nog even op.", digest)
+		assign, note := pick("#toewijzen ", "#assign ")+ref+" marco.bos@vlinder.example", pick("#intern ", "#internal ")+ref
+		answer := ilseReplies(t, h, assign+"\n"+note+"\n\n"+pick("Bel de ouder vandaag nog even op.", "Please call the parent today."), digest)
 		if c := h.caseByRef(ref); c.Assignee != "marco.bos@vlinder.example" {
 			t.Errorf("assignee %q, want Marco", c.Assignee)
 		}
 		text := strings.Join(strings.Fields(answer.text), " ")
-		for _, want := range []string{ref + " is toegewezen aan Marco Bos <marco.bos@vlinder.example>", "Je notitie staat in het dossier van " + ref} {
+		for _, want := range []string{pick("Gedaan", "Done") + ": " + assign,
+			pick(ref+" is toegewezen aan Marco Bos <marco.bos@vlinder.example>", ref+" is now assigned to Marco Bos <marco.bos@vlinder.example>"),
+			pick("Je notitie staat in het dossier van "+ref, "Your note is in the case file of "+ref)} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the answer lacks %q:\n%s", want, answer.text)
 			}
 		}
-		if !hasEntry(h.timeline(ref), workflow.EventNote, "Bel de ouder vandaag nog even op.") || !hasEntry(h.timeline(ref), "assignee", "marco.bos") {
+		said := pick("Bel de ouder vandaag nog even op.", "Please call the parent today.")
+		tl := h.timeline(ref)
+		if !hasEntry(tl, workflow.EventNote, said) || !hasEntry(tl, "assignee", "marco.bos") {
 			t.Errorf("the note or the assignment is not on the timeline")
 		}
+		for _, req := range []string{"done: " + assign, "done: " + note} {
+			if !hasEntry(tl, workflow.EventManagerRequest, req) {
+				t.Errorf("the request %q is not on the case's timeline", req)
+			}
+		}
 		marco := lastTo(t, h, "marco.bos@vlinder.example")
-		if !strings.Contains(marco.text, "Bel de ouder vandaag nog even op.") {
+		if !strings.Contains(marco.text, said) {
 			t.Errorf("the handlers do not see the manager's message:\n%s", marco.text)
 		}
 		for _, m := range h.sentTo("bso@example.nl") {
-			if strings.Contains(m.text, "Bel de ouder") {
+			if strings.Contains(m.text, said) {
 				t.Errorf("the manager's note reached the parent")
+			}
+		}
+		// The case file she asks for next shows her requests and her note.
+		file := attachments(t, ilseReplies(t, h, pick("#dossier ", "#casefile ")+ref, digest))
+		if len(file) != 1 {
+			t.Fatalf("%d attachments to the #dossier answer, want the case file", len(file))
+		}
+		for _, want := range []string{assign, note, said} {
+			if !strings.Contains(string(file[0].Data), want) {
+				t.Errorf("the case file does not show %q", want)
 			}
 		}
 	})
@@ -186,11 +210,11 @@ func TestManagerAssignsAndNotesOnTheirCase(t *testing.T) {
 // deadline notice) they reach the handlers, never the parent; to the
 // digest, she is told what she can write, and no case is opened.
 func TestManagerWritesWithoutCommands(t *testing.T) {
-	storetest.EachURL(t, func(t *testing.T, url string) {
-		h := newHarness(t, url)
+	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		ref, digest := bsoCaseWithDigest(t, h)
-		answer := ilseReplies(t, h, "Wat moet ik hiermee?", digest)
-		if !strings.HasPrefix(answer.msg.Subject(), "Geen opdracht gevonden") || !strings.Contains(answer.text, "#dossier KL-2026-0003") {
+		answer := ilseReplies(t, h, pick("Wat moet ik hiermee?", "What should I do with this?"), digest)
+		if !strings.HasPrefix(answer.msg.Subject(), pick("Geen opdracht gevonden", "No command found")) ||
+			!strings.Contains(answer.text, pick("#dossier", "#casefile")+" KL-2026-0003") {
 			t.Errorf("Ilse's plain reply to the digest got:\n%s\n%s", answer.msg.Subject(), answer.text)
 		}
 		if n := h.countRows("cases", ""); n != 1 {
@@ -200,16 +224,17 @@ func TestManagerWritesWithoutCommands(t *testing.T) {
 		h.at(time.Date(2027, 1, 12, 9, 0, 0, 0, amsterdam)) // the six weeks have passed
 		var notice sentMail
 		for _, m := range h.sentTo("ilse.kramer@vlinder.example") {
-			if strings.Contains(m.msg.Subject(), "Termijn verstreken") {
+			if strings.Contains(m.msg.Subject(), pick("Termijn verstreken", "Term passed")) {
 				notice = m
 			}
 		}
 		if notice.msg == nil {
 			t.Fatal("Ilse got no deadline notice")
 		}
+		said := pick("Ik spreek Anna morgen over deze klacht.", "I will talk to Anna about this complaint tomorrow.")
 		toParent, toIlse := len(h.sentTo("bso@example.nl")), len(h.sentTo("ilse.kramer@vlinder.example"))
-		ilseReplies(t, h, "Ik spreek Anna morgen over deze klacht.", notice)
-		if !strings.Contains(lastTo(t, h, "anna.devries@vlinder.example").text, "Ik spreek Anna morgen over deze klacht.") {
+		ilseReplies(t, h, said, notice)
+		if !strings.Contains(lastTo(t, h, "anna.devries@vlinder.example").text, said) {
 			t.Errorf("the handler did not get the manager's words")
 		}
 		if n := len(h.sentTo("bso@example.nl")); n != toParent {

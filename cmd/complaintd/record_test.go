@@ -63,8 +63,8 @@ func TestJudgmentNeedsAVerdictAndACategory(t *testing.T) {
 		mustContain(t, "Anna", lastTo(t, h, "anna.devries@vlinder.example"), pick("Verwerkt", "Applied"), "pedagogisch handelen",
 			pick("oordeel (deels gegrond)", "judgment (partly upheld)"))
 		j := lastTo(t, h, "sanne.jansen@example.nl")
-		mustContain(t, "Sanne", j, pick("Je klacht is deels gegrond.", "Your complaint is partly upheld."))
-		if !strings.Contains(j.msg.HTML(), pick("Je klacht is deels gegrond.", "Your complaint is partly upheld.")) {
+		mustContain(t, "Sanne", j, pick("Uw klacht is deels gegrond.", "Your complaint is partly upheld."))
+		if !strings.Contains(j.msg.HTML(), pick("Uw klacht is deels gegrond.", "Your complaint is partly upheld.")) {
 			t.Errorf("the HTML judgment lacks the verdict:\n%s", j.msg.HTML())
 		}
 		c := h.caseByRef("KL-2026-0001")
@@ -242,7 +242,7 @@ func TestJudgmentWaitsForASecondHandler(t *testing.T) {
 				if len(parent) != 2 {
 					t.Fatalf("the parent got %d mails, want the confirmation and the judgment", len(parent))
 				}
-				mustContain(t, "Sanne", parent[1], pick("Je klacht is gegrond.", "Your complaint is upheld."), "Anna de Vries",
+				mustContain(t, "Sanne", parent[1], pick("Uw klacht is gegrond.", "Your complaint is upheld."), "Anna de Vries",
 					pick("Uw klacht is terecht.", "Your complaint is justified."), pick("15 januari 2027", "15 January 2027"))
 				c := h.caseByRef("KL-2026-0001")
 				if c.Status != workflow.StatusDecided || c.Verdict != workflow.VerdictUpheld || c.Assignee != "anna.devries@vlinder.example" {

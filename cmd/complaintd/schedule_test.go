@@ -168,22 +168,30 @@ func TestDowntimeCatchesUpWithOneCurrentMessage(t *testing.T) {
 }
 
 // A progress message that would fall on the evening before the deadline
-// would promise a date about to pass: the deadline notice comes instead.
+// would promise a date about to pass: the parent reads the deadline notice
+// instead.
 func TestNoProgressMessageJustBeforeTheDeadline(t *testing.T) {
-	h := newHarness(t, storetest.URL(t, "sqlite"))
-	confirmationOf(t, h) // received 19 November 21:48; deadline 31 December 24:00
-	h.at(received.AddDate(0, 0, 14))
-	h.at(received.AddDate(0, 0, 28))
-	if n := h.kinds(workflow.MsgProgress); n != 2 {
-		t.Fatalf("%d progress messages by day 28, want 2", n)
-	}
-	h.at(received.AddDate(0, 0, 42)) // 31 December 21:48
-	if n := h.kinds(workflow.MsgProgress); n != 2 {
-		t.Errorf("a progress message went out hours before the deadline")
-	}
-	h.at(time.Date(2027, 1, 1, 0, 0, 0, 0, amsterdam))
-	if n := h.kinds(workflow.MsgDeadlinePassed); n != 1 || h.kinds(workflow.MsgProgress) != 2 {
-		t.Errorf("at the deadline: %d notices, %d progress messages; want 1 and still 2", n, h.kinds(workflow.MsgProgress))
+	for _, lang := range []string{"nl", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			h := newHarnessWith(t, storetest.URL(t, "sqlite"), inLanguage(lang))
+			const parent = "sanne.jansen@example.nl"
+			progress := pick(lang, "Stand van zaken van uw klacht", "Progress of your complaint")
+			confirmationOf(t, h) // received 19 November 21:48; deadline 31 December 24:00
+			h.at(received.AddDate(0, 0, 14))
+			h.at(received.AddDate(0, 0, 28))
+			if n := strings.Count(strings.Join(subjects(h, parent), "\n"), progress); n != 2 {
+				t.Fatalf("%d progress messages by day 28, want 2: %q", n, subjects(h, parent))
+			}
+			h.at(received.AddDate(0, 0, 42)) // 31 December 21:48
+			if n := strings.Count(strings.Join(subjects(h, parent), "\n"), progress); n != 2 {
+				t.Errorf("a progress message went out hours before the deadline: %q", subjects(h, parent))
+			}
+			h.at(time.Date(2027, 1, 1, 0, 0, 0, 0, amsterdam))
+			mustContain(t, "Sanne", lastTo(t, h, parent), pick(lang, "De termijn voor ons oordeel is verstreken", "The term for our judgment has passed"))
+			if n := len(h.sentTo(parent)); n != 4 {
+				t.Errorf("the parent has %q, want the confirmation, two progress messages and the deadline notice", subjects(h, parent))
+			}
+		})
 	}
 }
 

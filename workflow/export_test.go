@@ -1,0 +1,24 @@
+package workflow
+
+import "context"
+
+// WithTrialCommand gives w one command more than the built-in ones, for a
+// test only: #proef (English #trial) TEXT puts "proef: TEXT" on the case's
+// timeline; without TEXT it is refused. It is one entry of the table, like
+// every command: the test proves that is all a new command needs.
+func WithTrialCommand(w *Workflow) {
+	w.cmds = append(builtinCommands(), commandSpec{
+		name: "proef", en: "trial", aliases: []string{"probeer"}, handler: true,
+		check: func(w *Workflow, pc *planning, cmd command) {
+			if cmd.arg == "" {
+				pc.refuse(cmd, w.phrase("refuse.trial"))
+				return
+			}
+			pc.confirm(w.phrase("applied.trial", cmd.arg))
+		},
+		apply: func(w *Workflow, ctx context.Context, a *applying, cmd command) error {
+			return addEvent(ctx, w.db, a.c.ID, a.now, EventNote, a.h.Email, "proef: "+cmd.arg)
+		},
+		phrases: []string{"applied.trial", "refuse.trial"},
+	})
+}
