@@ -12,7 +12,7 @@ COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 COMMIT_TIME ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
 LDFLAGS   ?= -X main.releaseVersion=$(VERSION) -X main.releaseCommit=$(COMMIT) -X main.releaseTime=$(COMMIT_TIME)
 
-.PHONY: all build test demo bench fuzz lint clean corpus
+.PHONY: all build test demo bench bench-compare fuzz lint clean corpus
 
 all: build
 
@@ -38,6 +38,12 @@ demo: build
 # of issue 9 (BenchmarkHostile: parse and process, each within 256 MB/10 s).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m ./cmd/complaintd/ ./mailbox/ ./workflow/
+
+# BenchmarkEndToEnd of an older commit (OLD, default the last main before
+# issue 14) and of this tree, one after the other (.ci/bench-compare).
+OLD ?= 07b7447
+bench-compare:
+	GO=$(GO) .ci/bench-compare $(OLD)
 
 # Every fuzz target of the module for FUZZTIME each (.ci/fuzz).
 FUZZTIME ?= 10s

@@ -114,7 +114,11 @@ func compose(h textproto.MIMEHeader, text, html string, original []byte, more fu
 			return nil, err
 		}
 	}
+	// Sized once from what goes in (quoted-printable adds about a tenth,
+	// base64 a third), instead of doubling its way up from nothing; files
+	// attached (more) grow it further.
 	var out bytes.Buffer
+	out.Grow(2048 + (len(text)+len(html))*11/10 + len(original)*4/3)
 	if _, err := m.WriteTo(&out); err != nil {
 		return nil, fmt.Errorf("mailbox: compose: %w", err)
 	}

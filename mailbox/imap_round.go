@@ -108,7 +108,10 @@ func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID
 	// the client's reader goroutine would wait for us forever.
 	defer cmd.Close()
 	var l *lanes
-	if p.cfg.Workers > 1 {
+	var g *pendingGroup
+	if p.group != nil {
+		g = &pendingGroup{}
+	} else if p.cfg.Workers > 1 {
 		l = newLanes(ctx, p, p.cfg.Workers, &b, st)
 		// On an early return, wait for what was handed out: its outcome is
 		// committed, and the caller must not move the batch meanwhile.
@@ -141,6 +144,12 @@ func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID
 		f.Mailbox = p.cfg.Mailbox
 		f.UIDValidity = validity
 		st.Offered++
+		if g != nil {
+			if g.add(f, p.cfg.BatchSize) {
+				p.flushGroup(ctx, g, &b, st)
+			}
+			continue
+		}
 		if l != nil {
 			l.submit(f)
 			continue
@@ -152,6 +161,8 @@ func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID
 		l.close()
 		l = nil
 	}
+	s.working()
+	p.flushGroup(ctx, g, &b, st)
 	s.waiting()
 	if err := cmd.Close(); err != nil {
 		return b, s.wrap(ctx, "UID FETCH "+set.String(), err)
@@ -162,8 +173,17 @@ func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID
 // dispatch runs the handler on one message and reports its outcome; ok is
 // false when the message stays in place (the handler failed).
 func (p *Poller) dispatch(ctx context.Context, f Fetched) (out Outcome, ok bool) {
-	log := p.log.With("mailbox", f.Mailbox, "uidvalidity", f.UIDValidity, "uid", f.UID, "size", f.Size)
 	out, err := p.handle(ctx, f)
+	return p.outcome(f, out, err)
+}
+
+// errShortResults: a group handler answered for fewer messages than it got.
+var errShortResults = errors.New("mailbox: group handler returned no result for the message")
+
+// outcome logs what the handler made of one message and reports it; ok is
+// false when the message stays in place.
+func (p *Poller) outcome(f Fetched, out Outcome, err error) (Outcome, bool) {
+	log := p.log.With("mailbox", f.Mailbox, "uidvalidity", f.UIDValidity, "uid", f.UID, "size", f.Size)
 	switch {
 	case err != nil:
 		log.Warn("message handler failed; message stays for the next round", "err", err)

@@ -51,6 +51,7 @@ type Poller struct {
 	cfg        IMAPConfig
 	serverName string
 	handle     HandlerFunc
+	group      GroupHandlerFunc // when set, messages are handed over in groups (imap_group.go)
 	log        *slog.Logger
 	wake       chan struct{}
 

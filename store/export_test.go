@@ -25,3 +25,15 @@ func (db *DB) CachedStatements() int { return db.stmts.size() }
 // ConnsInUse is how many pool connections are in use, for tests that wait
 // for a query to be holding one.
 func (db *DB) ConnsInUse() int { return db.x.Stats().InUse }
+
+// TxPrepared is how many statements the transaction carried by ctx keeps
+// prepared on its own connection (SQLite).
+func TxPrepared(ctx context.Context) int {
+	ts, _ := ctx.Value(txStmtsKey{}).(*txStmts)
+	if ts == nil {
+		return 0
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return len(ts.m)
+}

@@ -17,22 +17,37 @@ import (
 // The cache is bounded (see stmtCache): what it does not keep is closed, on
 // the server too.
 //
-// A text not cached yet is prepared on the pool only outside a transaction.
-// Inside one it runs unprepared on the transaction's connection: preparing it
-// on the pool would need a second connection while this one is held, and when
-// every connection is held by a transaction doing the same (on SQLite, by
-// transactions waiting for this one's write lock) they would all wait until
-// they time out.
+// A text not cached yet is prepared on the pool. Inside a transaction that
+// needs a second connection while this one is held, and when every
+// connection is held by a transaction doing the same they would all wait
+// until they time out. On SQLite (transactions waiting for this one's write
+// lock hold the pool) it therefore runs unprepared on the transaction's
+// connection; on PostgreSQL, where an unprepared query with arguments costs
+// two round trips instead of one, the pool is asked for at most
+// txPrepareWait, and the query runs unprepared only when none is free.
 func (db *DB) stmtOn(ctx context.Context, query string) (statement, error) {
 	query = db.x.Rebind(query)
 	tx, _ := ctx.Value(txKey{}).(*sqlx.Tx)
 	cs := db.stmts.get(query)
 	if cs == nil {
-		if tx != nil {
-			return statement{tx: tx, query: query}, nil
+		if tx != nil && db.dialect == SQLite {
+			return txStatement(ctx, tx, query), nil
 		}
-		st, err := db.x.PreparexContext(ctx, query)
+		pctx := ctx
+		if tx != nil {
+			// Inside a transaction the pool is asked only briefly for a
+			// connection to prepare on (see above): most of the daemon's
+			// statements run only in transactions, and unprepared they would
+			// be parsed and planned again on every execution.
+			var cancel context.CancelFunc
+			pctx, cancel = context.WithTimeout(ctx, txPrepareWait)
+			defer cancel()
+		}
+		st, err := db.x.PreparexContext(pctx, query)
 		if err != nil {
+			if tx != nil {
+				return statement{tx: tx, query: query}, nil
+			}
 			return statement{}, err
 		}
 		cs = db.stmts.add(query, st)
@@ -45,6 +60,10 @@ func (db *DB) stmtOn(ctx context.Context, query string) (statement, error) {
 	}
 	return s, nil
 }
+
+// txPrepareWait is how long a transaction's first use of a query text
+// waits for a pool connection to prepare it on before running it unprepared.
+const txPrepareWait = 50 * time.Millisecond
 
 // statement is one query ready to run: a cached prepared statement, or a
 // text run unprepared in a transaction.

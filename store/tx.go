@@ -35,7 +35,11 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	fctx := context.WithValue(ctx, txKey{}, tx)
+	if db.dialect == SQLite {
+		fctx = context.WithValue(fctx, txStmtsKey{}, &txStmts{m: map[string]*sqlx.Stmt{}})
+	}
+	if err := fn(fctx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -61,3 +61,43 @@ func TestTransactionQueryNeedsNoSecondConnection(t *testing.T) {
 		t.Fatalf("the waiting writer: %v", err)
 	}
 }
+
+// On SQLite a transaction prepares each query text once on its own
+// connection (the pool's only one here) and reuses it: a grouped batch runs
+// the same statements once per message.
+func TestSQLiteTransactionPreparesEachQueryOnce(t *testing.T) {
+	ctx := t.Context()
+	db, err := store.Open(ctx, storetest.URL(t, store.SQLite), store.Options{MaxOpenConns: 1, QueryTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTx(ctx, func(ctx context.Context) error {
+		for i := range 5 {
+			if _, err := db.Exec(ctx, `INSERT INTO reference_counters (year, last) VALUES (?, ?)`, 3000+i, i); err != nil {
+				return err
+			}
+			var last int
+			if err := db.Get(ctx, &last, `SELECT last FROM reference_counters WHERE year = ?`, 3000+i); err != nil {
+				return err
+			}
+			if last != i {
+				t.Errorf("year %d: last %d, want %d", 3000+i, last, i)
+			}
+		}
+		if n := store.TxPrepared(ctx); n != 2 {
+			t.Errorf("%d statements prepared for two query texts run five times each, want 2", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Get(ctx, &n, `SELECT COUNT(*) FROM reference_counters WHERE year >= 3000`); err != nil || n != 5 {
+		t.Fatalf("%d rows committed (%v), want 5", n, err)
+	}
+}

@@ -38,6 +38,9 @@ type Event struct {
 }
 
 func addEvent(ctx context.Context, db Database, caseID int64, at time.Time, kind, actor, detail string) error {
+	if deferEvent(ctx, Event{CaseID: caseID, At: at, Kind: kind, Actor: actor, Detail: detail}) {
+		return nil // written with the group's other events (events_deferred.go)
+	}
 	if _, err := db.Exec(ctx, `INSERT INTO events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`,
 		caseID, at, kind, actor, detail); err != nil {
 		return fmt.Errorf("workflow: event %s: %w", kind, err)

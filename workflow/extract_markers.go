@@ -244,6 +244,8 @@ func isFieldName(s string) bool {
 // looksMailish reports whether a header line names an address or a time of
 // day (Windows Mail puts direction marks between the digits of the time).
 func looksMailish(l string) bool {
-	l = strings.NewReplacer("\u200e", "", "\u200f", "").Replace(l)
+	if strings.ContainsAny(l, "\u200e\u200f") {
+		l = strings.NewReplacer("\u200e", "", "\u200f", "").Replace(l)
+	}
 	return strings.Contains(l, "@") || hasClockTime(l)
 }

@@ -34,8 +34,9 @@ const claimTTL = 5 * time.Minute
 // acceptance is recorded on its own first.
 const recordTimeout = 5 * time.Second
 
-// claimBatch is how many messages one pass claims.
-const claimBatch = 32
+// claimBatch is how many messages one pass claims: one set of attempts
+// and, usually, one or two statements marking them sent.
+const claimBatch = 64
 
 // inlineRaw is the largest message whose bytes come back with its claim;
 // larger ones are read one at a time, so a batch never holds much memory.
@@ -51,6 +52,7 @@ type outboxItem struct {
 	Attempts int           `db:"attempts"`
 	Raw      []byte        `db:"raw"` // nil when larger than inlineRaw
 	session  int64         // the session that claimed it
+	attempt  int64         // this attempt's outbox_attempts row, once started
 }
 
 // RunOutbox delivers queued mail until ctx ends: a pass whenever something
@@ -92,10 +94,20 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	if err := w.finishAccepted(ctx); err != nil {
 		return 0, err
 	}
-	items, err := w.claim(ctx)
+	// The claim and the set's attempts commit together, before any is
+	// sent; the sent marks follow in sets too (sentRecorder).
+	var items []outboxItem
+	err := w.db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if items, err = w.claim(ctx); err != nil || len(items) == 0 {
+			return err
+		}
+		return w.startAttempts(ctx, items)
+	})
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	rec := w.newSentRecorder(ctx)
 	// As many sends at once as the transport has connections: a server
 	// that stalls on one message holds up only that one.
 	slots := make(chan struct{}, w.sendConnections())
@@ -119,16 +131,20 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 				<-slots
 			}
 			wg.Wait()
+			recErr := rec.close()
 			// Unclaim what was not tried, so the next run does not wait for claimTTL.
 			w.release(context.WithoutCancel(ctx), items[i:])
 			if err := failed(); err != nil {
 				return i, err
 			}
+			if recErr != nil {
+				return i, recErr
+			}
 			return i, ctx.Err()
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			if err := w.deliver(ctx, it); err != nil {
+			if err := w.deliver(ctx, it, rec); err != nil {
 				mu.Lock()
 				if firstErr == nil {
 					firstErr = err
@@ -138,7 +154,11 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 		})
 	}
 	wg.Wait()
-	return len(items), failed()
+	recErr := rec.close()
+	if err := failed(); err != nil {
+		return len(items), err
+	}
+	return len(items), recErr
 }
 
 // sendConnections is how many messages the transport takes at once.
@@ -191,29 +211,18 @@ func (w *Workflow) claimFree() string {
 	return `(claimed_until < ? OR ` + w.db.SessionGone("outbox.claimed_by") + `)`
 }
 
-// release puts claimed messages back without counting an attempt.
-func (w *Workflow) release(ctx context.Context, items []outboxItem) {
-	for _, it := range items {
-		_, _ = w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL, claimed_by = NULL
-			WHERE id = ? AND state = ?`, OutboxQueued, it.ID, OutboxSending)
-	}
-}
-
 // deliver sends one claimed message and records what happened: first
 // that an attempt starts (nothing is sent without that record), then the
 // server's answer, then the row's new state.
-func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
+func (w *Workflow) deliver(ctx context.Context, it outboxItem, rec *sentRecorder) error {
 	raw := it.Raw
 	if raw == nil {
 		if err := w.db.Get(ctx, &raw, `SELECT raw FROM outbox WHERE id = ?`, it.ID); err != nil {
+			w.release(context.WithoutCancel(ctx), []outboxItem{it})
 			return fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
 		}
 	}
-	attempt, err := w.startAttempt(ctx, it)
-	if err != nil {
-		w.release(context.WithoutCancel(ctx), []outboxItem{it})
-		return err
-	}
+	attempt := it.attempt
 	// A send that has started is finished even when the daemon is asked to
 	// stop: cutting it off after the server took the message would send it
 	// twice after the restart. The transport's own timeouts bound it.
@@ -224,25 +233,10 @@ func (w *Workflow) deliver(ctx context.Context, it outboxItem) error {
 	if sendErr == nil {
 		log.Info("mail sent")
 		// The server has taken the message: from here on it must never be
-		// sent again. Usually one commit records the acceptance and the sent
-		// state. When it fails (a database stall must not turn into a
-		// resend), each is tried again until it lands: the acceptance
-		// first, in a table of its own, which the claim consults.
-		tctx, cancel := context.WithTimeout(rctx, recordTimeout)
-		err := w.markSent(tctx, it, now, attempt)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		log.Warn("recording the sent mail failed; recording the server's acceptance first", "err", err)
-		if err := w.persist(ctx, log, "the server's acceptance", func(ctx context.Context) error {
-			return w.finishAttempt(ctx, attempt, AttemptAccepted, acceptedAnswer, now)
-		}); err != nil {
-			return err
-		}
-		return w.persist(ctx, log, "the sent state", func(ctx context.Context) error {
-			return w.markSent(ctx, it, now, 0)
-		})
+		// sent again. The recorder marks it sent, with others in one
+		// statement.
+		rec.accepted(it)
+		return nil
 	}
 	var temp interface{ Temporary() bool }
 	temporary := errors.As(sendErr, &temp) && temp.Temporary()

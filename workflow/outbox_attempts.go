@@ -30,34 +30,6 @@ const acceptedAttempt = `EXISTS (SELECT 1 FROM outbox_attempts a WHERE a.outbox_
 // persistMaxDelay caps the wait between two tries of a record that must land.
 const persistMaxDelay = 5 * time.Second
 
-// startAttempt records that a claimed row is about to be handed to the
-// server, and returns the attempt's id. An earlier attempt still marked
-// sending belongs to a daemon that is gone (this one holds the claim): its
-// outcome is unknown, and this attempt may deliver the mail a second time.
-func (w *Workflow) startAttempt(ctx context.Context, it outboxItem) (int64, error) {
-	now := w.clock.Now()
-	// A first attempt has no earlier one (a retry by the operator starts
-	// again at 1 only for held or failed mail, whose attempts all ended).
-	var lost int64
-	if it.Attempts > 1 {
-		var err error
-		if lost, err = w.db.Exec(ctx, `UPDATE outbox_attempts SET outcome = ?, answer = ?, finished_at = ?
-			WHERE outbox_id = ? AND outcome = ?`, AttemptUnknown, unknownAnswer, now, it.ID, AttemptSending); err != nil {
-			return 0, fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
-		}
-	}
-	if lost > 0 {
-		w.log.Warn("an earlier attempt's answer is unknown (its daemon was lost mid-send); sending again may deliver the mail twice",
-			"outbox", it.ID, "kind", it.Kind, "attempt", it.Attempts)
-	}
-	var id int64
-	if err := w.db.Get(ctx, &id, `INSERT INTO outbox_attempts (outbox_id, attempt, session, started_at, outcome)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, it.ID, it.Attempts, it.session, now, AttemptSending); err != nil {
-		return 0, fmt.Errorf("workflow: outbox %d: %w", it.ID, err)
-	}
-	return id, nil
-}
-
 // finishAttempt records the server's answer to an attempt.
 func (w *Workflow) finishAttempt(ctx context.Context, id int64, outcome, answer string, now time.Time) error {
 	if _, err := w.db.Exec(ctx, `UPDATE outbox_attempts SET outcome = ?, answer = ?, finished_at = ? WHERE id = ?`,

@@ -81,6 +81,12 @@ func (w *Workflow) ProcessSettled(ctx context.Context, d Delivery) (disp Disposi
 	if err != nil {
 		return 0, Settled{}, err
 	}
+	return w.processEntry(ctx, d, e, now)
+}
+
+// processEntry acts on a message whose arrival (and this attempt at it) is
+// recorded as ledger entry e: alone, in a transaction of its own.
+func (w *Workflow) processEntry(ctx context.Context, d Delivery, e ledgerEntry, now time.Time) (disp Disposition, settled Settled, err error) {
 	switch e.State {
 	case LedgerProcessed, LedgerIgnored:
 		return Done, Settled{e.State, e.Reason}, nil
@@ -113,34 +119,9 @@ func (w *Workflow) ProcessSettled(ctx context.Context, d Delivery) (disp Disposi
 	var caseID int64
 	var outcome, reason string
 	err = w.db.InTx(ctx, func(ctx context.Context) error {
-		// Settled as processed up front: this also locks the entry, so two
-		// daemons handed the same message act on it once; if anything below
-		// fails, the whole transaction and this with it are rolled back.
-		sameAs, err := claimEntry(ctx, w.db, e.ID, now)
-		if err != nil {
-			return err
-		}
-		if sameAs != 0 {
-			outcome, reason = LedgerIgnored, fmt.Sprintf("same message as ledger #%d", sameAs)
-			return settle(ctx, w.db, e.ID, LedgerIgnored, reason, now)
-		}
-		res, err := w.apply(ctx, &arrival{Delivery: d, entry: e, mail: m})
-		if err != nil {
-			return err
-		}
-		caseID, outcome = res.caseID, LedgerProcessed
-		if caseID != 0 {
-			// Whatever became of it, the message belongs to the case:
-			// anonymising the case empties it too.
-			if _, err := w.db.Exec(ctx, `UPDATE ledger SET case_id = ? WHERE id = ?`, caseID, e.ID); err != nil {
-				return err
-			}
-		}
-		if res.ignored != "" {
-			outcome, reason = LedgerIgnored, res.ignored
-			return settle(ctx, w.db, e.ID, LedgerIgnored, reason, now)
-		}
-		return nil
+		var err error
+		caseID, outcome, reason, err = w.actOn(ctx, d, e, m, now)
+		return err
 	})
 	var q quarantined
 	switch {
@@ -159,6 +140,37 @@ func (w *Workflow) ProcessSettled(ctx context.Context, d Delivery) (disp Disposi
 	}
 	w.wakeOutbox()
 	return Done, Settled{outcome, reason}, nil
+}
+
+// actOn does, inside the caller's transaction, everything one parsed
+// message means, and settles its ledger entry with it.
+func (w *Workflow) actOn(ctx context.Context, d Delivery, e ledgerEntry, m Mail, now time.Time) (caseID int64, outcome, reason string, err error) {
+	// Settled as processed up front: this also locks the entry, so two
+	// daemons handed the same message act on it once; if anything below
+	// fails, the whole transaction and this with it are rolled back.
+	sameAs, err := claimEntry(ctx, w.db, e.ID, now)
+	if err != nil {
+		return 0, "", "", err
+	}
+	if sameAs != 0 {
+		reason = fmt.Sprintf("same message as ledger #%d", sameAs)
+		return 0, LedgerIgnored, reason, settle(ctx, w.db, e.ID, LedgerIgnored, reason, now)
+	}
+	res, err := w.apply(ctx, &arrival{Delivery: d, entry: e, mail: m})
+	if err != nil {
+		return 0, "", "", err
+	}
+	if res.caseID != 0 {
+		// Whatever became of it, the message belongs to the case:
+		// anonymising the case empties it too.
+		if _, err := w.db.Exec(ctx, `UPDATE ledger SET case_id = ? WHERE id = ?`, res.caseID, e.ID); err != nil {
+			return 0, "", "", err
+		}
+	}
+	if res.ignored != "" {
+		return res.caseID, LedgerIgnored, res.ignored, settle(ctx, w.db, e.ID, LedgerIgnored, res.ignored, now)
+	}
+	return res.caseID, LedgerProcessed, "", nil
 }
 
 // quarantine sets a message aside with its reason. It stays in the ledger

@@ -42,6 +42,11 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 			c.ComplainantName = cmt.Name
 		}
 	}
+	year := received.In(org.Location).Year()
+	numbered, err := numberCase(ctx, w.db, c, year)
+	if err != nil {
+		return nil, err
+	}
 	if err := insertCase(ctx, w.db, c); err != nil {
 		return nil, err
 	}
@@ -83,8 +88,11 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	}
 	// Number the case last: the year's counter row stays locked until this
 	// transaction commits, so it is taken when only the mail is left to write.
-	if err := assignReference(ctx, w.db, c, received.In(org.Location).Year(), now); err != nil {
-		return nil, err
+	// (A group's cases are numbered from its block up front: refblock.go.)
+	if !numbered {
+		if err := assignReference(ctx, w.db, c, year, now); err != nil {
+			return nil, err
+		}
 	}
 	// A possible offence against a child: the managers hear of it at once.
 	if err := w.signalWordsOnNewCase(ctx, c, in.NewText); err != nil {

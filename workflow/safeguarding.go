@@ -38,8 +38,9 @@ type Safeguarding struct {
 }
 
 type signalWord struct {
-	word string
-	re   *regexp.Regexp
+	word  string
+	first string // the first field, folded: a text without it cannot match (safeguarding_fold.go)
+	re    *regexp.Regexp
 }
 
 // DefaultSignalWords are Dutch and English words for violence or a sexual
@@ -89,15 +90,16 @@ func (s *Safeguarding) compile() {
 		// words, at either end; spaces inside a phrase match any run of
 		// white space (a line break in a wrapped mail too).
 		re := regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_'-])` + strings.Join(fields, `\s+`) + `(?:$|[^\p{L}\p{N}_'-])`)
-		s.signals = append(s.signals, signalWord{word: strings.Join(strings.Fields(w), " "), re: re})
+		s.signals = append(s.signals, signalWord{word: strings.Join(strings.Fields(w), " "), first: foldText(strings.Fields(w)[0]), re: re})
 	}
 }
 
 // signalsIn lists the signal words text contains, in configured order.
 func (s *Safeguarding) signalsIn(text string) []string {
 	var found []string
+	folded := foldText(text)
 	for _, sw := range s.signals {
-		if sw.re.MatchString(text) {
+		if strings.Contains(folded, sw.first) && sw.re.MatchString(text) {
 			found = append(found, sw.word)
 		}
 	}

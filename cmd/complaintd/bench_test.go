@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -20,7 +21,9 @@ import (
 	"time"
 
 	"github.com/complaintd/complaintd/mailbox/mailtest"
+	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
+	"github.com/complaintd/complaintd/workflow"
 )
 
 // The benchmarks run the IMAP server in a child process (this test binary,
@@ -56,8 +59,75 @@ func runBenchPeer() {
 			return
 		}
 	}
+	// The SMTP capture too, when asked: its CPU is then not the daemon's.
+	// It says DONE once it holds that many mails.
+	if want, _ := strconv.Atoi(os.Getenv("COMPLAINTD_BENCH_SMTP_WAIT")); want > 0 {
+		smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", CountOnly: true, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			fmt.Println("ERR", err)
+			return
+		}
+		defer smtpSrv.Close()
+		fmt.Println("SMTP", smtpSrv.Addr())
+		go func() {
+			if _, err := smtpSrv.Wait(context.Background(), want); err == nil {
+				fmt.Println("DONE")
+			}
+		}()
+	}
 	fmt.Println("ADDR", srv.Addr())
 	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// startBenchPeers starts the child with count ordinary complaints in its
+// IMAP inbox and an SMTP capture that closes done once it holds want mails.
+func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, done <-chan struct{}) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "COMPLAINTD_BENCH_PEER=1", "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count),
+		"COMPLAINTD_BENCH_SMTP_WAIT="+strconv.Itoa(want))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	r := bufio.NewReader(stdout)
+	for imapAddr == "" {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			b.Fatalf("bench peer: %q %v", line, err)
+		}
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "SMTP":
+			smtpAddr = f[1]
+		case len(f) == 2 && f[0] == "ADDR":
+			imapAddr = f[1]
+		default:
+			b.Fatalf("bench peer: %q", line)
+		}
+	}
+	ch := make(chan struct{})
+	go func() {
+		for {
+			line, err := r.ReadString('\n')
+			if strings.TrimSpace(line) == "DONE" {
+				close(ch)
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return imapAddr, smtpAddr, ch
 }
 
 // startBenchPeer starts the child IMAP server with count messages of size
@@ -164,49 +234,94 @@ func liveHeap() uint64 {
 // benchDaemon builds the daemon against the peer at imapAddr and an SMTP
 // capture that only counts, with one handler: two mails per complaint.
 func benchDaemon(b *testing.B, url, imapAddr string) (*components, *mailtest.SMTPServer) {
+	c, srv, _ := benchDaemonCounted(b, url, imapAddr)
+	return c, srv
+}
+
+// benchDaemonCounted is benchDaemon with the workflow's database calls
+// counted.
+func benchDaemonCounted(b *testing.B, url, imapAddr string) (*components, *mailtest.SMTPServer, *countingDB) {
 	b.Helper()
 	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", CountOnly: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { smtpSrv.Close() })
-	cfg := demoConfig(b.TempDir(), imapAddr, smtpSrv.Addr())
+	c, counted := benchDaemonAt(b, url, imapAddr, smtpSrv.Addr())
+	return c, smtpSrv, counted
+}
+
+// benchDaemonAt builds the daemon, its database calls counted, against the
+// IMAP and SMTP servers at those addresses.
+func benchDaemonAt(b *testing.B, url, imapAddr, smtpAddr string) (*components, *countingDB) {
+	b.Helper()
+	cfg := demoConfig(b.TempDir(), imapAddr, smtpAddr)
 	cfg.Database.URL = url
 	cfg.Handlers = cfg.Handlers[:1]
 	cfg.IMAP.PollInterval = time.Second
-	c, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), options{})
+	counted := &countingDB{}
+	c, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), options{
+		wrapDB: func(db workflow.Database) workflow.Database { counted.Database = db; return counted },
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(c.close)
-	return c, smtpSrv
+	return c, counted
+}
+
+// benchMessages is how many complaints BenchmarkEndToEnd feeds through:
+// 5,000, or COMPLAINTD_BENCH_MESSAGES (50000 for the backlog's peak heap).
+func benchMessages() int {
+	if n, err := strconv.Atoi(os.Getenv("COMPLAINTD_BENCH_MESSAGES")); err == nil && n > 0 {
+		return n
+	}
+	return 5000
 }
 
 // BenchmarkEndToEnd feeds 5,000 complaints through IMAP, the workflow and
 // the outbox to SMTP (10,000 mails out) with the daemon's own loops.
 func BenchmarkEndToEnd(b *testing.B) {
-	const messages = 5000
+	messages := benchMessages()
 	for _, dialect := range storetest.Dialects(b) {
 		b.Run(dialect, func(b *testing.B) {
 			for range b.N {
-				addr := startBenchPeer(b, messages, 0)
-				c, smtpSrv := benchDaemon(b, storetest.URL(b, dialect), addr)
+				rate := commitRate(b, storetest.URL(b, dialect))
+				// Both servers in the child: the CPU measured is the daemon's.
+				imapAddr, smtpAddr, sent := startBenchPeers(b, messages, 2*messages)
+				const app = "complaintd-bench"
+				url := withApplicationName(storetest.URL(b, dialect), app)
+				c, counted := benchDaemonAt(b, url, imapAddr, smtpAddr)
+				var admin *sql.DB
+				if dialect == store.Postgres {
+					var err error
+					if admin, err = sql.Open("postgres", os.Getenv("TEST_DATABASE_URL")); err != nil {
+						b.Fatal(err)
+					}
+					admin.SetMaxOpenConns(1)
+					defer admin.Close()
+				}
 				base := liveHeap()
 				stopPeak := heapPeak()
+				cost := startCost(counted, admin, app)
 				ctx, cancel := context.WithCancel(context.Background())
 				var wg sync.WaitGroup
 				start := time.Now()
 				wg.Go(func() { c.run(ctx) })
-				wctx, wcancel := context.WithTimeout(ctx, 20*time.Minute)
-				_, err := smtpSrv.Wait(wctx, 2*messages)
+				var err error
+				select {
+				case <-sent:
+				case <-time.After(60 * time.Minute):
+					err = fmt.Errorf("not all %d mails sent within an hour", 2*messages)
+				}
 				elapsed := time.Since(start)
-				wcancel()
 				cancel()
 				wg.Wait()
 				peak := stopPeak()
 				if err != nil {
 					b.Fatal(err)
 				}
+				cost.report(b, dialect, messages, elapsed, rate)
 				b.ReportMetric(float64(messages)/elapsed.Seconds(), "msgs/s")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 				b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "heap-growth-MB")

@@ -1,0 +1,240 @@
+package workflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// GroupResult is what ProcessGroup made of one message: as ProcessSettled
+// returns it.
+type GroupResult struct {
+	Disposition Disposition
+	Settled     Settled
+	Err         error
+}
+
+// ProcessGroup acts on messages fetched together, each exactly once, in the
+// order given: what Process does for each in turn, with a fraction of the
+// round trips and commits. The arrivals (and this attempt at each) are
+// recorded with one statement and one commit; then the messages are acted on
+// in one transaction, which also settles their ledger entries, so the
+// ledger and the effects commit together as for a single message. Later
+// messages see what earlier ones wrote: a reply finds the case its
+// complaint opened a moment before.
+//
+// If the group's transaction fails (a message that must be quarantined, a
+// bug, another daemon that settled one first), nothing of it stays and each
+// message is processed alone, so one bad message only costs itself. A
+// message that failed before (a second attempt), or that cannot be parsed,
+// is processed alone too, in its place in the order.
+func (w *Workflow) ProcessGroup(ctx context.Context, ds []Delivery) []GroupResult {
+	out := make([]GroupResult, len(ds))
+	alone := func(i int, e *ledgerEntry, now time.Time) {
+		var r GroupResult
+		if e == nil {
+			r.Disposition, r.Settled, r.Err = w.ProcessSettled(ctx, ds[i])
+		} else {
+			r.Disposition, r.Settled, r.Err = w.processEntry(ctx, ds[i], *e, now)
+		}
+		out[i] = r
+	}
+	if len(ds) == 1 {
+		alone(0, nil, time.Time{})
+		return out
+	}
+	now := w.clock.Now()
+	entries, err := recordArrivals(ctx, w.db, ds, now)
+	if err != nil {
+		w.log.Warn("recording a group of messages failed; recording them one at a time", "messages", len(ds), "err", err)
+		for i := range ds {
+			alone(i, nil, now)
+		}
+		return out
+	}
+	var group []groupMember
+	for i := range ds {
+		e := entries[i]
+		if e.State != LedgerPending || e.Attempts > 1 || e.ReusedUID != 0 {
+			// Settled before, failed before, or a reused UID to warn about:
+			// the single path knows each case. The group so far goes
+			// first, to keep the order.
+			w.runGroup(ctx, ds, group, now, out)
+			group = group[:0]
+			alone(i, &e, now)
+			continue
+		}
+		m, err := w.parse(ds[i].Raw)
+		if err != nil {
+			w.runGroup(ctx, ds, group, now, out)
+			group = group[:0]
+			alone(i, &e, now) // parses again, and quarantines it with the reason
+			continue
+		}
+		group = append(group, groupMember{i: i, e: e, m: bound(m)})
+	}
+	w.runGroup(ctx, ds, group, now, out)
+	return out
+}
+
+// groupMember is one message of a group: its place in the input, its ledger
+// entry and what the parser made of it.
+type groupMember struct {
+	i int
+	e ledgerEntry
+	m Mail
+}
+
+// runGroup acts on the members in one transaction, or, when that fails, on
+// each alone.
+func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMember, now time.Time, out []GroupResult) {
+	if len(group) == 0 {
+		return
+	}
+	type done struct {
+		caseID          int64
+		outcome, reason string
+	}
+	results := make([]done, len(group))
+	err := func() (err error) {
+		defer func() {
+			// A panic rolls the group back (store.InTx) and is caught
+			// again, with its attempt counted, on the single path.
+			if p := recover(); p != nil {
+				err = fmt.Errorf("workflow: panic in a group: %v", p)
+			}
+		}()
+		return w.db.InTx(ctx, func(ctx context.Context) error {
+			ctx, refs := withRefBlock(ctx)
+			ctx, events := withEventBuffer(ctx)
+			for k, g := range group {
+				r := &results[k]
+				refs.left = len(group) - k
+				var err error
+				if r.caseID, r.outcome, r.reason, err = w.actOn(ctx, ds[g.i], g.e, g.m, now); err != nil {
+					return fmt.Errorf("workflow: ledger %d: %w", g.e.ID, err)
+				}
+			}
+			if err := events.flush(ctx, w.db); err != nil {
+				return err
+			}
+			return refs.giveBack(ctx, w.db)
+		})
+	}()
+	if err != nil {
+		var q quarantined
+		if !errors.As(err, &q) && !errors.Is(err, errSettled) {
+			w.log.Warn("a group of messages failed; processing them one at a time", "messages", len(group), "err", err)
+		}
+		for _, g := range group {
+			var r GroupResult
+			r.Disposition, r.Settled, r.Err = w.processEntry(ctx, ds[g.i], g.e, now)
+			out[g.i] = r
+		}
+		return
+	}
+	for k, g := range group {
+		r := results[k]
+		attrs := []any{"ledger", g.e.ID, "mailbox", ds[g.i].Mailbox, "uid", ds[g.i].UID, "outcome", r.outcome, "case", r.caseID}
+		if r.reason != "" {
+			attrs = append(attrs, "reason", r.reason)
+		}
+		w.log.Info("message processed", attrs...)
+		out[g.i] = GroupResult{Disposition: Done, Settled: Settled{r.outcome, r.reason}}
+	}
+	w.wakeOutbox()
+}
+
+// errGroupShape: the deliveries cannot be recorded with one statement.
+var errGroupShape = errors.New("workflow: group spans mailboxes or repeats a UID")
+
+// recordArrivals is recordArrival for messages of one mailbox and
+// UIDVALIDITY with distinct UIDs, in one statement (and one more to find
+// reused UIDs): entries come back in the order of ds. Entries settled before
+// are looked up one at a time (a replay after a crash between commit and
+// MOVE; rare).
+func recordArrivals(ctx context.Context, db Database, ds []Delivery, now time.Time) ([]ledgerEntry, error) {
+	type key struct {
+		uid int64
+		sum string
+	}
+	sums := make([]string, len(ds))
+	seen := make(map[int64]bool, len(ds))
+	var q strings.Builder
+	q.Grow(200 + 36*len(ds))
+	q.WriteString(`INSERT INTO ledger (mailbox, uidvalidity, uid, internal_date, size, sha256, raw,
+		state, attempts, created_at, updated_at) VALUES `)
+	args := make([]any, 0, 10*len(ds))
+	for i, d := range ds {
+		if d.Mailbox != ds[0].Mailbox || d.UIDValidity != ds[0].UIDValidity || seen[int64(d.UID)] {
+			return nil, errGroupShape
+		}
+		seen[int64(d.UID)] = true
+		sum := sha256.Sum256(d.Raw)
+		sums[i] = hex.EncodeToString(sum[:])
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)")
+		args = append(args, d.Mailbox, int64(d.UIDValidity), int64(d.UID), d.InternalDate, len(d.Raw), sums[i], d.Raw, LedgerPending, now, now)
+	}
+	q.WriteString(` ON CONFLICT (mailbox, uidvalidity, uid, sha256) DO UPDATE SET attempts = ledger.attempts + 1, updated_at = excluded.updated_at
+		WHERE ledger.state = 'pending'
+		RETURNING id, state, attempts, reason, uid, sha256`)
+	var rows []struct {
+		ledgerEntry
+		UID int64  `db:"uid"`
+		Sum string `db:"sha256"`
+	}
+	if err := db.Select(ctx, &rows, q.String(), args...); err != nil {
+		return nil, fmt.Errorf("workflow: ledger: %d arrivals: %w", len(ds), err)
+	}
+	got := make(map[key]ledgerEntry, len(rows))
+	fresh := false
+	for _, r := range rows {
+		got[key{r.UID, r.Sum}] = r.ledgerEntry
+		fresh = fresh || r.Attempts == 1
+	}
+	// A UID seen before with other bytes: the server reused it.
+	earlier := map[int64]int64{}
+	if fresh {
+		var prev []struct {
+			ID  int64  `db:"id"`
+			UID int64  `db:"uid"`
+			Sum string `db:"sha256"`
+		}
+		uargs := []any{ds[0].Mailbox, int64(ds[0].UIDValidity)}
+		for _, d := range ds {
+			uargs = append(uargs, int64(d.UID))
+		}
+		if err := db.Select(ctx, &prev, `SELECT id, uid, sha256 FROM ledger WHERE mailbox = ? AND uidvalidity = ?
+			AND uid IN (`+placeholders(len(ds))+`) ORDER BY id`, uargs...); err != nil {
+			return nil, fmt.Errorf("workflow: ledger: %d arrivals: %w", len(ds), err)
+		}
+		for _, p := range prev {
+			if _, ok := earlier[p.UID]; !ok {
+				if e, ok := got[key{p.UID, p.Sum}]; !ok || e.ID != p.ID {
+					earlier[p.UID] = p.ID
+				}
+			}
+		}
+	}
+	entries := make([]ledgerEntry, len(ds))
+	for i, d := range ds {
+		e, ok := got[key{int64(d.UID), sums[i]}]
+		if !ok {
+			var err error
+			if e, err = recordArrival(ctx, db, d, sums[i], now); err != nil {
+				return nil, err
+			}
+		} else if e.State == LedgerPending && e.Attempts == 1 {
+			e.ReusedUID = earlier[int64(d.UID)]
+		}
+		entries[i] = e
+	}
+	return entries, nil
+}
