@@ -215,6 +215,9 @@ func (d *daemon) stop() {
 	}
 	d.stops++
 	out := d.logText()
+	if strings.Contains(out, "WARNING: DATA RACE") {
+		d.t.Errorf("the race detector found a data race in the daemon (COMPLAINTD_RACE_BINARY=1):\n%s", peers.LastLines([]byte(out), 80))
+	}
 	if n := strings.Count(out, "complaintd stopped"); n != d.stops {
 		d.t.Errorf("complaintd logged %d clean stops, want %d", n, d.stops)
 	}
