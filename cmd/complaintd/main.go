@@ -26,7 +26,7 @@ Commands:
   cases show REF show the whole timeline of one case, e.g. KL-2026-0001
   due            list the scheduled work due at a moment (-at), without doing it
   digest         print the managers' digests as they would be at a moment (-at), or -send them
-  report         the annual complaints report for the GGD (-year, -location, -format html|md|csv, -o)
+  report         the annual complaints report for the GGD (-year, -location, -format html|md|csv, -o; -mail to the managers)
   quarantine list|show ID|release ID
                  the messages set aside: list them, show one (reason, headers, where it is),
                  or release one to be processed again in the daemon's next round

@@ -15,17 +15,28 @@ import (
 
 // cmdReport writes the annual complaints report (Wko art. 1.57b(4)).
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
-	fs, config := newFlags("report [-config FILE] [-year YEAR] [-location NAME] [-format html|md|csv] [-o FILE]",
+	fs, config := newFlags("report [-config FILE] [-year YEAR] [-location NAME] [-format html|md|csv] [-o FILE] [-mail]",
 		"Writes the annual complaints report the law asks for (Wet kinderopvang art. 1.57b(4)), for the GGD\n"+
 			"before 1 June: the regulation, how parents were told of it, the complaints per location, the\n"+
 			"judgments and measures, and the Klachtenloket and Geschillencommissie cases. Anonymised: no\n"+
-			"names, addresses, e-mail addresses, references or text of parents or staff.", stderr, env)
+			"names, addresses, e-mail addresses, references or text of parents or staff. With -mail, mails\n"+
+			"it to every manager now, as the 1 May reminder does, through the outbox.", stderr, env)
 	year := fs.Int("year", time.Now().Year()-1, "the calendar `year` to report on (default last year)")
 	location := fs.String("location", "", "only this `location` (default the whole organisation)")
 	format := fs.String("format", "html", "html (print to PDF from a browser), md or csv")
 	out := fs.String("o", "", "write to this `file` instead of standard output")
+	mail := fs.Bool("mail", false, "mail the report (HTML, attached) to every manager now, as the 1 May reminder does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *mail {
+		if *location != "" || *out != "" || *format != "html" {
+			return fmt.Errorf("%w: -mail sends the whole organisation's HTML report; it takes no -location, -format or -o", errUsage)
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("%w: report takes no arguments (got %q)", errUsage, strings.Join(fs.Args(), " "))
+		}
+		return mailReport(ctx, *config, *year, stdout, stderr, env)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: report takes no arguments (got %q)", errUsage, strings.Join(fs.Args(), " "))

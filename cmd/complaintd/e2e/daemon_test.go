@@ -172,11 +172,12 @@ func (d *daemon) start() {
 }
 
 // command is the binary with the test's configuration and environment:
-// -config goes after the command's words ("run", "cases show"), before
+// -config goes after the command's words ("run", "cases show", "privacy
+// export"), before
 // its other flags and arguments.
 func (d *daemon) command(args ...string) *exec.Cmd {
 	words := 1
-	if args[0] == "cases" {
+	if args[0] == "cases" || args[0] == "privacy" {
 		words = 2
 	}
 	withConfig := append(append(append([]string{}, args[:words]...), "-config", d.config), args[words:]...)
