@@ -371,6 +371,7 @@ func (sc *smtpConn) abort() {
 func (s *SMTPSender) dial(ctx context.Context, register func(*deadlineConn)) (*smtp.Client, error) {
 	tlsCfg := newTLSConfig(s.host, s.cfg.RootCAs)
 	var conn *deadlineConn
+	sendCtx := ctx
 	dialFn := func(ctx context.Context, _, addr string) (net.Conn, error) {
 		c, err := dialTCP(ctx, addr, s.cfg.Timeout)
 		if err != nil {
@@ -378,6 +379,13 @@ func (s *SMTPSender) dial(ctx context.Context, register func(*deadlineConn)) (*s
 		}
 		conn = c
 		register(c)
+		// A context that ended before the connection was registered found
+		// nothing to close (the caller's abort ran too early): without this
+		// the greeting would be awaited for the whole timeout.
+		if err := sendCtx.Err(); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
 		if s.cfg.TLS != TLSImplicit {
 			return c, nil
 		}
