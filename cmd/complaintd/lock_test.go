@@ -84,27 +84,9 @@ func (b *logBook) find(prefix string) []logEntry {
 // daemon notices and stops polling, says so, and from then on exactly one
 // daemon polls at any moment; no message is filed twice in Processed.
 func TestLostPollingLockStopsThePoller(t *testing.T) {
-	if !slices.Contains(storetest.Dialects(t), store.Postgres) {
-		t.Skip("needs PostgreSQL: set TEST_DATABASE_URL")
-	}
+	imapSrv, cfg := sharedPostgresConfig(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer imapSrv.Close()
-	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpSrv.Close()
-	cfg := demoConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
-	cfg.Database.URL = storetest.URL(t, store.Postgres)
-	cfg.IMAP.PollInterval = time.Second
-	if err := cfg.validate(); err != nil {
-		t.Fatal(err)
-	}
 
 	book := &logBook{}
 	var wg sync.WaitGroup
@@ -241,27 +223,9 @@ func messageID(raw []byte) string {
 // started the moment it is, so without a wait it would poll within
 // milliseconds, long before the old poller's next check.
 func TestNewHolderWaitsUntilTheLostHolderStopped(t *testing.T) {
-	if !slices.Contains(storetest.Dialects(t), store.Postgres) {
-		t.Skip("needs PostgreSQL: set TEST_DATABASE_URL")
-	}
+	imapSrv, cfg := sharedPostgresConfig(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer imapSrv.Close()
-	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpSrv.Close()
-	cfg := demoConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
-	cfg.Database.URL = storetest.URL(t, store.Postgres)
-	cfg.IMAP.PollInterval = time.Second
-	if err := cfg.validate(); err != nil {
-		t.Fatal(err)
-	}
 	book := &logBook{}
 	var wg sync.WaitGroup
 	daemons := map[string]*components{}
@@ -333,4 +297,32 @@ func TestNewHolderWaitsUntilTheLostHolderStopped(t *testing.T) {
 		done, _ := imapSrv.Messages("Processed")
 		return len(done) == 1
 	})
+}
+
+// sharedPostgresConfig starts the in-process mail servers of a lock test
+// (stopped when the test ends, after its daemons) and returns the
+// configuration of daemons sharing one PostgreSQL database and polling
+// every second. The test is skipped without PostgreSQL.
+func sharedPostgresConfig(t *testing.T) (*mailtest.IMAPServer, *Config) {
+	t.Helper()
+	if !slices.Contains(storetest.Dialects(t), store.Postgres) {
+		t.Skip("needs PostgreSQL: set TEST_DATABASE_URL")
+	}
+	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { imapSrv.Close() })
+	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { smtpSrv.Close() })
+	cfg := demoConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
+	cfg.Database.URL = storetest.URL(t, store.Postgres)
+	cfg.IMAP.PollInterval = time.Second
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	return imapSrv, cfg
 }

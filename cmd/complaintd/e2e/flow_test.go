@@ -92,6 +92,22 @@ func (w *world) caseShow(ref string) string {
 	return w.d.cli("cases", "show", ref)
 }
 
+// startWorld runs the built daemon against Dovecot (TLS) and Mailpit on the
+// database at url, with extra appended to its configuration.
+func startWorld(t *testing.T, url, extra string) *world {
+	t.Helper()
+	s := setup{
+		dbURL: url, imap: peers.StartDovecot(t, peers.DovecotOptions{TLS: true}),
+		smtp:    realSMTP{srv: peers.StartMailpit(t), tls: "none"},
+		workDir: t.TempDir(),
+		extra:   extra,
+	}
+	w := &world{t: t, s: s, seen: map[string]map[int]bool{}}
+	w.d = newDaemon(t, s)
+	w.d.start()
+	return w
+}
+
 // runFlow is the whole flow, read as the recipients read it, step by step;
 // each step waits for what its recipients receive before the next begins.
 func runFlow(t *testing.T, s setup) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
-	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/store/storetest"
 )
 
@@ -22,15 +21,8 @@ const directieAddr = "directie@vlinder.example"
 // HTML attachment, and it opens as a page with the case's messages.
 func TestManagerCaseFileEndToEnd(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		s := setup{
-			dbURL: url, imap: peers.StartDovecot(t, peers.DovecotOptions{TLS: true}),
-			smtp:    realSMTP{srv: peers.StartMailpit(t), tls: "none"},
-			workDir: t.TempDir(),
-			extra:   "\n[[managers]]\nname  = \"Directie De Vlinder\"\nemail = \"" + directieAddr + "\"\n",
-		}
-		w := &world{t: t, s: s, seen: map[string]map[int]bool{}}
-		w.d = newDaemon(t, s)
-		w.d.start()
+		w := startWorld(t, url,
+			"\n[[managers]]\nname  = \"Directie De Vlinder\"\nemail = \""+directieAddr+"\"\n")
 		c := w.complaint()
 
 		at := time.Now()

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/store/storetest"
 )
 
@@ -16,14 +15,7 @@ import (
 // and the case closes itself with the closing letter.
 func TestMeasuresDoneOneByOneEndToEnd(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		s := setup{
-			dbURL: url, imap: peers.StartDovecot(t, peers.DovecotOptions{TLS: true}),
-			smtp:    realSMTP{srv: peers.StartMailpit(t), tls: "none"},
-			workDir: t.TempDir(),
-		}
-		w := &world{t: t, s: s, seen: map[string]map[int]bool{}}
-		w.d = newDaemon(t, s)
-		w.d.start()
+		w := startWorld(t, url, "")
 		c := w.complaint()
 
 		const training, lists = "Alle medewerkers nemen het ophaalprotocol opnieuw door.", "Op elke groep hangt een actuele ophaallijst."

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
 )
@@ -27,14 +26,7 @@ import (
 // access log.
 func TestPrivacyEndToEnd(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		s := setup{
-			dbURL: url, imap: peers.StartDovecot(t, peers.DovecotOptions{TLS: true}),
-			smtp:    realSMTP{srv: peers.StartMailpit(t), tls: "none"},
-			workDir: t.TempDir(),
-		}
-		w := &world{t: t, s: s, seen: map[string]map[int]bool{}}
-		w.d = newDaemon(t, s)
-		w.d.start()
+		w := startWorld(t, url, "")
 
 		const peterAddr, mariekeAddr = "peter.bakker@example.nl", "marieke.visser@example.org"
 		old := w.withdrawn("Peter Bakker", peterAddr, "Klacht over de opvang van Fleur",

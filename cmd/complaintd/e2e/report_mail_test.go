@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
 )
@@ -26,17 +25,7 @@ import (
 // confirmation is recorded and confirmed to her.
 func TestReportMailedAndConfirmedEndToEnd(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		s := setup{
-			dbURL: url, imap: peers.StartDovecot(t, peers.DovecotOptions{TLS: true}),
-			smtp:    realSMTP{srv: peers.StartMailpit(t), tls: "none"},
-			workDir: t.TempDir(),
-			extra: "\n[report]\nregulation_summary = \"Ouders dienen een klacht schriftelijk in; binnen zes weken volgt een gemotiveerd oordeel.\"\n" +
-				"how_parents_informed = \"Bij de intake en op de website.\"\n" +
-				"\n[[managers]]\nname  = \"Directie De Vlinder\"\nemail = \"" + directieAddr + "\"\n",
-		}
-		w := &world{t: t, s: s, seen: map[string]map[int]bool{}}
-		w.d = newDaemon(t, s)
-		w.d.start()
+		w := startWorld(t, url, reportConfig)
 		received := time.Date(2025, 3, 10, 9, 15, 0, 0, amsterdam)
 		w.deliver(rawComplaint(t, "Sanne Jansen", parentAddr, "Klacht over het ophalen van Noah",
 			"Vandaag is onze zoon Noah meegegeven aan iemand die niet op de ophaallijst staat.", received), received)

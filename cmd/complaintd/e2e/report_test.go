@@ -12,9 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox/mailtest/peers"
 	"github.com/complaintd/complaintd/store/storetest"
 )
+
+// reportConfig is the report's texts and the manager who receives it.
+const reportConfig = "\n[report]\nregulation_summary = \"Ouders dienen een klacht schriftelijk in; binnen zes weken volgt een gemotiveerd oordeel.\"\n" +
+	"how_parents_informed = \"Bij de intake en op de website.\"\n" +
+	"\n[[managers]]\nname  = \"Directie De Vlinder\"\nemail = \"" + directieAddr + "\"\n"
 
 // The annual complaints report from a database the daemon filled (issue
 // 13): the built binary, Dovecot and Mailpit, on SQLite and PostgreSQL.
@@ -31,17 +35,7 @@ import (
 // TestReportReminderOnFirstMayAndTheManagersConfirmation).
 func TestAnnualReportEndToEnd(t *testing.T) {
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		s := setup{
-			dbURL: url, imap: peers.StartDovecot(t, peers.DovecotOptions{TLS: true}),
-			smtp:    realSMTP{srv: peers.StartMailpit(t), tls: "none"},
-			workDir: t.TempDir(),
-			extra: "\n[report]\nregulation_summary = \"Ouders dienen een klacht schriftelijk in; binnen zes weken volgt een gemotiveerd oordeel.\"\n" +
-				"how_parents_informed = \"Bij de intake en op de website.\"\n" +
-				"\n[[managers]]\nname  = \"Directie De Vlinder\"\nemail = \"" + directieAddr + "\"\n",
-		}
-		w := &world{t: t, s: s, seen: map[string]map[int]bool{}}
-		w.d = newDaemon(t, s)
-		w.d.start()
+		w := startWorld(t, url, reportConfig)
 		c := w.complaint()
 		w.judgment(c)
 
@@ -90,7 +84,7 @@ func TestAnnualReportEndToEnd(t *testing.T) {
 		}
 
 		// -o writes a file only its owner reads.
-		file := filepath.Join(s.workDir, "klachtenverslag.html")
+		file := filepath.Join(w.s.workDir, "klachtenverslag.html")
 		if out := w.d.cli("report", "-year", y, "-o", file); !strings.Contains(out, file) {
 			t.Errorf("report -o says %q", out)
 		}
