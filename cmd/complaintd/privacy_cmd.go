@@ -64,12 +64,7 @@ func cmdPrivacyDue(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if err != nil {
 		return err
 	}
-	loc, _ := time.LoadLocation(cfg.Organisation.Timezone)
-	now, err := parseAt(*at, loc)
-	if err != nil {
-		return err
-	}
-	wf, closeFn, err := openWorkflowAt(ctx, cfg, workflow.NewManualClock(now))
+	wf, now, closeFn, err := openWorkflowAtFlag(ctx, cfg, *at)
 	if err != nil {
 		return err
 	}
@@ -84,6 +79,7 @@ func cmdPrivacyDue(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprintln(stdout, "no case holds personal data")
 		return nil
 	}
+	loc := now.Location()
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "REFERENCE\tSTATUS\tANONYMISED FROM\tWAITS FOR")
 	for _, r := range rs {

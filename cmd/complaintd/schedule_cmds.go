@@ -27,6 +27,22 @@ func parseAt(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%w: -at %q: write a moment like 2026-12-31 or 2026-12-31T09:00", errUsage, s)
 }
 
+// openWorkflowAtFlag opens the workflow on a clock standing still at the
+// moment of an -at flag (now when it is empty), read in the organisation's
+// time zone (the moment returned is in that zone).
+func openWorkflowAtFlag(ctx context.Context, cfg *Config, at string) (*workflow.Workflow, time.Time, func(), error) {
+	loc, _ := time.LoadLocation(cfg.Organisation.Timezone)
+	now, err := parseAt(at, loc)
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	wf, closeFn, err := openWorkflowAt(ctx, cfg, workflow.NewManualClock(now))
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	return wf, now.In(loc), closeFn, nil
+}
+
 func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	fs, config := newFlags("due [-config FILE] [-at TIME]",
 		"Lists the scheduled work that is due at a moment (now by default) and not yet done: reminders,\nprogress messages, deadline notices, measures and digests. Nothing is sent.", stderr, env)
@@ -38,12 +54,7 @@ func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 	if err != nil {
 		return err
 	}
-	loc, _ := time.LoadLocation(cfg.Organisation.Timezone)
-	now, err := parseAt(*at, loc)
-	if err != nil {
-		return err
-	}
-	wf, closeFn, err := openWorkflowAt(ctx, cfg, workflow.NewManualClock(now))
+	wf, now, closeFn, err := openWorkflowAtFlag(ctx, cfg, *at)
 	if err != nil {
 		return err
 	}
@@ -64,6 +75,7 @@ func cmdDue(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 			return err
 		}
 	}
+	loc := now.Location()
 	fmt.Fprintf(stdout, "due at %s:\n", now.In(loc).Format("Monday 2 January 2006 15:04 MST"))
 	if len(dues) == 0 {
 		fmt.Fprintln(stdout, "nothing")
