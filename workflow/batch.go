@@ -109,6 +109,10 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 			}
 		}()
 		return w.db.InTx(ctx, func(ctx context.Context) error {
+			ctx, err := w.withGroupChecks(ctx, group) // before anything is written
+			if err != nil {
+				return err
+			}
 			ctx, refs := withRefBlock(ctx)
 			ctx, events := withEventBuffer(ctx)
 			for k, g := range group {

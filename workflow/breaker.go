@@ -11,13 +11,12 @@ import (
 // reason it must be held back, or "". Only automatic mail counts and is held;
 // mail a person wrote always goes. Handlers are exempt from the per-recipient
 // cap (they may rightly get many notifications about many cases) but not
-// from the per-case one. One query per batch.
+// from the per-case one. One query per batch, none in a group that read
+// the counts already (batch_prefetch.go).
 func (w *Workflow) holdBack(ctx context.Context, drafts []draft, now time.Time) ([]string, error) {
 	held := make([]string, len(drafts))
 	b := w.set.Breaker
 	since := now.Add(-b.Window)
-	var selects []string
-	var args []any
 	var caseID int64
 	for _, d := range drafts {
 		if d.auto != "" && d.c != nil {
@@ -25,34 +24,20 @@ func (w *Workflow) holdBack(ctx context.Context, drafts []draft, now time.Time) 
 			break
 		}
 	}
-	selects = append(selects, `0 AS i, (SELECT COUNT(*) FROM outbox WHERE case_id = ? AND created_at > ? AND automatic = ?) AS n`)
-	args = append(args, caseID, since, true)
 	var outside []string
 	for _, d := range drafts {
 		if rcpt := strings.ToLower(d.to.Address); d.auto != "" && !w.isHandler(rcpt) {
 			outside = append(outside, rcpt)
-			selects = append(selects, fmt.Sprintf(`%d, (SELECT COUNT(*) FROM outbox WHERE rcpt_to = ? AND created_at > ? AND automatic = ?)`, len(outside)))
-			args = append(args, rcpt, since, true)
 		}
 	}
+	// A group counts what it queues itself (batch_prefetch.go).
+	defer noteQueued(ctx, drafts, now)
 	if caseID == 0 && len(outside) == 0 {
 		return held, nil
 	}
-	var counts []struct {
-		I int   `db:"i"`
-		N int64 `db:"n"`
-	}
-	if err := w.db.Select(ctx, &counts, `SELECT `+strings.Join(selects, ` UNION ALL SELECT `), args...); err != nil {
-		return nil, fmt.Errorf("workflow: loop breaker: %w", err)
-	}
-	var perCase int64
-	perRcpt := map[string]int64{}
-	for _, c := range counts {
-		if c.I == 0 {
-			perCase = c.N
-		} else {
-			perRcpt[outside[c.I-1]] = c.N
-		}
+	perCase, perRcpt, err := w.breakerCounts(ctx, caseID, outside, since)
+	if err != nil {
+		return nil, err
 	}
 	for i, d := range drafts {
 		if d.auto == "" || d.essential {

@@ -39,12 +39,12 @@ func (w *Workflow) overCaseLimit(ctx context.Context, a *arrival, sender string)
 	f := w.set.Flood
 	now := w.clock.Now()
 	since := now.Add(-f.NewCasesWindow)
-	var opened, held int
-	if err := w.db.Get(ctx, &opened, `SELECT COUNT(*) FROM cases WHERE complainant_email = ? AND created_at > ?`,
-		sender, since); err != nil {
-		return false, fmt.Errorf("workflow: case limit: %w", err)
+	var held int
+	opened, err := w.casesOpenedSince(ctx, sender, since)
+	if err != nil {
+		return false, err
 	}
-	if opened < f.NewCasesPerSender {
+	if opened < int64(f.NewCasesPerSender) {
 		return false, nil
 	}
 	if err := w.db.Get(ctx, &held, `SELECT COUNT(*) FROM throttled WHERE kind = ? AND address = ? AND at > ?`,

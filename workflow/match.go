@@ -135,6 +135,9 @@ func duplicateOf(ctx context.Context, db Database, m Mail) (string, bool, error)
 	if id == "" {
 		return "", false, nil
 	}
+	if ref, dup, ok := groupDuplicate(ctx, id, m.BodySHA256()); ok {
+		return ref, dup, nil
+	}
 	var ref string
 	err := db.Get(ctx, &ref, `SELECT c.reference FROM messages m JOIN cases c ON c.id = m.case_id
 		WHERE m.message_id = ? AND m.body_sha256 = ? AND m.direction = ? LIMIT 1`, id, m.BodySHA256(), DirIn)

@@ -62,6 +62,7 @@ var keptEventDetails = []string{EventStatus, EventDeadlineExceeded, EventAnonymi
 func (w *Workflow) anonymise(ctx context.Context, c *Case, reason, actor string) (Anonymisation, error) {
 	now := w.clock.Now()
 	a := Anonymisation{Reference: c.Reference, Reason: reason, At: now}
+	forgetGroupChecks(ctx) // addresses go: a group's counts no longer hold
 	err := w.db.InTx(ctx, func(ctx context.Context) error {
 		// First, so that two daemons (or the scheduler and an erasure)
 		// never both do it: the second finds it done.

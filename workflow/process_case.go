@@ -50,6 +50,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if err := insertCase(ctx, w.db, c); err != nil {
 		return nil, err
 	}
+	noteCaseOpened(ctx, c)
 	// Everyone taking part from the start, in one statement: the
 	// complainant, whoever they copied in, and the handlers.
 	ps := []Participant{{Role: RoleComplainant, Email: c.ComplainantEmail, Name: name}}
@@ -218,7 +219,11 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 	in.Unverified, _ = w.dmarcFailed(m)
 	in.Unverified = in.Unverified || a.spoofed
 	in.LedgerID.Int64, in.LedgerID.Valid = a.entry.ID, true
-	return in, insertMessage(ctx, w.db, &in)
+	if err := insertMessage(ctx, w.db, &in); err != nil {
+		return in, err
+	}
+	noteInbound(ctx, c, in)
+	return in, nil
 }
 
 // handlerParticipants records the handlers of a case as its participants
