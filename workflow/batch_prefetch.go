@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// A grouped batch (ProcessGroup) answers three checks its messages each
-// make from what it read for all of them at its start, with two statements
+// A grouped batch (ProcessGroup) answers the checks its messages each make
+// from what it read for all of them at its start, with two statements
 // instead of one per check and message: is the message a copy of one on
-// record (duplicateOf), has its sender opened the most cases allowed
-// (overCaseLimit), and how much automatic mail went to a recipient and
-// about a case (holdBack). The answers stay exact within the group: what
+// record (duplicateOf); has its sender opened the most cases allowed, and
+// were the handlers told (overCaseLimit); how much automatic mail went to a
+// recipient and about a case (holdBack). The answers stay exact within the group: what
 // its messages record, open and queue is added to them as it happens, so a
 // second complaint from the same sender counts the first, and the same mail
 // twice in one batch is a duplicate. A check the prefetch cannot answer (an
@@ -81,10 +81,11 @@ type groupChecks struct {
 	// record with them, by Message-ID and body digest, with their case.
 	asked map[string]bool
 	dups  map[[2]string]*Case
-	// senders: cases by complainant address; rcpts: automatic mail by
-	// recipient; cases: automatic mail about the cases the group opened.
-	senders, rcpts map[string]*windowCount
-	cases          map[int64]*windowCount
+	// senders: cases by complainant address; held: new cases held back
+	// by sender; rcpts: automatic mail by recipient; cases: automatic mail
+	// about the cases the group opened.
+	senders, held, rcpts map[string]*windowCount
+	cases                map[int64]*windowCount
 }
 
 type groupChecksKey struct{}
@@ -101,7 +102,8 @@ func groupChecksOf(ctx context.Context) *groupChecks {
 // the group's transaction before anything of it is written.
 func (w *Workflow) withGroupChecks(ctx context.Context, group []groupMember) (context.Context, error) {
 	g := &groupChecks{asked: map[string]bool{}, dups: map[[2]string]*Case{},
-		senders: map[string]*windowCount{}, rcpts: map[string]*windowCount{}, cases: map[int64]*windowCount{}}
+		senders: map[string]*windowCount{}, held: map[string]*windowCount{}, rcpts: map[string]*windowCount{},
+		cases: map[int64]*windowCount{}}
 	var ids, addrs []any
 	seen := map[string]bool{}
 	for _, gm := range group {
@@ -141,9 +143,9 @@ func (w *Workflow) withGroupChecks(ctx context.Context, group []groupMember) (co
 	return context.WithValue(ctx, groupChecksKey{}, g), nil
 }
 
-// prefetchCounts reads, for the addresses, the cases they opened in the
-// flood window and the automatic mail sent to them in the breaker's, in one
-// statement: one row per case or mail that may leave its window within the
+// prefetchCounts reads, for the addresses, the cases they opened and the
+// new cases of theirs held back in the flood window and the automatic mail
+// sent to them in the breaker's, in one statement: one row per case or mail that may leave its window within the
 // horizon, one count per address of the later ones.
 func (w *Workflow) prefetchCounts(ctx context.Context, g *groupChecks, addrs []any) error {
 	now := w.clock.Now().Round(0)
@@ -154,6 +156,8 @@ func (w *Workflow) prefetchCounts(ctx context.Context, g *groupChecks, addrs []a
 	var args []any
 	args = append(append(args, addrs...), floodLo, floodHi)
 	args = append(append(args, addrs...), floodHi)
+	args = append(append(append(args, throttledNewCase), addrs...), floodLo, floodHi)
+	args = append(append(append(args, throttledNewCase), addrs...), floodHi)
 	args = append(append(append(args, true), addrs...), breakerLo, breakerHi)
 	args = append(append(append(args, true), addrs...), breakerHi)
 	var rows []struct {
@@ -167,6 +171,10 @@ func (w *Workflow) prefetchCounts(ctx context.Context, g *groupChecks, addrs []a
 			WHERE complainant_email IN (`+in+`) AND created_at > ? AND created_at <= ?
 		UNION ALL SELECT 0, complainant_email, NULL, COUNT(*) FROM cases
 			WHERE complainant_email IN (`+in+`) AND created_at > ? GROUP BY complainant_email
+		UNION ALL SELECT 2, address, at, 1 FROM throttled
+			WHERE kind = ? AND address IN (`+in+`) AND at > ? AND at <= ?
+		UNION ALL SELECT 2, address, NULL, COUNT(*) FROM throttled
+			WHERE kind = ? AND address IN (`+in+`) AND at > ? GROUP BY address
 		UNION ALL SELECT 1, rcpt_to, created_at, 1 FROM outbox
 			WHERE automatic = ? AND rcpt_to IN (`+in+`) AND created_at > ? AND created_at <= ?
 		UNION ALL SELECT 1, rcpt_to, NULL, COUNT(*) FROM outbox
@@ -175,18 +183,17 @@ func (w *Workflow) prefetchCounts(ctx context.Context, g *groupChecks, addrs []a
 	}
 	for _, a := range addrs {
 		g.senders[a.(string)] = &windowCount{lo: floodLo, hi: floodHi}
+		g.held[a.(string)] = &windowCount{lo: floodLo, hi: floodHi}
 		g.rcpts[a.(string)] = &windowCount{lo: breakerLo, hi: breakerHi}
 	}
 	for _, r := range rows {
-		c := g.senders[r.A]
-		if r.K == 1 {
-			c = g.rcpts[r.A]
-		}
+		c := [...]map[string]*windowCount{g.senders, g.rcpts, g.held}[r.K][r.A]
 		switch {
 		case c == nil:
 			// An address the database matched other than as asked (a
 			// collation): that key is left to the database.
 			delete(g.senders, r.A)
+			delete(g.held, r.A)
 			delete(g.rcpts, r.A)
 		case r.T.Valid:
 			c.at = append(c.at, r.T.Time.Round(0))
@@ -247,6 +254,28 @@ func (w *Workflow) casesOpenedSince(ctx context.Context, sender string, since ti
 		return 0, fmt.Errorf("workflow: case limit: %w", err)
 	}
 	return opened, nil
+}
+
+// heldSince counts the new cases of sender held back after since.
+func (w *Workflow) heldSince(ctx context.Context, sender string, since time.Time) (int64, error) {
+	if g := groupChecksOf(ctx); g != nil {
+		if n, ok := g.held[sender].count(since); ok {
+			return n, nil
+		}
+	}
+	var held int64
+	if err := w.db.Get(ctx, &held, `SELECT COUNT(*) FROM throttled WHERE kind = ? AND address = ? AND at > ?`,
+		throttledNewCase, sender, since); err != nil {
+		return 0, fmt.Errorf("workflow: case limit: %w", err)
+	}
+	return held, nil
+}
+
+// noteThrottled adds a new case held back to the group's checks.
+func noteThrottled(ctx context.Context, kind, address string, now time.Time) {
+	if g := groupChecksOf(ctx); g != nil && kind == throttledNewCase {
+		g.held[address].add(now)
+	}
 }
 
 func (g *groupChecks) sendersCount(sender string, since time.Time) (int64, bool) {

@@ -50,8 +50,9 @@ func processGroup(t *testing.T, w *workflow.Workflow, group []workflow.Delivery)
 }
 
 // The sender limit counts the cases opened before the group (one about to
-// leave the window) and those the group opens itself: of four complaints
-// from one sender who opened two, exactly the last is held back.
+// leave the window) and those the group opens itself: of five complaints
+// from one sender who opened two, exactly the last two are held back, and
+// the handlers are told once.
 func TestGroupHoldsBackExactlyTheComplaintOverTheSenderLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w, counted, clock := prefetchWorkflow(t, db, func(s *workflow.Settings) {})
@@ -67,26 +68,29 @@ func TestGroupHoldsBackExactlyTheComplaintOverTheSenderLimit(t *testing.T) {
 		}
 		// The first case is 2 minutes from leaving the 24-hour window.
 		clock.Advance(23*time.Hour - 2*time.Minute)
-		asked := counted.statements("SELECT COUNT(*) FROM cases")
+		asked := counted.statements("SELECT COUNT(*) FROM cases") + counted.statements("SELECT COUNT(*) FROM throttled")
 		var group []workflow.Delivery
-		for i := range 4 {
+		for i := range 5 {
 			group = append(group, complaintFrom(uint32(10+i), clock.Now(), mallory, fmt.Sprintf("g%d@attacker.example", i)))
 		}
 		group = append(group, complaintFrom(20, clock.Now(), "kim@example.nl", "k1@example.nl"))
 		rs := processGroup(t, w, group)
 		for i, r := range rs {
 			over := strings.Contains(r.Settled.Reason, "over the limit")
-			if want := group[i].UID == 13; over != want || (!want && r.Settled.State != workflow.LedgerProcessed) {
+			if want := group[i].UID == 13 || group[i].UID == 14; over != want || (!want && r.Settled.State != workflow.LedgerProcessed) {
 				t.Errorf("message uid %d: %+v (held back: %v, want %v)", group[i].UID, r.Settled, over, want)
 			}
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM cases WHERE complainant_email = ?`, mallory); n != 5 {
 			t.Errorf("%d cases from the sender, want the limit of 5", n)
 		}
-		if n := count(t, db, `SELECT COUNT(*) FROM throttled WHERE address = ?`, mallory); n != 1 {
-			t.Errorf("%d complaints recorded as held back, want 1", n)
+		if n := count(t, db, `SELECT COUNT(*) FROM throttled WHERE address = ?`, mallory); n != 2 {
+			t.Errorf("%d complaints recorded as held back, want 2", n)
 		}
-		if n := counted.statements("SELECT COUNT(*) FROM cases") - asked; n != 0 {
+		if n := count(t, db, `SELECT COUNT(*) FROM outbox WHERE kind = ?`, workflow.MsgFloodNotice); n != 1 {
+			t.Errorf("the handler was told %d times of the sender over the limit, want once", n)
+		}
+		if n := counted.statements("SELECT COUNT(*) FROM cases") + counted.statements("SELECT COUNT(*) FROM throttled") - asked; n != 0 {
 			t.Errorf("the group counted cases with %d statements of its own, want none", n)
 		}
 		// Three minutes on, the first case has left the window: one more
@@ -96,6 +100,9 @@ func TestGroupHoldsBackExactlyTheComplaintOverTheSenderLimit(t *testing.T) {
 			complaintFrom(31, clock.Now(), mallory, "later@attacker.example")})
 		if rs[0].Settled.State != workflow.LedgerProcessed || !strings.Contains(rs[1].Settled.Reason, "over the limit") {
 			t.Errorf("after the first case left the window: %+v", rs)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM outbox WHERE kind = ?`, workflow.MsgFloodNotice); n != 1 {
+			t.Errorf("the handler was told %d times of the sender over the limit, want once a window", n)
 		}
 	})
 }

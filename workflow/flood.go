@@ -39,7 +39,6 @@ func (w *Workflow) overCaseLimit(ctx context.Context, a *arrival, sender string)
 	f := w.set.Flood
 	now := w.clock.Now()
 	since := now.Add(-f.NewCasesWindow)
-	var held int
 	opened, err := w.casesOpenedSince(ctx, sender, since)
 	if err != nil {
 		return false, err
@@ -47,9 +46,9 @@ func (w *Workflow) overCaseLimit(ctx context.Context, a *arrival, sender string)
 	if opened < int64(f.NewCasesPerSender) {
 		return false, nil
 	}
-	if err := w.db.Get(ctx, &held, `SELECT COUNT(*) FROM throttled WHERE kind = ? AND address = ? AND at > ?`,
-		throttledNewCase, sender, since); err != nil {
-		return false, fmt.Errorf("workflow: case limit: %w", err)
+	held, err := w.heldSince(ctx, sender, since)
+	if err != nil {
+		return false, err
 	}
 	if err := throttle(ctx, w.db, throttledNewCase, sender, a.entry.ID, now); err != nil {
 		return false, err
@@ -105,6 +104,7 @@ func throttle(ctx context.Context, db Database, kind, address string, ledgerID i
 		kind, strings.ToLower(address), ledgerID, now); err != nil {
 		return fmt.Errorf("workflow: record %s held back: %w", kind, err)
 	}
+	noteThrottled(ctx, kind, strings.ToLower(address), now)
 	return nil
 }
 
