@@ -154,9 +154,11 @@ func groupClaim(ctx context.Context, id int64) (sameAs int64, ok bool) {
 func (b *groupWrites) takeID(ctx context.Context, table string, need, want int) (int64, error) {
 	if len(b.free[table]) < need {
 		// On SQLite a block starts above what the table holds: what this
-		// group handed out must be in it first.
-		if err := b.flush(ctx); err != nil {
-			return 0, err
+		// group handed out of it must be in it first.
+		if kept := map[string]int{"cases": len(b.cases), "participants": len(b.parts)}[table]; kept > 0 {
+			if err := b.flush(ctx); err != nil {
+				return 0, err
+			}
 		}
 		var ids []int64
 		if err := b.db.Select(ctx, &ids, b.db.IDBlock(table), max(need, want)); err != nil {
