@@ -118,9 +118,10 @@ func (w *Workflow) withGroupWrites(ctx context.Context, group []groupMember, now
 }
 
 // beforeStatement writes the group's kept rows before a statement of
-// someone else. A statement that writes may also insert rows with ids of
-// its own choosing (SQLite picks the next after the highest), so the ids
-// reserved and not handed out are dropped.
+// someone else. A statement that writes may insert rows with ids of its
+// own choosing (SQLite picks the next after the highest) or change
+// participants, so the ids reserved and not handed out are dropped, and the
+// participants of the group's cases are asked of the database from then on.
 func beforeStatement(ctx context.Context, q string) error {
 	b := groupWritesOf(ctx)
 	if b == nil {
@@ -131,6 +132,7 @@ func beforeStatement(ctx context.Context, q string) error {
 	}
 	if !isRead(q) {
 		clear(b.free)
+		clear(b.partsOf)
 	}
 	return nil
 }

@@ -117,7 +117,11 @@ func TestGroupWritesEachTableOnceAndBeforeAnyOtherStatement(t *testing.T) {
 			if _, err := addParticipant(ctx, db, older.ID, RoleComplainant, older.ComplainantEmail, "", now); err != nil {
 				return err
 			}
-			ids, err := addParticipants(ctx, db, cases[2].ID, []Participant{{Role: RoleCopy, Email: "kim@example.nl"}}, now)
+			kim := newCase("KL-2026-0004", "kim@example.nl")
+			if err := insertCase(ctx, db, kim); err != nil {
+				return err
+			}
+			ids, err := addParticipants(ctx, db, kim.ID, []Participant{{Role: RoleComplainant, Email: "kim@example.nl"}}, now)
 			if err != nil {
 				return err
 			}
