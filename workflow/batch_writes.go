@@ -235,7 +235,8 @@ func (b *groupWrites) entry(id int64) *ledgerWrite {
 	return e
 }
 
-// keepMessage keeps an inbound message's row (ok) inside a group.
+// keepMessage keeps an inbound message's row (ok) inside a group. Its ID
+// stays 0 until written: nothing the group does reads it.
 func keepMessage(ctx context.Context, m Message) bool {
 	b := groupWritesOf(ctx)
 	if b != nil {
