@@ -115,13 +115,20 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 			}
 			ctx, refs := withRefBlock(ctx)
 			ctx, events := withEventBuffer(ctx)
+			ctx, writes, err := w.withGroupWrites(ctx, group, now)
+			if err != nil {
+				return err
+			}
 			for k, g := range group {
 				r := &results[k]
 				refs.left = len(group) - k
-				var err error
+				writes.left = refs.left
 				if r.caseID, r.outcome, r.reason, err = w.actOn(ctx, ds[g.i], g.e, g.m, now); err != nil {
 					return fmt.Errorf("workflow: ledger %d: %w", g.e.ID, err)
 				}
+			}
+			if err := writes.flush(ctx); err != nil {
+				return err
 			}
 			if err := events.flush(ctx, w.db); err != nil {
 				return err

@@ -68,6 +68,9 @@ const caseColumns = `id, reference, status, kind, committee, complainant_name, c
 
 // insertCase stores a new case and sets c.ID.
 func insertCase(ctx context.Context, db Database, c *Case) error {
+	if ok, err := caseInGroup(ctx, c); ok {
+		return err // written with the group's other cases (batch_writes.go)
+	}
 	err := db.Get(ctx, &c.ID, `INSERT INTO cases (reference, status, kind, committee, complainant_name,
 		complainant_email, subject, location, assignee, language, received_at, deadline_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,

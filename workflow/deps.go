@@ -22,6 +22,10 @@ type Database interface {
 	// so no query here branches on the engine.
 	SkipLocked() string
 	ModifyingCTEs() bool
+	// IDBlock is a query taking n that returns n ids of table no one else
+	// is given, for rows written later in the caller's transaction with
+	// those ids (a grouped batch: batch_writes.go).
+	IDBlock(table string) string
 	// TryLock takes a named lock shared by every daemon on the database.
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
 	// Session is the id this daemon records on what it claims; SessionGone

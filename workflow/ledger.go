@@ -71,6 +71,9 @@ func recordArrival(ctx context.Context, db Database, d Delivery, sum string, now
 // not pending any more gives errSettled. The update locks the row until the
 // caller's transaction ends.
 func claimEntry(ctx context.Context, db Database, id int64, now time.Time) (sameAs int64, err error) {
+	if sameAs, ok := groupClaim(ctx, id); ok {
+		return sameAs, nil // claimed with its group (claimGroup)
+	}
 	err = db.Get(ctx, &sameAs, `UPDATE ledger SET state = ?, reason = '', updated_at = ? WHERE id = ? AND state = ?
 		RETURNING COALESCE((SELECT d.id FROM ledger d WHERE d.sha256 = ledger.sha256 AND d.mailbox = ledger.mailbox
 			AND d.id <> ledger.id AND d.state IN (?, ?) ORDER BY d.id LIMIT 1), 0)`,
@@ -86,6 +89,9 @@ func claimEntry(ctx context.Context, db Database, id int64, now time.Time) (same
 
 // settle records the outcome of an entry.
 func settle(ctx context.Context, db Database, id int64, state, reason string, now time.Time) error {
+	if keepSettle(ctx, id, state, reason, now) {
+		return nil // written with the group's other entries (batch_writes.go)
+	}
 	if _, err := db.Exec(ctx, `UPDATE ledger SET state = ?, reason = ?, updated_at = ? WHERE id = ?`,
 		state, reason, now, id); err != nil {
 		return fmt.Errorf("workflow: ledger %d: %w", id, err)

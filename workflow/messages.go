@@ -69,6 +69,9 @@ const messageColumns = `id, case_id, direction, kind, message_id, in_reply_to, r
 	subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at, unverified`
 
 func insertMessage(ctx context.Context, db Database, m *Message) error {
+	if keepMessage(ctx, *m) {
+		return nil // written with the group's other messages (batch_writes.go)
+	}
 	err := db.Get(ctx, &m.ID, `INSERT INTO messages (case_id, direction, kind, message_id, in_reply_to, refs,
 		from_addr, to_addr, subject, body_sha256, full_text, new_text, attachments, ledger_id, outbox_id, created_at, unverified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,

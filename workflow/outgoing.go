@@ -110,6 +110,9 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 		}
 		outboxArgs = append(outboxArgs, caseID, d.kind, org.Address, rcpt, msgID, raw, state, held[i], d.auto != "", now, now)
 	}
+	if outboxInGroup(ctx, outboxArgs, out) {
+		return nil // written with the group's other mail (batch_writes.go)
+	}
 	var ids []struct {
 		ID        int64  `db:"id"`
 		MessageID string `db:"message_id"`

@@ -28,6 +28,9 @@ type Participant struct {
 // returns its id; a later role for the same address does not replace the
 // first.
 func addParticipant(ctx context.Context, db Database, caseID int64, role, email, name string, now time.Time) (int64, error) {
+	if ids, ok, err := participantsInGroup(ctx, caseID, []Participant{{Role: role, Email: email, Name: name}}, now); ok {
+		return ids[strings.ToLower(email)], err // a case the group opened (batch_writes.go)
+	}
 	var id int64
 	// DO UPDATE (of nothing) rather than DO NOTHING, so RETURNING has a row.
 	if err := db.Get(ctx, &id, `INSERT INTO participants (case_id, role, email, name, created_at)
@@ -54,6 +57,9 @@ func addParticipants(ctx context.Context, db Database, caseID int64, ps []Partic
 	ids := map[string]int64{}
 	if len(ps) == 0 {
 		return ids, nil
+	}
+	if ids, ok, err := participantsInGroup(ctx, caseID, ps, now); ok {
+		return ids, err // a case the group opened (batch_writes.go)
 	}
 	var args []any
 	seen := map[string]bool{}

@@ -163,7 +163,7 @@ func (w *Workflow) actOn(ctx context.Context, d Delivery, e ledgerEntry, m Mail,
 	if res.caseID != 0 {
 		// Whatever became of it, the message belongs to the case:
 		// anonymising the case empties it too.
-		if _, err := w.db.Exec(ctx, `UPDATE ledger SET case_id = ? WHERE id = ?`, res.caseID, e.ID); err != nil {
+		if err := setLedgerCase(ctx, w.db, e.ID, res.caseID); err != nil {
 			return 0, "", "", err
 		}
 	}

@@ -82,7 +82,7 @@ func New(d Deps) (*Workflow, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Workflow{
-		db: d.DB, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
+		db: groupDB{d.DB}, parse: d.Parse, render: d.Render, compose: d.Compose, transport: d.Transport,
 		clock: d.Clock, log: d.Log, set: d.Settings, tokens: tk,
 		outboxWake: make(chan struct{}, 1), transportConfig: d.TransportConfig,
 		composeFiles: d.ComposeFiles, readFiles: d.ReadFiles, reports: d.Reports,
