@@ -114,41 +114,84 @@ func (m *outgoing) write(text, html string, original []byte) []byte {
 	return out.Bytes()
 }
 
-// size is about the length of the message, a little more rather than less:
-// quoted-printable adds two bytes per encoded byte, one per line break and
-// three per soft line break.
+// size is the length of the message, or a little more: the buffer is
+// allocated once, and a short estimate would double it.
 func (m *outgoing) size(text, html string, body []byte, b64 bool) int {
-	n := 1024 // MIME structure: boundaries and part headers
-	for _, vs := range m.fields {
+	n := 160 // MIME-Version, structure headers and the blank line
+	for k, vs := range m.fields {
 		for _, v := range vs {
-			n += len(v) + 32
+			n += headerSize(k, v)
 		}
 	}
 	for _, addrs := range [][]*mail.Address{m.from, m.to, m.cc, m.replyTo} {
 		for _, a := range addrs {
-			n += len(a.Name)*3 + len(a.Address) + 16
+			n += headerSize("Reply-To", a.Name) + len(a.Address) + 6
 		}
 	}
-	n += qpSize(text) + qpSize(html)
-	if b64 {
-		n += (len(body)+2)/3*4 + (len(body)/57+1)*2
-	} else {
-		n += len(body)
+	n += qpSize(text) + 140 // a part's boundary and header
+	if html != "" {
+		n += qpSize(html) + 140 + 200 // and multipart/alternative's
+	}
+	if body != nil {
+		n += 200 + 200 // the original's part, multipart/mixed
+		if b64 {
+			n += (len(body)+2)/3*4 + (len(body)/57+1)*2
+		} else {
+			n += len(body)
+		}
 	}
 	return n
 }
 
-// qpSize is about the length of s quoted-printable, a little more.
-func qpSize(s string) int {
-	n := len(s) + len(s)/73*3 + 8
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\n':
-			n++
-		case c == '=' || c > '~' || c < ' ' && c != '\t':
-			n += 2
+// headerSize is at most the length of a header field with value v,
+// RFC 2047-encoded (at most three bytes for one, and the words' own
+// brackets) and folded.
+func headerSize(key, v string) int {
+	n := len(v)
+	for i := 0; i < len(v); i++ {
+		if v[i] > '~' || v[i] < ' ' && v[i] != '\t' {
+			n = len(v)*3 + (len(v)/16+1)*14
+			break
 		}
 	}
+	return len(key) + 4 + n + n/20*3
+}
+
+// qpSize is the length of s quoted-printable, or a little more: it follows
+// mime/quotedprintable's line breaking.
+func qpSize(s string) int {
+	const maxCol = 75 // characters before a soft line break
+	n, col := 0, 0
+	// lineEnd counts what ending a line adds: white space before the end
+	// is encoded, which can break the line once more.
+	lineEnd := func(i int) {
+		if i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+			n += 2
+			if col > maxCol-2 {
+				n += 3
+			}
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' {
+			lineEnd(i)
+			n += 2 // CRLF
+			col = 0
+			continue
+		}
+		w := 1
+		if c == '=' || c > '~' || c < ' ' && c != '\t' {
+			w = 3
+		}
+		if col+w > maxCol {
+			n += 3 // "=" CRLF
+			col = 0
+		}
+		n += w
+		col += w
+	}
+	lineEnd(len(s))
 	return n
 }
 

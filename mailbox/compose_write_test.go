@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"mime/quotedprintable"
 	"net/textproto"
 	"regexp"
 	"strconv"
@@ -43,6 +44,17 @@ func composeBoth(t *testing.T, h textproto.MIMEHeader, text, html string, origin
 		t.Errorf("Compose writes other bytes than go-mail\n--- Compose:\n%s\n--- go-mail:\n%s", got, want)
 	}
 	checkCRLF(t, own)
+	// Its one buffer was large enough.
+	m, _ := prepare(h)
+	text, html = toLF(text), toLF(html)
+	var body []byte
+	var b64 bool
+	if original != nil {
+		body, b64 = originalBody(original)
+	}
+	if size := m.size(text, html, body, b64); len(own) > size {
+		t.Errorf("Compose sized its buffer %d bytes for %d", size, len(own))
+	}
 }
 
 func TestComposeWritesWhatGoMailWrites(t *testing.T) {
@@ -136,4 +148,24 @@ type gomailAddress struct{ name string }
 
 func (a *gomailAddress) String() string {
 	return strconv.Quote(a.name) + " <sanne@example.nl>"
+}
+
+// qpExact is s quoted-printable, as mime/quotedprintable writes it.
+func qpExact(s string) int {
+	var b bytes.Buffer
+	w := quotedprintable.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.Len()
+}
+
+func FuzzQPSize(f *testing.F) {
+	f.Add("Beste Sanne,\n\nUw klacht \n" + strings.Repeat("é=x ", 40) + " \t\n")
+	f.Add(strings.Repeat("a", 74) + " \n" + strings.Repeat("b", 75) + "\t")
+	f.Fuzz(func(t *testing.T, s string) {
+		s = toLF(s)
+		if got, want := qpSize(s), qpExact(s); got != want {
+			t.Errorf("qpSize(%q) = %d, quoted-printable is %d bytes", s, got, want)
+		}
+	})
 }
