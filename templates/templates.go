@@ -50,14 +50,18 @@ type Set struct {
 	text map[string]*texttemplate.Template // key lang/name#form: blocks "subject" and "text"
 	html map[string]*htmltemplate.Template // key lang/name#form: block "html"
 	bufs buffers
+	// noFold keeps the address-form words as calls (fold.go); for tests.
+	noFold bool
 }
 
 // New parses the embedded templates and, when overrideDir is not empty, the
 // operator's replacements from overrideDir/LANG/NAME.tmpl. A replacement must
 // have the name of an existing message (a typo would otherwise be ignored
 // silently) and define the same three blocks.
-func New(overrideDir string) (*Set, error) {
-	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+func New(overrideDir string) (*Set, error) { return newSet(overrideDir, false) }
+
+func newSet(overrideDir string, noFold bool) (*Set, error) {
+	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}, noFold: noFold}
 	sources := map[string]string{} // lang/name → source
 	names := map[string][]string{} // lang → names
 	for _, lang := range languages {
@@ -170,6 +174,10 @@ func (s *Set) parse(key, lang, form, src string, shared []string) error {
 		if t.Lookup(block) == nil {
 			return fmt.Errorf("templates: %s: no {{define %q}} block", key, block)
 		}
+	}
+	if !s.noFold {
+		foldText(t, form)
+		foldHTML(h, form)
 	}
 	s.text[key+"#"+form], s.html[key+"#"+form] = t, h
 	return nil
