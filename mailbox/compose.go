@@ -207,6 +207,10 @@ func composeAddresses(key string, values []string) ([]*mail.Address, error) {
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
+		if a, ok := simpleAddress(v); ok {
+			out = append(out, a)
+			continue
+		}
 		list, err := mail.ParseAddressList(v)
 		if err != nil {
 			return nil, fmt.Errorf("mailbox: compose: %s %q: %w", key, v, err)
