@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"mime"
-	"mime/quotedprintable"
 	"net/mail"
 	"os"
 	"slices"
@@ -157,44 +156,6 @@ func headerSize(key, v string) int {
 	return len(key) + 4 + n + n/20*3
 }
 
-// qpSize is the length of s quoted-printable, or a little more: it follows
-// mime/quotedprintable's line breaking.
-func qpSize(s string) int {
-	const maxCol = 75 // characters before a soft line break
-	n, col := 0, 0
-	// lineEnd counts what ending a line adds: white space before the end
-	// is encoded, which can break the line once more.
-	lineEnd := func(i int) {
-		if i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
-			n += 2
-			if col > maxCol-2 {
-				n += 3
-			}
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\n' {
-			lineEnd(i)
-			n += 2 // CRLF
-			col = 0
-			continue
-		}
-		w := 1
-		if c == '=' || c > '~' || c < ' ' && c != '\t' {
-			w = 3
-		}
-		if col+w > maxCol {
-			n += 3 // "=" CRLF
-			col = 0
-		}
-		n += w
-		col += w
-	}
-	lineEnd(len(s))
-	return n
-}
-
 // writeHeader writes a header field as go-mail's msgWriter.writeHeader
 // does: values joined by ", ", folded before a space-separated word that
 // would end within two characters of column 76, the space at the fold
@@ -283,16 +244,8 @@ func writeTextPart(out *bytes.Buffer, mp *multipartWriter, ct, s string) {
 	} else {
 		mp.part([2]string{"Content-Transfer-Encoding", "quoted-printable"}, [2]string{"Content-Type", contentType})
 	}
-	// Fed in pieces: the encoder's output does not depend on how its
-	// input is cut, and the text is not copied whole into a []byte.
-	qp := quotedprintable.NewWriter(out)
-	var chunk [512]byte
-	for len(s) > 0 {
-		n := copy(chunk[:], s)
-		_, _ = qp.Write(chunk[:n]) // a bytes.Buffer does not fail
-		s = s[n:]
-	}
-	_ = qp.Close()
+	// Appended in place: the buffer was sized for the encoded text.
+	out.Write(appendQP(out.AvailableBuffer(), s))
 }
 
 // writeBase64 writes b base64 in lines of 76 characters, each ending CRLF,

@@ -169,3 +169,24 @@ func FuzzQPSize(f *testing.F) {
 		}
 	})
 }
+
+// qpStd is s as mime/quotedprintable writes it.
+func qpStd(s string) []byte {
+	var b bytes.Buffer
+	w := quotedprintable.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.Bytes()
+}
+
+func FuzzAppendQP(f *testing.F) {
+	for _, s := range []string{"", "a", " ", "a \n", "a\t\r\nb", "\r\r\n\n", "=", strings.Repeat("x", 75) + " \n" + strings.Repeat("é", 40),
+		strings.Repeat("y", 74) + "=\r" + "\x00\n", "tail \t", "\r\xff\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := appendQP([]byte("prefix"), s), append([]byte("prefix"), qpStd(s)...); !bytes.Equal(got, want) {
+			t.Errorf("appendQP(%q) = %q, quoted-printable is %q", s, got, want)
+		}
+	})
+}
