@@ -16,7 +16,9 @@ import (
 // maxLine8bit is the longest line "8bit" allows (RFC 2045 section 2.8).
 const maxLine8bit = 998
 
-// Compose renders an outgoing message to its final bytes with go-mail (github.com/wneessen/go-mail).
+// Compose renders an outgoing message to its final bytes, exactly as go-mail
+// (github.com/wneessen/go-mail) writes them but for the random boundaries
+// (compose_write.go; ComposeFiles still uses go-mail).
 // h carries From, To, Cc, Reply-To (address headers, RFC 5322 syntax, may hold several addresses
 // and display names with non-ASCII characters), Subject (UTF-8, RFC 2047-encode as needed),
 // Message-ID (with or without angle brackets; always written with them), In-Reply-To and References
@@ -25,10 +27,10 @@ const maxLine8bit = 998
 // The body is multipart/alternative (text/plain then text/html, UTF-8, quoted-printable) when html
 // is non-empty, otherwise a single text/plain part. When original is non-nil the result is
 // multipart/mixed: the body above followed by original attached as message/rfc822 (filename
-// "original.eml"). Lines are CRLF. Go-mail's own User-Agent/X-Mailer headers are not added.
+// "original.eml"). Lines are CRLF. No User-Agent/X-Mailer header is added.
 //
-// Without a Message-ID go-mail makes one from random characters and the
-// host name. From must hold exactly one address (RFC 5322 section 3.6.2
+// Without a Message-ID one is made from random characters and the host
+// name. From must hold exactly one address (RFC 5322 section 3.6.2
 // would need a Sender otherwise). Bcc is refused: it must not travel in the
 // header, the SMTP envelope carries it. The MIME structure headers
 // (Content-*, MIME-Version) are Compose's own and refused too. Header values

@@ -190,3 +190,20 @@ func FuzzAppendQP(f *testing.F) {
 		}
 	})
 }
+
+func TestComposeWithoutMessageIDMakesOne(t *testing.T) {
+	h := composeHeader()
+	h.Del("Message-Id")
+	a, err := Compose(h, "x", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Compose(h, "x", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := regexp.MustCompile(`(?m)^Message-ID: <[0-9a-f]{22}@[^<>\s]+>\r$`)
+	if len(id.FindAll(a, -1)) != 1 || id.Find(a) == nil || bytes.Equal(id.Find(a), id.Find(b)) {
+		t.Errorf("want one Message-ID of our own, different each time:\n%s\n%s", id.Find(a), id.Find(b))
+	}
+}
