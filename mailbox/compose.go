@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/textproto"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +16,9 @@ import (
 // maxLine8bit is the longest line "8bit" allows (RFC 2045 section 2.8).
 const maxLine8bit = 998
 
-// Compose renders an outgoing message to its final bytes with go-mail (github.com/wneessen/go-mail).
+// Compose renders an outgoing message to its final bytes, exactly as go-mail
+// (github.com/wneessen/go-mail) writes them but for the random boundaries
+// (compose_write.go; ComposeFiles still uses go-mail).
 // h carries From, To, Cc, Reply-To (address headers, RFC 5322 syntax, may hold several addresses
 // and display names with non-ASCII characters), Subject (UTF-8, RFC 2047-encode as needed),
 // Message-ID (with or without angle brackets; always written with them), In-Reply-To and References
@@ -24,21 +27,32 @@ const maxLine8bit = 998
 // The body is multipart/alternative (text/plain then text/html, UTF-8, quoted-printable) when html
 // is non-empty, otherwise a single text/plain part. When original is non-nil the result is
 // multipart/mixed: the body above followed by original attached as message/rfc822 (filename
-// "original.eml"). Lines are CRLF. Go-mail's own User-Agent/X-Mailer headers are not added.
+// "original.eml"). Lines are CRLF. No User-Agent/X-Mailer header is added.
 //
-// Without a Message-ID go-mail makes one from random characters and the
-// host name. From must hold exactly one address (RFC 5322 section 3.6.2
+// Without a Message-ID one is made from random characters and the host
+// name. From must hold exactly one address (RFC 5322 section 3.6.2
 // would need a Sender otherwise). Bcc is refused: it must not travel in the
 // header, the SMTP envelope carries it. The MIME structure headers
 // (Content-*, MIME-Version) are Compose's own and refused too. Header values
 // must not contain line breaks; non-ASCII extra values are RFC 2047-encoded,
 // and several values of one extra header are joined with ", ".
 func Compose(h textproto.MIMEHeader, text, html string, original []byte) ([]byte, error) {
-	return compose(h, text, html, original, nil)
+	m, err := prepare(h)
+	if err != nil {
+		return nil, err
+	}
+	return m.write(text, html, original), nil
 }
 
-// compose is Compose; more, when not nil, attaches further files last.
-func compose(h textproto.MIMEHeader, text, html string, original []byte, more func(*gomail.Msg) error) ([]byte, error) {
+// outgoing is a message's header, checked: its addresses and the other
+// fields, keyed as go-mail spells them, values not yet encoded.
+type outgoing struct {
+	from, to, cc, replyTo []*mail.Address
+	fields                map[string][]string
+}
+
+// prepare checks the header of an outgoing message (see Compose).
+func prepare(h textproto.MIMEHeader) (*outgoing, error) {
 	hdr := make(map[string][]string, len(h))
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
@@ -55,39 +69,52 @@ func compose(h textproto.MIMEHeader, text, html string, original []byte, more fu
 		return vs
 	}
 
-	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithCharset(gomail.CharsetUTF8),
-		gomail.WithEncoding(gomail.EncodingQP))
+	m := &outgoing{fields: make(map[string][]string, len(hdr)+1)}
+	var err error
+	if m.from, err = composeAddresses("From", take("From")); err != nil {
+		return nil, err
+	}
+	if len(m.from) != 1 {
+		return nil, fmt.Errorf("mailbox: compose: From must hold exactly one address, has %d", len(m.from))
+	}
+	for _, a := range []struct {
+		key  string
+		dest *[]*mail.Address
+	}{{"To", &m.to}, {"Cc", &m.cc}, {"Reply-To", &m.replyTo}} {
+		if *a.dest, err = composeAddresses(a.key, take(a.key)); err != nil {
+			return nil, err
+		}
+	}
+	if len(m.to)+len(m.cc) == 0 {
+		return nil, errors.New("mailbox: compose: no recipient in To or Cc")
+	}
+	if err := m.headers(hdr, take); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
 
-	from, err := composeAddresses("From", take("From"))
+// compose is Compose written by go-mail, with more, when not nil,
+// attaching further files last (ComposeFiles). Compose writes the same
+// bytes itself (compose_write.go), without go-mail's copies.
+func compose(h textproto.MIMEHeader, text, html string, original []byte, more func(*gomail.Msg) error) ([]byte, error) {
+	p, err := prepare(h)
 	if err != nil {
 		return nil, err
 	}
-	if len(from) != 1 {
-		return nil, fmt.Errorf("mailbox: compose: From must hold exactly one address, has %d", len(from))
-	}
-	m.SetAddrHeaderFromMailAddress(gomail.HeaderFrom, from...)
-	var recipients int
+	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithCharset(gomail.CharsetUTF8),
+		gomail.WithEncoding(gomail.EncodingQP))
+	m.SetAddrHeaderFromMailAddress(gomail.HeaderFrom, p.from...)
 	for _, a := range []struct {
-		key    string
 		header gomail.AddrHeader
-	}{{"To", gomail.HeaderTo}, {"Cc", gomail.HeaderCc}, {"Reply-To", gomail.HeaderReplyTo}} {
-		addrs, err := composeAddresses(a.key, take(a.key))
-		if err != nil {
-			return nil, err
-		}
-		if len(addrs) > 0 {
-			m.SetAddrHeaderFromMailAddress(a.header, addrs...)
-		}
-		if a.key != "Reply-To" {
-			recipients += len(addrs)
+		addrs  []*mail.Address
+	}{{gomail.HeaderTo, p.to}, {gomail.HeaderCc, p.cc}, {gomail.HeaderReplyTo, p.replyTo}} {
+		if len(a.addrs) > 0 {
+			m.SetAddrHeaderFromMailAddress(a.header, a.addrs...)
 		}
 	}
-	if recipients == 0 {
-		return nil, errors.New("mailbox: compose: no recipient in To or Cc")
-	}
-
-	if err := composeHeaders(m, hdr, take); err != nil {
-		return nil, err
+	for key, vs := range p.fields {
+		m.SetGenHeader(gomail.Header(key), slices.Clone(vs)...)
 	}
 
 	m.SetBodyString(gomail.TypeTextPlain, toLF(text))
@@ -95,12 +122,9 @@ func compose(h textproto.MIMEHeader, text, html string, original []byte, more fu
 		m.AddAlternativeString(gomail.TypeTextHTML, toLF(html))
 	}
 	if original != nil {
-		// RFC 2046 section 5.2.1: message/rfc822 is 7bit, 8bit or binary.
-		// 8bit needs CRLF lines of at most 998 octets; an original with
-		// longer lines is sent base64, which readers accept in practice.
-		body := composeCRLF(original)
+		body, b64 := originalBody(original)
 		enc := gomail.NoEncoding
-		if longestLine(body) > maxLine8bit {
+		if b64 {
 			enc = gomail.EncodingB64
 		}
 		if err := m.AttachReader("original.eml", bytes.NewReader(body),
@@ -114,9 +138,6 @@ func compose(h textproto.MIMEHeader, text, html string, original []byte, more fu
 			return nil, err
 		}
 	}
-	// Sized once from what goes in (quoted-printable adds about a tenth,
-	// base64 a third), instead of doubling its way up from nothing; files
-	// attached (more) grow it further.
 	var out bytes.Buffer
 	out.Grow(2048 + (len(text)+len(html))*11/10 + len(original)*4/3)
 	if _, err := m.WriteTo(&out); err != nil {
@@ -125,31 +146,45 @@ func compose(h textproto.MIMEHeader, text, html string, original []byte, more fu
 	return out.Bytes(), nil
 }
 
-// composeHeaders sets Subject, Message-ID, threading, Date and the extra
+// originalBody is original as attached: CRLF lines, and whether it goes
+// base64. RFC 2046 section 5.2.1: message/rfc822 is 7bit, 8bit or binary.
+// 8bit needs CRLF lines of at most 998 octets; an original with longer
+// lines is sent base64, which readers accept in practice.
+func originalBody(original []byte) (body []byte, b64 bool) {
+	body = composeCRLF(original)
+	return body, longestLine(body) > maxLine8bit
+}
+
+// headers sets Subject, Message-ID, threading, Date and the extra
 // headers left in hdr.
-func composeHeaders(m *gomail.Msg, hdr map[string][]string, take func(string) []string) error {
+func (m *outgoing) headers(hdr map[string][]string, take func(string) []string) error {
 	if vs := take("Subject"); len(vs) > 0 {
-		m.Subject(vs[0])
+		m.fields["Subject"] = vs[:1]
 	}
 	if vs := take("Message-Id"); len(vs) > 0 {
 		id := strings.Trim(strings.TrimSpace(vs[0]), "<>")
 		if id == "" || strings.ContainsAny(id, " \t<>") {
 			return fmt.Errorf("mailbox: compose: bad Message-ID %q", vs[0])
 		}
-		m.SetMessageIDWithValue(id)
+		m.fields["Message-ID"] = []string{"<" + id + ">"}
 	}
-	for key, header := range map[string]gomail.Header{"In-Reply-To": gomail.HeaderInReplyTo, "References": gomail.HeaderReferences} {
+	for _, key := range []string{"In-Reply-To", "References"} {
 		if ids := composeMsgIDs(take(key)); ids != "" {
-			m.SetGenHeader(header, ids)
+			m.fields[key] = []string{ids}
 		}
 	}
 	if vs := take("Date"); len(vs) > 0 && strings.TrimSpace(vs[0]) != "" {
-		if _, err := mail.ParseDate(vs[0]); err != nil {
-			return fmt.Errorf("mailbox: compose: bad Date %q: %w", vs[0], err)
+		date := strings.TrimSpace(vs[0])
+		// What the workflow writes (RFC1123Z) is checked without trying
+		// net/mail's other layouts first, each failure an error value.
+		if _, err := time.Parse(time.RFC1123Z, date); err != nil {
+			if _, err := mail.ParseDate(vs[0]); err != nil {
+				return fmt.Errorf("mailbox: compose: bad Date %q: %w", vs[0], err)
+			}
 		}
-		m.SetGenHeader(gomail.HeaderDate, strings.TrimSpace(vs[0]))
+		m.fields["Date"] = []string{date}
 	} else {
-		m.SetDateWithValue(time.Now())
+		m.fields["Date"] = []string{time.Now().Format(time.RFC1123Z)}
 	}
 	for key, vs := range hdr {
 		switch {
@@ -160,8 +195,8 @@ func composeHeaders(m *gomail.Msg, hdr map[string][]string, take func(string) []
 		case len(vs) == 0:
 			continue
 		}
-		// go-mail leaves ASCII values as they are and RFC 2047-encodes others.
-		m.SetGenHeader(gomail.Header(key), vs...)
+		// ASCII values are written as they are, others RFC 2047-encoded.
+		m.fields[key] = vs
 	}
 	return nil
 }
@@ -172,6 +207,10 @@ func composeAddresses(key string, values []string) ([]*mail.Address, error) {
 	var out []*mail.Address
 	for _, v := range values {
 		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		if a, ok := simpleAddress(v); ok {
+			out = append(out, a)
 			continue
 		}
 		list, err := mail.ParseAddressList(v)
@@ -197,8 +236,12 @@ func composeMsgIDs(values []string) string {
 	return strings.Join(ids, " ")
 }
 
-// composeCRLF turns LF and lone CR line breaks into CRLF.
+// composeCRLF turns LF and lone CR line breaks into CRLF. Mail read from
+// IMAP has CRLF lines already and is returned as it is, not copied.
 func composeCRLF(b []byte) []byte {
+	if onlyCRLF(b) {
+		return b
+	}
 	out := make([]byte, 0, len(b)+len(b)/40)
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
@@ -228,4 +271,15 @@ func longestLine(b []byte) int {
 		b = b[min(i+1, len(b)):]
 	}
 	return longest
+}
+
+// onlyCRLF reports whether every CR and LF in b is part of a CRLF.
+func onlyCRLF(b []byte) bool {
+	for i := bytes.IndexAny(b, "\r\n"); i >= 0; i = bytes.IndexAny(b, "\r\n") {
+		if b[i] != '\r' || i+1 == len(b) || b[i+1] != '\n' {
+			return false
+		}
+		b = b[i+2:]
+	}
+	return true
 }

@@ -41,6 +41,7 @@ type Message struct {
 	dsn         []textproto.MIMEHeader
 	embedded    []textproto.MIMEHeader
 	problems    []string
+	addrs       addressCache // From, To, … as read (parse_addresses.go)
 }
 
 // Parse parses one raw RFC 5322 message leniently. It never panics. Damage that can be
@@ -211,21 +212,19 @@ func trimBlankLines(s string) string {
 func (m *Message) Header() textproto.MIMEHeader { return m.hdrFields.mimeHeader() }
 
 // From returns the From addresses (RFC 5322 section 3.6.2), leniently parsed.
-func (m *Message) From() []*mail.Address { return parseAddressHeader(m.hdrFields.values("From")) }
+func (m *Message) From() []*mail.Address { return m.addresses(addrFrom) }
 
 // Sender returns the Sender addresses.
-func (m *Message) Sender() []*mail.Address { return parseAddressHeader(m.hdrFields.values("Sender")) }
+func (m *Message) Sender() []*mail.Address { return m.addresses(addrSender) }
 
 // ReplyTo returns the Reply-To addresses.
-func (m *Message) ReplyTo() []*mail.Address {
-	return parseAddressHeader(m.hdrFields.values("Reply-To"))
-}
+func (m *Message) ReplyTo() []*mail.Address { return m.addresses(addrReplyTo) }
 
 // To returns the To addresses.
-func (m *Message) To() []*mail.Address { return parseAddressHeader(m.hdrFields.values("To")) }
+func (m *Message) To() []*mail.Address { return m.addresses(addrTo) }
 
 // Cc returns the Cc addresses.
-func (m *Message) Cc() []*mail.Address { return parseAddressHeader(m.hdrFields.values("Cc")) }
+func (m *Message) Cc() []*mail.Address { return m.addresses(addrCc) }
 
 // DeliveredTo returns the Delivered-To and X-Original-To values in header
 // order, without angle brackets.

@@ -174,11 +174,23 @@ func guessBoundary(body []byte) string {
 
 // toLF turns CRLF and lone CR into LF.
 func toLF(s string) string {
-	if !strings.Contains(s, "\r") {
+	i := strings.IndexByte(s, '\r')
+	if i < 0 {
 		return s
 	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.ReplaceAll(s, "\r", "\n")
+	// One pass, one copy: CRLF and a lone CR each become LF.
+	var b strings.Builder
+	b.Grow(len(s))
+	for ; i >= 0; i = strings.IndexByte(s, '\r') {
+		b.WriteString(s[:i])
+		b.WriteByte('\n')
+		if i+1 < len(s) && s[i+1] == '\n' {
+			i++
+		}
+		s = s[i+1:]
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // bodyPiece is the readable content of one inline body unit: a text/plain

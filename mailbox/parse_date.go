@@ -49,7 +49,13 @@ func parseDateHeader(v string) time.Time {
 	if v == "" || len(v) > maxDateLen {
 		return time.Time{}
 	}
-	if t, err := mail.ParseDate(v); err == nil {
+	// The common form is tried alone first: net/mail tries its layouts one
+	// by one, each failure an error value, and gives the same time for it.
+	t, err := time.Parse(time.RFC1123Z, v)
+	if err != nil {
+		t, err = mail.ParseDate(v)
+	}
+	if err == nil {
 		// net/mail accepts a zone name it does not know with offset zero,
 		// and one it does know with the offset of the machine's local
 		// zone; the table makes the result independent of both.

@@ -161,6 +161,10 @@ const sqliteTime = "2006-01-02 15:04:05.000000-07:00"
 // fixed-width text above.
 func (db *DB) args(args []any) []any {
 	out := args
+	// A multi-row statement passes the same moment many times (created,
+	// updated, next attempt of every row): it is converted once.
+	var last time.Time
+	var lastConv any
 	for i, a := range args {
 		var t time.Time
 		switch v := a.(type) {
@@ -182,11 +186,13 @@ func (db *DB) args(args []any) []any {
 		default:
 			continue
 		}
-		var conv any = t.UTC()
-		if db.dialect == SQLite {
-			conv = t.UTC().Format(sqliteTime)
+		if lastConv == nil || t != last {
+			last, lastConv = t, t.UTC()
+			if db.dialect == SQLite {
+				lastConv = t.UTC().Format(sqliteTime)
+			}
 		}
-		out = replace(out, args, i, conv)
+		out = replace(out, args, i, lastConv)
 	}
 	return out
 }

@@ -53,6 +53,19 @@ func TestQueriesRebindAndRoundTripTypes(t *testing.T) {
 		if got.Reference != "KL-2026-0001" || !got.ReceivedAt.Equal(at) || got.Exceeded || got.DecidedAt.Valid {
 			t.Fatalf("round trip: %+v", got)
 		}
+		// A moment passed several times, another between them: each
+		// argument is its own (args converts a repeated moment once).
+		var times struct {
+			Deadline time.Time `db:"deadline_at"`
+			Created  time.Time `db:"created_at"`
+			Updated  time.Time `db:"updated_at"`
+		}
+		if err := db.Get(ctx, &times, `SELECT deadline_at, created_at, updated_at FROM cases WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		if !times.Deadline.Equal(at.Add(42*24*time.Hour)) || !times.Created.Equal(at) || !times.Updated.Equal(at) {
+			t.Fatalf("times round trip: %+v", times)
+		}
 
 		// Times compare as instants, whatever zone they were written in.
 		var n int

@@ -119,7 +119,7 @@ func paragraphs(s string) htmltemplate.HTML {
 // here; they are never called in plain text.
 func textFuncs(lang, form string) texttemplate.FuncMap {
 	return texttemplate.FuncMap{
-		"u": pick(form, "u", "je"), "U": pick(form, "U", "Je"), "uw": pick(form, "uw", "je"), "Uw": pick(form, "Uw", "Je"),
+		"u": pick(form, "u"), "U": pick(form, "U"), "uw": pick(form, "uw"), "Uw": pick(form, "Uw"),
 		"uje":  uje(form),
 		"date": date(lang), "day": day(lang), "datetime": datetime(lang),
 		"quote": quote, "indent": indent, "upper": strings.ToUpper, "status": status(lang),
@@ -129,7 +129,7 @@ func textFuncs(lang, form string) texttemplate.FuncMap {
 
 func htmlFuncs(lang, form string) htmltemplate.FuncMap {
 	return htmltemplate.FuncMap{
-		"u": pick(form, "u", "je"), "U": pick(form, "U", "Je"), "uw": pick(form, "uw", "je"), "Uw": pick(form, "Uw", "Je"),
+		"u": pick(form, "u"), "U": pick(form, "U"), "uw": pick(form, "uw"), "Uw": pick(form, "Uw"),
 		"uje":  uje(form),
 		"date": date(lang), "day": day(lang), "datetime": datetime(lang),
 		"quote": quote, "indent": indent, "upper": strings.ToUpper, "status": status(lang),
@@ -142,11 +142,12 @@ func htmlFuncs(lang, form string) htmltemplate.FuncMap {
 // {{U}} and {{Uw}} at the start of a sentence, and {{uje "kunt u" "kun je"}}
 // where the verb changes with the form (an inverted verb: "kun je" but
 // "kunt u").
-func pick(form, u, je string) func() string {
+func pick(form, word string) func() string {
+	w := formWords[word]
 	if form == FormJe {
-		return func() string { return je }
+		return func() string { return w[1] }
 	}
-	return func() string { return u }
+	return func() string { return w[0] }
 }
 
 func uje(form string) func(u, je string) string {

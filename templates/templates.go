@@ -49,14 +49,19 @@ var ErrUnknown = errors.New("templates: unknown template")
 type Set struct {
 	text map[string]*texttemplate.Template // key lang/name#form: blocks "subject" and "text"
 	html map[string]*htmltemplate.Template // key lang/name#form: block "html"
+	bufs buffers
+	// noFold keeps the address-form words as calls (fold.go); for tests.
+	noFold bool
 }
 
 // New parses the embedded templates and, when overrideDir is not empty, the
 // operator's replacements from overrideDir/LANG/NAME.tmpl. A replacement must
 // have the name of an existing message (a typo would otherwise be ignored
 // silently) and define the same three blocks.
-func New(overrideDir string) (*Set, error) {
-	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+func New(overrideDir string) (*Set, error) { return newSet(overrideDir, false) }
+
+func newSet(overrideDir string, noFold bool) (*Set, error) {
+	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}, noFold: noFold}
 	sources := map[string]string{} // lang/name → source
 	names := map[string][]string{} // lang → names
 	for _, lang := range languages {
@@ -170,6 +175,10 @@ func (s *Set) parse(key, lang, form, src string, shared []string) error {
 			return fmt.Errorf("templates: %s: no {{define %q}} block", key, block)
 		}
 	}
+	if !s.noFold {
+		foldText(t, form)
+		foldHTML(h, form)
+	}
 	s.text[key+"#"+form], s.html[key+"#"+form] = t, h
 	return nil
 }
@@ -193,43 +202,22 @@ func (s *Set) Render(name, lang string, data any) (subject, text, html string, e
 	if !ok {
 		return "", "", "", fmt.Errorf("%w: %s", ErrUnknown, key)
 	}
-	var b bytes.Buffer
-	b.Grow(8 << 10) // one buffer for all three parts, not doubled up from nothing each time
-	if err := t.ExecuteTemplate(&b, "subject", data); err != nil {
+	b := s.buffer()
+	defer s.release(b)
+	if err := t.ExecuteTemplate(b, "subject", data); err != nil {
 		return "", "", "", fmt.Errorf("templates: %s subject: %w", key, err)
 	}
 	// A subject is one header line: whatever the data held (a parent's own
 	// subject may carry line breaks), it must not break out of it.
-	subject = strings.Join(strings.Fields(b.String()), " ")
+	subject = oneLine(b.Bytes())
 	b.Reset()
-	if err := t.ExecuteTemplate(&b, "text", data); err != nil {
+	if err := t.ExecuteTemplate(b, "text", data); err != nil {
 		return "", "", "", fmt.Errorf("templates: %s text: %w", key, err)
 	}
-	text = tidyText(b.String())
+	text = tidyText(b.Bytes())
 	b.Reset()
-	if err := s.html[key].ExecuteTemplate(&b, "html", data); err != nil {
+	if err := s.html[key].ExecuteTemplate(b, "html", data); err != nil {
 		return "", "", "", fmt.Errorf("templates: %s html: %w", key, err)
 	}
-	return subject, text, strings.TrimSpace(b.String()) + "\n", nil
-}
-
-// tidyText trims trailing spaces and runs of blank lines that template
-// actions leave behind, so the plain text reads as written.
-func tidyText(s string) string {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	var out []string
-	blank := true // drop leading blank lines
-	for _, l := range lines {
-		l = strings.TrimRight(l, " \t")
-		if l == "" {
-			if blank {
-				continue
-			}
-			blank = true
-		} else {
-			blank = false
-		}
-		out = append(out, l)
-	}
-	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+	return subject, text, withNewline(bytes.TrimSpace(b.Bytes())), nil
 }

@@ -76,9 +76,7 @@ func (w *Workflow) handlersNamed(text string) []Handler {
 		text = text[:maxQuotedText]
 	}
 	lower := strings.ToLower(text)
-	words := " " + strings.Join(strings.FieldsFunc(lower, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '\''
-	}), " ") + " "
+	words := spacedWords(lower)
 	has := func(phrase string) bool {
 		p := strings.Join(strings.Fields(strings.ToLower(phrase)), " ")
 		return p != "" && strings.Contains(words, " "+p+" ")
@@ -98,4 +96,34 @@ func (w *Workflow) handlersNamed(text string) []Handler {
 		}
 	}
 	return out
+}
+
+// spacedWords is " w1 w2 … wn ": the words of s (runs of letters, digits,
+// hyphens and apostrophes), each between single spaces, so that a phrase
+// is found as " phrase ". Built as one string: this runs on every new
+// complaint.
+func spacedWords(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte(' ')
+	start := -1 // where the current word began
+	for i, r := range s {
+		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '\''
+		switch {
+		case inWord && start < 0:
+			start = i
+		case !inWord && start >= 0:
+			b.WriteString(s[start:i])
+			b.WriteByte(' ')
+			start = -1
+		}
+	}
+	if start >= 0 {
+		b.WriteString(s[start:])
+		b.WriteByte(' ')
+	}
+	if b.Len() == 1 {
+		b.WriteByte(' ')
+	}
+	return b.String()
 }
