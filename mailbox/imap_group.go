@@ -21,14 +21,17 @@ type Result struct {
 // (UID order, oldest first), and returns one Result per message. Grouping
 // lets the handler write a whole batch with a few statements and one
 // commit. As with HandlerFunc, a message is moved only after the call
-// returned, so the handler must be idempotent.
+// returned, so the handler must be idempotent. Calls never overlap: the
+// next group is handed over once the call for the previous one returned.
 type GroupHandlerFunc func(ctx context.Context, ms []Fetched) []Result
 
 // NewGroupPoller is NewPoller with a handler that takes the messages of a
 // FETCH batch together (at most IMAPConfig.BatchSize of them and about
 // 8 MB of raw bytes at a time). The messages of a group are handed over in
 // UID order, so one sender's messages and a reply after what it answers keep
-// their order; IMAPConfig.Workers does not apply.
+// their order; IMAPConfig.Workers does not apply. While the handler works
+// on one group, the poller fetches the next and moves the ones before
+// (imap_pipeline.go).
 func NewGroupPoller(cfg IMAPConfig, handle GroupHandlerFunc, log *slog.Logger) (*Poller, error) {
 	if handle == nil {
 		return nil, configError("handler", "is nil")
@@ -55,25 +58,4 @@ func (g *pendingGroup) add(f Fetched, limit int) bool {
 	g.ms = append(g.ms, f)
 	g.bytes += len(f.Raw)
 	return len(g.ms) >= limit || g.bytes >= groupBytes
-}
-
-// flushGroup hands the collected messages to the group handler and records
-// each outcome in the batch to move.
-func (p *Poller) flushGroup(ctx context.Context, g *pendingGroup, b *batch, st *roundStats) {
-	if g == nil || len(g.ms) == 0 {
-		return
-	}
-	rs := p.group(ctx, g.ms)
-	for i, f := range g.ms {
-		var r Result
-		if i < len(rs) {
-			r = rs[i]
-		} else {
-			r.Err = errShortResults
-		}
-		out, ok := p.outcome(f, r.Outcome, r.Err)
-		b.record(st, f.UID, out, ok)
-	}
-	clear(g.ms) // release the bodies before the next group is read
-	g.ms, g.bytes = g.ms[:0], 0
 }

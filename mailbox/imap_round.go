@@ -56,17 +56,27 @@ func (p *Poller) round(ctx context.Context, s *imapSession) (roundStats, error) 
 	uids := data.AllUIDs()
 	slices.Sort(uids) // oldest first: complaints are handled in arrival order
 
+	var gp *groupPipe
+	if p.group != nil {
+		gp = newGroupPipe(ctx, p, &st)
+		defer gp.wait()
+	}
 	for len(uids) > 0 {
 		n := min(len(uids), p.cfg.BatchSize)
 		chunk := uids[:n]
 		uids = uids[n:]
 
-		b, ferr := p.fetchBatch(ctx, s, chunk, sel.UIDValidity, &st)
+		b, ferr := p.fetchBatch(ctx, s, chunk, sel.UIDValidity, &st, gp)
 		var refused *imap.Error
 		if ferr != nil && (!errors.As(ferr, &refused) || s.closed()) {
 			// The connection failed: nothing can be moved now. What the
 			// handler finished is offered again after reconnecting.
 			return st, ferr
+		}
+		if gp != nil {
+			// The groups handled so far; the last one fetched may still
+			// be with the handler and is moved after the next FETCH.
+			b = gp.take()
 		}
 		if merr := p.moveBatch(ctx, s, b); merr != nil {
 			return st, merr
@@ -81,6 +91,13 @@ func (p *Poller) round(ctx context.Context, s *imapSession) (roundStats, error) 
 			return st, s.wrap(ctx, "round", err)
 		}
 	}
+	if gp != nil {
+		s.working()
+		gp.wait()
+		if err := p.moveBatch(ctx, s, gp.take()); err != nil {
+			return st, err
+		}
+	}
 	return st, nil
 }
 
@@ -91,8 +108,9 @@ type batch struct {
 
 // fetchBatch streams one UID FETCH and calls the handler per message. Bodies
 // are read one at a time and released after the handler returns, so memory
-// holds one message, not a batch.
-func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID, validity uint32, st *roundStats) (batch, error) {
+// holds one message, not a batch. With a group handler (gp not nil) the
+// messages go to gp in groups instead, and their outcomes are recorded there.
+func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID, validity uint32, st *roundStats, gp *groupPipe) (batch, error) {
 	var b batch
 	set := imap.UIDSetNum(uids...)
 	s.waiting()
@@ -109,7 +127,7 @@ func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID
 	defer cmd.Close()
 	var l *lanes
 	var g *pendingGroup
-	if p.group != nil {
+	if gp != nil {
 		g = &pendingGroup{}
 	} else if p.cfg.Workers > 1 {
 		l = newLanes(ctx, p, p.cfg.Workers, &b, st)
@@ -146,7 +164,7 @@ func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID
 		st.Offered++
 		if g != nil {
 			if g.add(f, p.cfg.BatchSize) {
-				p.flushGroup(ctx, g, &b, st)
+				gp.hand(g)
 			}
 			continue
 		}
@@ -161,8 +179,10 @@ func (p *Poller) fetchBatch(ctx context.Context, s *imapSession, uids []imap.UID
 		l.close()
 		l = nil
 	}
-	s.working()
-	p.flushGroup(ctx, g, &b, st)
+	if g != nil {
+		s.working()
+		gp.hand(g)
+	}
 	s.waiting()
 	if err := cmd.Close(); err != nil {
 		return b, s.wrap(ctx, "UID FETCH "+set.String(), err)

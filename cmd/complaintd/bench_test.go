@@ -306,6 +306,16 @@ func BenchmarkEndToEnd(b *testing.B) {
 				cost := startCost(counted, admin, app)
 				ctx, cancel := context.WithCancel(context.Background())
 				var wg sync.WaitGroup
+				// The clock runs from the first poll: on PostgreSQL a daemon
+				// that takes the mailbox lock first waits takeoverSettle
+				// (4 s), once, whatever the backlog; it is reported apart.
+				polling := make(chan time.Time, 1)
+				c.polling = func() {
+					select {
+					case polling <- time.Now():
+					default:
+					}
+				}
 				start := time.Now()
 				wg.Go(func() { c.run(ctx) })
 				var err error
@@ -314,7 +324,13 @@ func BenchmarkEndToEnd(b *testing.B) {
 				case <-time.After(60 * time.Minute):
 					err = fmt.Errorf("not all %d mails sent within an hour", 2*messages)
 				}
-				elapsed := time.Since(start)
+				end := time.Now()
+				firstPoll := start
+				select {
+				case firstPoll = <-polling:
+				default:
+				}
+				elapsed, startup := end.Sub(firstPoll), firstPoll.Sub(start)
 				cancel()
 				wg.Wait()
 				peak := stopPeak()
@@ -325,8 +341,10 @@ func BenchmarkEndToEnd(b *testing.B) {
 				b.ReportMetric(float64(messages)/elapsed.Seconds(), "msgs/s")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 				b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "heap-growth-MB")
-				b.Logf("%s: %d messages in %s: %.0f msgs/s end-to-end, peak heap %.1f MB",
-					dialect, messages, elapsed.Round(time.Millisecond), float64(messages)/elapsed.Seconds(), float64(peak)/(1<<20))
+				b.ReportMetric(startup.Seconds(), "startup-wait-s")
+				b.Logf("%s: %d messages in %s from the first poll: %.0f msgs/s end-to-end (%.0f counting the %s startup wait before it), peak heap %.1f MB",
+					dialect, messages, elapsed.Round(time.Millisecond), float64(messages)/elapsed.Seconds(),
+					float64(messages)/end.Sub(start).Seconds(), startup.Round(time.Millisecond), float64(peak)/(1<<20))
 			}
 		})
 	}

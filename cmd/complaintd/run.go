@@ -170,6 +170,9 @@ func (c *components) pollWhileHeld(ctx context.Context, log *slog.Logger, lock *
 		}
 	})
 	log.Info("polling this mailbox", "lock_backend", lock.Backend)
+	if c.polling != nil {
+		c.polling()
+	}
 	err := c.poller.RunWhile(pctx, lock.Held)
 	if err == nil {
 		err = context.Cause(pctx)

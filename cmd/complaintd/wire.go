@@ -283,6 +283,10 @@ type components struct {
 	standby atomic.Bool
 	// tokens renews the OAuth2 access token of IMAP and SMTP; nil without OAuth2.
 	tokens *oauth.Source
+	// polling, when set, is called each time polling starts under the
+	// mailbox lock, after the takeover wait (the benchmark starts its
+	// clock there).
+	polling func()
 }
 
 // options adjust how components are built; tests and the demo use them.

@@ -1,0 +1,130 @@
+package mailbox_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/mailbox/mailtest"
+)
+
+// fetchWatch relays one IMAP connection to the server at addr and sends on
+// fetches each time the client sends a UID FETCH.
+func fetchWatch(t *testing.T, addr string) (listen string, fetches <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	ch := make(chan struct{}, 100)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		s, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		go func() { _, _ = io.Copy(c, s) }()
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadBytes('\n')
+			if bytes.Contains(line, []byte(" UID FETCH ")) {
+				ch <- struct{}{}
+			}
+			if _, werr := s.Write(line); werr != nil || err != nil {
+				return
+			}
+		}
+	}()
+	return ln.Addr().String(), ch
+}
+
+// While the group handler works on one batch, the poller already fetches
+// the next; yet the handler gets the groups one at a time, in UID order, and
+// a message is moved only after the handler returned for it.
+func TestGroupPollerFetchesTheNextBatchWhileOneIsHandled(t *testing.T) {
+	srv := startIMAP(t, mailtest.IMAPOptions{})
+	now := time.Now()
+	for i := range 6 {
+		if _, err := srv.Deliver("INBOX", testMessage(i), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := imapConfig(srv, "none")
+	cfg.BatchSize = 2
+	var fetches <-chan struct{}
+	cfg.Addr, fetches = fetchWatch(t, srv.Addr())
+	var (
+		groups  [][]uint32
+		running atomic.Int32
+		seen    int // UID FETCH commands seen so far
+	)
+	p, err := mailbox.NewGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) []mailbox.Result {
+		if running.Add(1) != 1 {
+			t.Error("the handler was called while a call for another group was running")
+		}
+		defer running.Add(-1)
+		var uids []uint32
+		for _, f := range fs {
+			uids = append(uids, f.UID)
+		}
+		groups = append(groups, uids)
+		in, err := srv.Messages("INBOX")
+		if err != nil {
+			t.Error(err)
+		}
+		for _, uid := range uids {
+			if !slices.ContainsFunc(in, func(m mailtest.StoredMessage) bool { return m.UID == uid }) {
+				t.Errorf("message %d was moved before the handler returned for it", uid)
+			}
+		}
+		// Every batch but the last: the next one's FETCH goes out while
+		// this one is being handled.
+		rs := make([]mailbox.Result, len(fs))
+		if len(groups) < 3 {
+			for seen < len(groups)+1 {
+				select {
+				case <-fetches:
+					seen++
+				case <-time.After(failAfter):
+					t.Errorf("the FETCH of batch %d was not sent while batch %d was handled", len(groups)+1, len(groups))
+					for i := range rs {
+						rs[i].Err = fmt.Errorf("no overlap")
+					}
+					return rs
+				}
+			}
+		}
+		return rs
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
+	defer cancel()
+	if err := p.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]uint32{{1, 2}, {3, 4}, {5, 6}}; fmt.Sprint(groups) != fmt.Sprint(want) {
+		t.Errorf("groups %v, want %v", groups, want)
+	}
+	if n := len(stored(t, srv, "Processed")); n != 6 {
+		t.Errorf("%d messages in Processed, want all 6", n)
+	}
+	if in := stored(t, srv, "INBOX"); len(in) != 0 {
+		t.Errorf("%d messages left in INBOX, want none", len(in))
+	}
+}
