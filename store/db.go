@@ -81,7 +81,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 			return nil, err
 		}
 	}
-	x, err := sqlx.Open(driver, dsn)
+	x, err := openPool(dialect, driver, dsn)
 	if err != nil {
 		lock.release()
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
@@ -123,14 +123,6 @@ func parseURL(rawURL string) (dialect, driver, dsn string, err error) {
 		// their size on the client.
 		if q.Get("binary_parameters") == "" {
 			q.Set("binary_parameters", "yes")
-		}
-		// No JIT compilation for the daemon's sessions: its statements are
-		// short, and once a growing table lifts a plan's estimated cost over
-		// jit_above_cost, compiling it took 80–120 ms of CPU per run of a
-		// 3 ms statement (the outbox claim, measured over a 20,000 backlog).
-		// lib/pq sends the key as a run-time parameter of the session.
-		if q.Get("jit") == "" {
-			q.Set("jit", "off")
 		}
 		u.RawQuery = q.Encode()
 		return Postgres, "postgres", u.String(), nil
