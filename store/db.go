@@ -81,7 +81,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 			return nil, err
 		}
 	}
-	x, err := sqlx.Open(driver, dsn)
+	x, err := openPool(dialect, driver, dsn)
 	if err != nil {
 		lock.release()
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)

@@ -187,7 +187,7 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 	err = w.db.Select(ctx, &items, `UPDATE outbox SET state = ?, attempts = attempts + 1, claimed_until = ?, claimed_by = ?
 			WHERE id IN (SELECT id FROM outbox
 				WHERE ((state = ? AND next_attempt_at <= ?) OR (state = ? AND `+w.claimFree()+`))
-				AND NOT `+acceptedAttempt+`
+				AND NOT (`+acceptedAttempt+`)
 				ORDER BY id LIMIT ?`+lock+`)
 			RETURNING id, case_id, kind, mail_from, rcpt_to, attempts,
 				CASE WHEN length(raw) <= ? THEN raw END AS raw`,

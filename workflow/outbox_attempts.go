@@ -25,7 +25,15 @@ const unknownAnswer = "no answer recorded: the daemon sending it was lost; the s
 
 // acceptedAttempt is an SQL condition on an outbox row: the server has taken
 // it on some attempt. Such a row is never claimed for sending again.
-const acceptedAttempt = `EXISTS (SELECT 1 FROM outbox_attempts a WHERE a.outbox_id = outbox.id AND a.outcome = '` + AttemptAccepted + `')`
+//
+// It is a scalar subquery on purpose, not EXISTS: PostgreSQL turns an EXISTS
+// into a join and may drive it from every accepted attempt ever recorded, a
+// scan that grows with the history (at 24,000 sent mails finishAccepted's
+// query read 118,000 buffers and took 244 ms, half the database's time in
+// the benchmark). A scalar subquery stays a lookup per row (index
+// outbox_attempts_outbox) for the few rows the other conditions leave; LIMIT
+// 1 keeps its estimated cost, and so the plan's, low.
+const acceptedAttempt = `(SELECT 1 FROM outbox_attempts a WHERE a.outbox_id = outbox.id AND a.outcome = '` + AttemptAccepted + `' LIMIT 1) IS NOT NULL`
 
 // persistMaxDelay caps the wait between two tries of a record that must land.
 const persistMaxDelay = 5 * time.Second

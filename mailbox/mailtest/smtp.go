@@ -36,7 +36,8 @@ type SMTPOptions struct {
 type Captured struct {
 	From string
 	To   []string
-	Raw  []byte // exactly what the client sent in DATA, dot-stuffing undone
+	Raw  []byte    // exactly what the client sent in DATA, dot-stuffing undone
+	At   time.Time // when the server accepted it (answered DATA), for latency benchmarks
 }
 
 // SMTPServer is a go-smtp server on 127.0.0.1 that keeps every accepted
@@ -353,7 +354,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		refusal := s.refuse
 		return &refusal
 	}
-	s.msgs = append(s.msgs, Captured{From: ss.from, To: slices.Clone(ss.to), Raw: raw})
+	s.msgs = append(s.msgs, Captured{From: ss.from, To: slices.Clone(ss.to), Raw: raw, At: time.Now()})
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return nil
