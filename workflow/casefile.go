@@ -159,6 +159,12 @@ func (w *Workflow) caseFileMessages(ctx context.Context, c *Case) ([]CaseFileMes
 			for i := range m.Attempts {
 				m.Attempts[i].At = m.Attempts[i].At.In(loc)
 				m.Attempts[i].Outcome = w.word("file.attempt."+m.Attempts[i].Outcome, m.Attempts[i].Outcome)
+				switch m.Attempts[i].Answer { // our own words, not a server's: said by the outcome
+				case acceptedAnswer:
+					m.Attempts[i].Answer = ""
+				case unknownAnswer:
+					m.Attempts[i].Answer = w.phrase("file.answer_unknown")
+				}
 			}
 		}
 		out = append(out, m)

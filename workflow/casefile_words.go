@@ -210,7 +210,7 @@ func (w *Workflow) caseFileEvent(e Event) (detail, text string) {
 			return w.phrase("file.request_done", s[1], w.how(s[2])), ""
 		}
 		if s := m(reRequestRefuse); s != nil {
-			return w.phrase("file.request_refused", s[1], s[2], w.how(s[3])), "" // the refusal is in the manager's answer's words
+			return w.phrase("file.request_refused", w.word("file.refuse."+s[1], s[1]), s[2], w.how(s[3])), ""
 		}
 		if s := m(reRequestUnver); s != nil {
 			return w.phrase("file.request_unverified", s[1], s[2]), ""

@@ -58,6 +58,7 @@ func TestCaseFileSpeaksTheReadersLanguage(t *testing.T) {
 			{later(14), workflow.EventScheduled, "progress message to the complainant"},
 			{later(28), workflow.EventScheduled, "reminder to the handlers: 14 days left"},
 			{later(43), workflow.EventDeadlineExceeded, "six weeks passed without a judgment; the complainant, the handlers and the managers were told"},
+			{later(44), workflow.EventManagerRequest, "refused (not_yours): #toewijzen KL-2026-0001 anna (verified by dmarc)"},
 			{later(44), workflow.EventScheduled, "a form of an older version nobody reads"},
 		} {
 			exec(`INSERT INTO events (case_id, at, kind, actor, detail) VALUES (1, ?, ?, 'anna.devries@vlinder.example', ?)`, e.at, e.kind, e.detail)
@@ -67,12 +68,12 @@ func TestCaseFileSpeaksTheReadersLanguage(t *testing.T) {
 			"nl": {"klacht ontvangen 2026-11-19 21:48, oordeel uiterlijk", "ontvangstbevestiging aan sanne.jansen@example.nl",
 				"afgeleverd bij de mailserver 2026-11-19 21:49", "ontvangen → ontvangst bevestigd (ontvangstbevestiging verstuurd)",
 				"#categorie veiligheid en gezondheid (geverifieerd: antwoordkenmerk)", "voortgangsbericht aan de ouder",
-				"herinnering aan de behandelaars: nog 14 dagen", "zes weken voorbij zonder oordeel", "termijn overschreden",
+				"herinnering aan de behandelaars: nog 14 dagen", "geweigerd (klacht van een andere locatie): #toewijzen KL-2026-0001 anna (geverifieerd: DMARC)", "zes weken voorbij zonder oordeel", "termijn overschreden",
 				"Gebeld met de leidster van de Rupsen."},
 			"en": {"complaint received 2026-11-19 21:48, judgment due by", "confirmation to sanne.jansen@example.nl",
 				"delivered to the mail server 2026-11-19 21:49", "received → receipt confirmed (confirmation sent)",
 				"#categorie veiligheid en gezondheid (verified by reply token)", "progress message to the parent",
-				"reminder to the handlers: 14 days left", "six weeks passed without a judgment", "deadline exceeded",
+				"reminder to the handlers: 14 days left", "refused (a case of another location): #toewijzen KL-2026-0001 anna (verified by DMARC)", "six weeks passed without a judgment", "deadline exceeded",
 				"Gebeld met de leidster van de Rupsen."},
 		} {
 			text, html, err := workflow.CaseFileText(ctx, workflows[lang], "KL-2026-0001", "Mark Bakker")
@@ -97,7 +98,7 @@ func TestCaseFileSpeaksTheReadersLanguage(t *testing.T) {
 				continue
 			}
 			for _, english := range []string{"complaint received", "judgment due", "confirmation to", "[sent", ">sent ", "accepted",
-				"progress message", "reminder to the handlers", "six weeks passed", "verified by", "internal note", "delivered to"} {
+				"progress message", "reminder to the handlers", "six weeks passed", "verified by", "internal note", "delivered to", "not_yours"} {
 				if strings.Contains(text, english) || strings.Contains(html, english) {
 					t.Errorf("the Dutch case file says %q", english)
 				}
@@ -146,6 +147,10 @@ func TestCaseFilePhrasebookIsComplete(t *testing.T) {
 		workflow.MsgMeasureDone, workflow.MsgDigest, workflow.MsgFloodNotice, workflow.MsgManagerRequest, workflow.MsgManagerResult,
 		workflow.MsgReportReminder, workflow.MsgReportReply, workflow.MsgSafeguarding} {
 		keys = append(keys, "file.msg."+m)
+	}
+	for _, r := range []string{workflow.RefuseUnknownCommand, workflow.RefuseNoCase, workflow.RefuseUnknownCase, workflow.RefuseNotYours,
+		workflow.RefuseUnknownHandler, workflow.RefuseClosed, workflow.RefuseEmpty} {
+		keys = append(keys, "file.refuse."+r)
 	}
 	for _, k := range keys {
 		if nl[k] == "" {

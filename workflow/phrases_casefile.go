@@ -17,10 +17,14 @@ func CaseFilePhrasebook(lang string) map[string]string {
 }
 
 var caseFilePhrasesNL = map[string]string{
+	"file.answer_unknown":         "geen antwoord vastgelegd: de daemon die het verstuurde, viel weg; de server heeft het bericht misschien aangenomen",
+	"file.refuse.unknown_command": "geen opdracht voor leidinggevenden", "file.refuse.no_case": "geen klacht genoemd",
+	"file.refuse.unknown_case": "onbekend klachtnummer", "file.refuse.not_yours": "klacht van een andere locatie",
+	"file.refuse.unknown_handler": "onbekende behandelaar", "file.refuse.closed": "klacht afgesloten", "file.refuse.empty": "geen tekst",
 	"file.msg.complaint": "klacht", "file.msg.reply": "reactie", "file.msg.confirmation": "ontvangstbevestiging",
 	"file.msg.new_case": "melding nieuwe klacht", "file.msg.case_reply": "melding reactie", "file.msg.auto_reply": "automatisch antwoord",
 	"file.msg.bounce": "onbestelbaarheidsbericht", "file.msg.bounce_notice": "melding onbestelbaar", "file.msg.which_case": "vraag welke klacht",
-	"file.msg.handler_reply": "bericht behandelaar", "file.msg.relay": "antwoord aan de ouder", "file.msg.judgment": "oordeel",
+	"file.msg.handler_reply": "bericht behandelaar", "file.msg.relay": "antwoord van de behandelaar", "file.msg.judgment": "oordeel",
 	"file.msg.withdrawn": "bevestiging intrekking", "file.msg.closed": "bericht afronding", "file.msg.command_result": "antwoord op opdrachten",
 	"file.msg.spoof_alert": "waarschuwing vervalsing", "file.msg.reminder": "herinnering", "file.msg.progress": "voortgangsbericht",
 	"file.msg.deadline_passed": "bericht termijn verstreken", "file.msg.deadline_passed_staff": "melding termijn verstreken",
@@ -100,10 +104,14 @@ var caseFilePhrasesNL = map[string]string{
 }
 
 var caseFilePhrasesEN = map[string]string{
+	"file.answer_unknown":         "no answer recorded: the daemon sending it was lost; the server may have taken the message",
+	"file.refuse.unknown_command": "not a manager's command", "file.refuse.no_case": "no case named",
+	"file.refuse.unknown_case": "unknown reference", "file.refuse.not_yours": "a case of another location",
+	"file.refuse.unknown_handler": "unknown handler", "file.refuse.closed": "case closed", "file.refuse.empty": "no text",
 	"file.msg.complaint": "complaint", "file.msg.reply": "reply", "file.msg.confirmation": "confirmation",
 	"file.msg.new_case": "new-case notification", "file.msg.case_reply": "reply notification", "file.msg.auto_reply": "automatic reply",
 	"file.msg.bounce": "delivery report", "file.msg.bounce_notice": "undeliverable notice", "file.msg.which_case": "which-case question",
-	"file.msg.handler_reply": "handler's message", "file.msg.relay": "answer to the parent", "file.msg.judgment": "judgment",
+	"file.msg.handler_reply": "handler's message", "file.msg.relay": "handler's answer", "file.msg.judgment": "judgment",
 	"file.msg.withdrawn": "withdrawal confirmation", "file.msg.closed": "closing message", "file.msg.command_result": "answer to commands",
 	"file.msg.spoof_alert": "forgery alert", "file.msg.reminder": "reminder", "file.msg.progress": "progress message",
 	"file.msg.deadline_passed": "deadline-passed notice", "file.msg.deadline_passed_staff": "deadline-passed notice to staff",
