@@ -37,10 +37,12 @@ type CaseFileMeasure struct {
 	Done        time.Time // zero while open
 }
 
-// CaseFileEntry is one line of the timeline.
+// CaseFileEntry is one line of the timeline. What, Detail and Delivery are
+// in the reader's language (casefile_words.go).
 type CaseFileEntry struct {
 	At       time.Time
 	Kind     string // an event kind, or "in"/"out" for a message
+	What     string // the kind in words
 	Actor    string
 	Detail   string
 	Text     string // a note's text
@@ -57,8 +59,9 @@ type CaseFileMessage struct {
 	Text        string
 	Attachments []string
 	Unverified  bool
-	// Delivery of an outgoing message: its outbox state ("sent",
-	// "queued", "failed", "held") and every attempt with the server's answer.
+	// Delivery of an outgoing message: its outbox state in words ("sent",
+	// "queued", "failed", "held" said in the reader's language) and every
+	// attempt with the server's answer (its outcome in words).
 	State     string
 	LastError string
 	Attempts  []DeliveryAttempt
@@ -93,9 +96,15 @@ func (w *Workflow) buildCaseFile(ctx context.Context, c *Case, forName string) (
 		return nil, err
 	}
 	for _, e := range tl {
-		ce := CaseFileEntry{At: e.At.In(loc), Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, Text: e.Text, Delivery: e.Delivery}
-		if e.Kind == DirIn || e.Kind == DirOut {
-			ce.Text = "" // a message's words are under Messages, once
+		ce := CaseFileEntry{At: e.At.In(loc), Kind: e.Kind, What: w.caseFileKind(e.Kind), Actor: e.Actor}
+		switch {
+		case e.msg != nil: // a message's words are under Messages, once
+			ce.Detail, ce.Delivery = w.caseFileMessageDetail(e.msg)
+			if twice := w.deliveredTwice(e.Attempts); twice != "" {
+				ce.Delivery += "; " + twice
+			}
+		case e.event != nil:
+			ce.Detail, ce.Text = w.caseFileEvent(*e.event)
 		}
 		v.Timeline = append(v.Timeline, ce)
 	}
@@ -125,7 +134,7 @@ func (w *Workflow) caseFileMessages(ctx context.Context, c *Case) ([]CaseFileMes
 	for _, r := range rows {
 		m := CaseFileMessage{
 			At: r.CreatedAt.In(loc), In: r.Direction == DirIn, Kind: r.Kind, From: r.FromAddr, To: r.ToAddr,
-			Subject: r.Subject, Unverified: r.Unverified, State: r.State.String, LastError: r.LastError.String,
+			Subject: r.Subject, Unverified: r.Unverified, State: w.deliveryState(r.State.String), LastError: r.LastError.String,
 		}
 		if r.Attachments != "" {
 			m.Attachments = strings.Split(r.Attachments, "\n")
@@ -149,6 +158,13 @@ func (w *Workflow) caseFileMessages(ctx context.Context, c *Case) ([]CaseFileMes
 			}
 			for i := range m.Attempts {
 				m.Attempts[i].At = m.Attempts[i].At.In(loc)
+				m.Attempts[i].Outcome = w.word("file.attempt."+m.Attempts[i].Outcome, m.Attempts[i].Outcome)
+				switch m.Attempts[i].Answer { // our own words, not a server's: said by the outcome
+				case acceptedAnswer:
+					m.Attempts[i].Answer = ""
+				case unknownAnswer:
+					m.Attempts[i].Answer = w.phrase("file.answer_unknown")
+				}
 			}
 		}
 		out = append(out, m)

@@ -18,7 +18,21 @@ const urgentDays = 3
 // previous digest and complainants who cannot be reached by email. The
 // cases are those of the manager's locations, plus those whose location is
 // not yet known (so none falls between two managers).
+//
+// New cases are those created from the previous digest's recorded moment
+// on (a look at the digest also shows a case created at the moment looked
+// at).
 func (w *Workflow) BuildDigest(ctx context.Context, m Manager, now time.Time) (*DigestView, error) {
+	return w.buildDigest(ctx, m, now, false)
+}
+
+// buildDigest is BuildDigest; recorded: the digest recorded at now, whose
+// new cases end before now. Consecutive recorded digests share their
+// boundary — the previous one's moment included, this one's excluded — so
+// a case created at the very moment a digest was recorded, before or after
+// it was made, is new in exactly one of them: the next.
+func (w *Workflow) buildDigest(ctx context.Context, m Manager, now time.Time, recorded bool) (*DigestView, error) {
+	now = now.Truncate(time.Microsecond) // as the stores keep a recorded moment (doDue)
 	loc := w.set.Organisation.Location
 	y, mo, d := now.In(loc).Date()
 	today := time.Date(y, mo, d, 0, 0, 0, 0, loc)
@@ -34,7 +48,7 @@ func (w *Workflow) BuildDigest(ctx context.Context, m Manager, now time.Time) (*
 	}
 	var cases []Case
 	if err := w.db.Select(ctx, &cases, `SELECT `+caseColumns+` FROM cases
-		WHERE status IN (?, ?, ?) OR unreachable = ? OR created_at > ? ORDER BY deadline_at, id`,
+		WHERE status IN (?, ?, ?) OR unreachable = ? OR created_at >= ? ORDER BY deadline_at, id`,
 		StatusReceived, StatusAcknowledged, StatusInProgress, true, newSince); err != nil {
 		return nil, fmt.Errorf("workflow: digest: %w", err)
 	}
@@ -52,7 +66,7 @@ func (w *Workflow) BuildDigest(ctx context.Context, m Manager, now time.Time) (*
 		case c.Open() && row.DaysLeft <= v.WarningDays:
 			v.Warning = append(v.Warning, row)
 		}
-		if c.CreatedAt.After(newSince) {
+		if !c.CreatedAt.Before(newSince) && (!recorded || c.CreatedAt.Before(now)) {
 			v.New = append(v.New, row)
 		}
 		if c.Unreachable && c.Status != StatusClosed && c.Status != StatusWithdrawn {
@@ -125,9 +139,10 @@ func (w *Workflow) previousDigest(ctx context.Context, m Manager, now time.Time)
 	return at[0], nil
 }
 
-// sendDigest queues a manager's digest, unless it has nothing to say.
-func (w *Workflow) sendDigest(ctx context.Context, m Manager) (string, error) {
-	v, err := w.BuildDigest(ctx, m, w.clock.Now())
+// sendDigest queues a manager's digest made at the moment its scheduled
+// work was recorded (the next digest's start), unless it has nothing to say.
+func (w *Workflow) sendDigest(ctx context.Context, m Manager, recorded time.Time) (string, error) {
+	v, err := w.buildDigest(ctx, m, recorded, true)
 	if err != nil {
 		return "", err
 	}

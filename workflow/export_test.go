@@ -22,3 +22,20 @@ func WithTrialCommand(w *Workflow) {
 		phrases: []string{"applied.trial", "refuse.trial"},
 	})
 }
+
+// CaseFileText renders the case file of ref as a manager would receive it
+// (#dossier), for a test: its plain text and HTML.
+func CaseFileText(ctx context.Context, w *Workflow, ref, manager string) (text, html string, err error) {
+	c, err := caseByReference(ctx, w.db, ref)
+	if err != nil {
+		return "", "", err
+	}
+	v, err := w.buildCaseFile(ctx, &c, manager)
+	if err != nil {
+		return "", "", err
+	}
+	l := w.letter(&c, manager)
+	l.CaseFile = v
+	_, text, html, err = w.render.Render(MsgCaseFile, w.set.Organisation.Language, l)
+	return text, html, err
+}

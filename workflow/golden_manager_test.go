@@ -71,18 +71,26 @@ func goldenCaseFile(lang string) *workflow.CaseFileView {
 		Made: goldenAt(2026, time.December, 11, 9, 15), For: "Mark Bakker",
 		Flags:    workflow.CaseFlags{Decided: goldenJudged},
 		Measures: []workflow.CaseFileMeasure{{Description: goldenPick(lang, "Ophaalprotocol met het team doorgenomen", "Pick-up protocol reviewed with the team"), Due: goldenDue1, Done: goldenAt(2026, time.December, 20, 0, 0)}},
+		// What buildCaseFile makes of the stored timeline, in each language.
 		Timeline: []workflow.CaseFileEntry{
-			{At: goldenReceived, Kind: "in", Actor: "sanne.jansen@example.nl", Detail: "complaint: " + goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up")},
-			{At: goldenReceived, Kind: "opened", Actor: "sanne.jansen@example.nl", Detail: "complaint received 2026-11-19 21:48, judgment due by 2026-12-31"},
-			{At: goldenReceived, Kind: "out", Actor: "sanne.jansen@example.nl", Detail: "confirmation to sanne.jansen@example.nl", Delivery: "sent 2026-11-19 21:49"},
-			{At: at(20, 9, 5), Kind: "note", Actor: "anna.devries@vlinder.example", Detail: "internal note", Text: goldenPick(lang, "Gebeld met de pedagogisch medewerker.", "Called the pedagogical employee.")},
+			{At: goldenReceived, Kind: "in", What: goldenPick(lang, "bericht ontvangen", "message received"), Actor: "sanne.jansen@example.nl",
+				Detail: goldenPick(lang, "klacht: Klacht over het ophalen van Noah", "complaint: Complaint about Noah's pick-up")},
+			{At: goldenReceived, Kind: "opened", What: goldenPick(lang, "klacht geopend", "case opened"), Actor: "sanne.jansen@example.nl",
+				Detail: goldenPick(lang, "klacht ontvangen 2026-11-19 21:48, oordeel uiterlijk 2026-12-31", "complaint received 2026-11-19 21:48, judgment due by 2026-12-31")},
+			{At: goldenReceived, Kind: "out", What: goldenPick(lang, "bericht verstuurd", "message sent"), Actor: "sanne.jansen@example.nl",
+				Detail:   goldenPick(lang, "ontvangstbevestiging aan sanne.jansen@example.nl: [KL-2026-0042] Ontvangstbevestiging", "confirmation to sanne.jansen@example.nl: [KL-2026-0042] Confirmation of receipt"),
+				Delivery: goldenPick(lang, "afgeleverd bij de mailserver 2026-11-19 21:49", "delivered to the mail server 2026-11-19 21:49")},
+			{At: goldenReceived, Kind: "status", What: "status",
+				Detail: goldenPick(lang, "ontvangen → ontvangst bevestigd (ontvangstbevestiging verstuurd)", "received → receipt confirmed (confirmation sent)")},
+			{At: at(20, 9, 5), Kind: "note", What: goldenPick(lang, "interne notitie", "internal note"), Actor: "anna.devries@vlinder.example", Text: goldenPick(lang, "Gebeld met de pedagogisch medewerker.", "Called the pedagogical employee.")},
 		},
 		Messages: []workflow.CaseFileMessage{
 			{At: goldenReceived, In: true, Kind: "complaint", From: "sanne.jansen@example.nl", To: "klachten@vlinder.example",
 				Subject: goldenPick(lang, "Klacht over het ophalen van Noah", "Complaint about Noah's pick-up"), Text: goldenComplaint(lang)},
 			{At: goldenReceived, Kind: "confirmation", From: "klachten@vlinder.example", To: "sanne.jansen@example.nl",
 				Subject: "[" + goldenRef + "] " + goldenPick(lang, "Ontvangstbevestiging", "Confirmation of receipt"), Text: goldenPick(lang, "Beste Sanne Jansen,\n\nWe hebben je klacht ontvangen.", "Dear Sanne Jansen,\n\nWe have received your complaint."),
-				State: "sent", Attempts: []workflow.DeliveryAttempt{{Attempt: 1, At: goldenReceived, Outcome: "sent", Answer: "250 2.0.0 Ok: queued as 4F2A1"}}},
+				State:    goldenPick(lang, "afgeleverd bij de mailserver", "delivered to the mail server"),
+				Attempts: []workflow.DeliveryAttempt{{Attempt: 1, At: goldenReceived, Outcome: goldenPick(lang, "aangenomen", "accepted"), Answer: "250 2.0.0 Ok: queued as 4F2A1"}}},
 		},
 	}
 }
@@ -93,7 +101,7 @@ func goldenEvilCaseFile(text, subject string) *workflow.CaseFileView {
 	return &workflow.CaseFileView{
 		Made: goldenJudged, For: "<i>Sanne</i>",
 		Measures: []workflow.CaseFileMeasure{{Description: "<script>alert(1)</script> {{.Org.Name}}", Due: goldenDue1}},
-		Timeline: []workflow.CaseFileEntry{{At: goldenJudged, Kind: "<b>Anna</b>", Actor: "<i>Sanne</i>", Detail: subject, Text: text}},
+		Timeline: []workflow.CaseFileEntry{{At: goldenJudged, Kind: "<b>Anna</b>", What: "<b>Anna</b>", Actor: "<i>Sanne</i>", Detail: subject, Text: text}},
 		Messages: []workflow.CaseFileMessage{{At: goldenJudged, In: true, From: "<i>Sanne</i>", Subject: subject, Text: text, Attachments: []string{"<script>alert(1)</script>.pdf"}}},
 	}
 }

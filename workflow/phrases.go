@@ -17,8 +17,8 @@ func (w *Workflow) phrase(key string, args ...any) string {
 	return fmt.Sprintf(f, args...)
 }
 
-// phraseFormat is the phrase key in lang, from the main phrasebook or the
-// record's.
+// phraseFormat is the phrase key in lang, from the main phrasebook, the
+// record's or the case file's.
 func phraseFormat(lang, key string) (string, bool) {
 	f, ok := Phrasebook(lang)[key]
 	if !ok {
@@ -27,6 +27,9 @@ func phraseFormat(lang, key string) (string, bool) {
 			record = recordPhrasesEN
 		}
 		f, ok = record[key]
+	}
+	if !ok {
+		f, ok = CaseFilePhrasebook(lang)[key]
 	}
 	return f, ok
 }

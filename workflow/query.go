@@ -45,6 +45,21 @@ type TimelineEntry struct {
 	// Attempts are every attempt to send an outgoing message, with the
 	// server's answer to each.
 	Attempts []DeliveryAttempt
+
+	// What the entry was made of, for the case file to say it in the
+	// reader's language (casefile_words.go): the event as stored, or the
+	// message with its outbox row.
+	event *Event
+	msg   *timelineMessage
+}
+
+// timelineMessage is a message of the timeline with its delivery.
+type timelineMessage struct {
+	Message
+	State     string
+	SentAt    sql.NullTime
+	LastError string
+	Attempts  int64
 }
 
 // Timeline returns a case and everything that happened to it, in order.
@@ -81,7 +96,7 @@ func (w *Workflow) Timeline(ctx context.Context, ref string) (Case, []TimelineEn
 	}
 	var all []keyed
 	for _, e := range events {
-		t := TimelineEntry{At: e.At, Kind: e.Kind, Actor: e.Actor, Detail: e.Detail}
+		t := TimelineEntry{At: e.At, Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, event: &e}
 		switch e.Kind {
 		case EventNote: // several lines: shown as text
 			t.Detail, t.Text = "internal note", e.Detail
@@ -91,7 +106,8 @@ func (w *Workflow) Timeline(ctx context.Context, ref string) (Case, []TimelineEn
 		all = append(all, keyed{t, 1, e.ID})
 	}
 	for _, m := range msgs {
-		t := TimelineEntry{At: m.CreatedAt, Kind: m.Direction, Text: m.NewText}
+		t := TimelineEntry{At: m.CreatedAt, Kind: m.Direction, Text: m.NewText, msg: &timelineMessage{Message: m.Message,
+			State: m.State.String, SentAt: m.SentAt, LastError: m.LastError.String, Attempts: m.Attempts.Int64}}
 		if m.Direction == DirIn {
 			t.Actor = m.FromAddr
 			t.Detail = fmt.Sprintf("%s: %s", m.Kind, m.Subject)

@@ -85,10 +85,13 @@ func (w *Workflow) RunDue(ctx context.Context) (int, error) {
 // (waiting for that scheduler's transaction to end) and nothing is done.
 func (w *Workflow) doDue(ctx context.Context, d Due) (bool, error) {
 	did := false
+	// The moment recorded is stored exactly (both stores keep microseconds):
+	// a digest's cut-off is this moment, and the next digest starts at it.
+	now := w.clock.Now().Truncate(time.Microsecond)
 	err := w.db.InTx(ctx, func(ctx context.Context) error {
 		var key string
 		err := w.db.Get(ctx, &key, `INSERT INTO scheduled (key, kind, case_id, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (key) DO NOTHING RETURNING key`, d.Key, d.Kind, nullID(d.CaseID), w.clock.Now())
+			ON CONFLICT (key) DO NOTHING RETURNING key`, d.Key, d.Kind, nullID(d.CaseID), now)
 		if isNoRows(err) {
 			return nil // done already, by us or another daemon
 		}
@@ -96,7 +99,7 @@ func (w *Workflow) doDue(ctx context.Context, d Due) (bool, error) {
 			return fmt.Errorf("workflow: schedule %s: %w", d.Key, err)
 		}
 		did = true
-		note, err := w.perform(ctx, d)
+		note, err := w.perform(ctx, d, now)
 		if err != nil || note == "" {
 			return err
 		}
@@ -109,11 +112,12 @@ func (w *Workflow) doDue(ctx context.Context, d Due) (bool, error) {
 	return did, err
 }
 
-// perform does one item; a non-empty note says why nothing was sent.
-func (w *Workflow) perform(ctx context.Context, d Due) (string, error) {
+// perform does one item recorded at the moment recorded; a non-empty note
+// says why nothing was sent.
+func (w *Workflow) perform(ctx context.Context, d Due, recorded time.Time) (string, error) {
 	switch d.Kind {
 	case DueDigest:
-		return w.sendDigest(ctx, *d.Manager)
+		return w.sendDigest(ctx, *d.Manager, recorded)
 	case DueForget:
 		return w.forgetCaseless(ctx)
 	}

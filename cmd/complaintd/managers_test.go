@@ -88,6 +88,21 @@ func TestManagerGetsTheCaseFileByReplyingToTheDigest(t *testing.T) {
 						t.Errorf("the case file lacks %q", want)
 					}
 				}
+				// The timeline, stored in English for the operator, is said in
+				// the manager's language.
+				if lang == "nl" {
+					for _, want := range []string{"klacht ontvangen", "ontvangstbevestiging aan", "antwoord van Anna de Vries naar de ouder gestuurd", "aangenomen"} {
+						if !strings.Contains(html, want) {
+							t.Errorf("the Dutch case file lacks %q", want)
+						}
+					}
+					for _, english := range []string{"complaint received", "judgment due", "confirmation to", "sent to the complainant",
+						"verified by", "accepted", ">sent", "message received"} {
+						if strings.Contains(html, english) {
+							t.Errorf("the Dutch case file says %q", english)
+						}
+					}
+				}
 				for _, bad := range []string{"<script", "src=", "href=", "<link", "@import", "url(", "<iframe", "<img"} {
 					if strings.Contains(html, bad) {
 						t.Errorf("the case file is not self-contained and inert: it holds %q", bad)

@@ -24,7 +24,9 @@ const privacyUsage = `Usage:
   complaintd privacy done [-config FILE] -id N
 
 due lists every case not yet anonymised: when retention will anonymise it,
-and what it waits for. export writes everything held about a person (AVG
+and what it waits for; first, the mail without a case (and the records of
+mail held back by the limits) past the retention period, and what the last
+emptying removed. export writes everything held about a person (AVG
 art. 15) as an HTML and a JSON file for review, and records the request: the
 answer is due within a month and the request is in the managers' digest until
 it is marked done. erase anonymises every closed case of the person now (art.
@@ -75,6 +77,9 @@ func cmdPrivacyDue(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 	fmt.Fprintf(stdout, "cases are anonymised %d months after closing or withdrawal, and never while held (privacy.anonymise_after_months)\n\n",
 		cfg.Privacy.AnonymiseAfterMonths)
+	if err := printCaseless(ctx, stdout, wf, now); err != nil {
+		return err
+	}
 	if len(rs) == 0 {
 		fmt.Fprintln(stdout, "no case holds personal data")
 		return nil
@@ -93,6 +98,28 @@ func cmdPrivacyDue(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", oneLine(r.Reference), oneLine(r.Status), from, oneLine(waits))
 	}
 	return tw.Flush()
+}
+
+// printCaseless says what belongs to no case and is past the retention
+// period at now, and what the last emptying removed.
+func printCaseless(ctx context.Context, stdout io.Writer, wf *workflow.Workflow, now time.Time) error {
+	c, err := wf.CaselessAt(ctx, now)
+	if err != nil {
+		return err
+	}
+	loc := now.Location()
+	fmt.Fprintln(stdout, "mail without a case (digests, ignored messages) and records of mail held back by the limits lose their content after the same months:")
+	if c.Empty() {
+		fmt.Fprintf(stdout, "  nothing from before %s left to empty\n", c.Before.In(loc).Format(time.DateOnly))
+	} else {
+		fmt.Fprintf(stdout, "  from before %s: %d message(s) in, %d out, %d held-back record(s) with an address: due now (the running daemon's scheduler does it)\n",
+			c.Before.In(loc).Format(time.DateOnly), c.Inbound, c.Outbound, c.Throttled)
+	}
+	if !c.LastDone.IsZero() {
+		fmt.Fprintf(stdout, "  last emptied %s: %s\n", c.LastDone.In(loc).Format(time.DateOnly), oneLine(c.LastNote))
+	}
+	fmt.Fprintln(stdout)
+	return nil
 }
 
 // requestFlags are the flags of a request a person made.

@@ -188,6 +188,11 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 		if err != nil || !strings.Contains(out, "due now") {
 			t.Fatalf("privacy due once nothing holds the case: %v\n%s", err, out)
 		}
+		// The daemon's scheduler emptied the 2026 digests this morning.
+		if !strings.Contains(out, "nothing from before 2027-02-01 left to empty") ||
+			!strings.Contains(out, "last emptied 2029-02-01: emptied 0 message(s) in and 3 out that belonged to no case") {
+			t.Errorf("privacy due does not say the old mail without a case (the 2026 digests) was emptied:\n%s", out)
+		}
 		h.at(time.Date(2029, 2, 2, 9, 0, 0, 0, amsterdam))
 
 		traces := h.personalTraces(c.ID)
@@ -254,6 +259,9 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 		out, _, _ = run(t, h.ctx, "privacy", "due", "-config", config, "-at", "2029-03-01")
 		if strings.Contains(out, "KL-2026-0001") {
 			t.Errorf("privacy due still lists the anonymised case:\n%s", out)
+		}
+		if !strings.Contains(out, "nothing from before 2027-03-01 left to empty") || !strings.Contains(out, "last emptied 2029-02-01: emptied ") {
+			t.Errorf("privacy due does not say the old mail without a case was emptied:\n%s", out)
 		}
 
 		// Nothing brings the content back or sends it from nothing.
