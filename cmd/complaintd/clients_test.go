@@ -19,6 +19,7 @@ import (
 // handler's answer reaches the parent with only the new text; a handler's
 // command lines run.
 func TestClientMatrix(t *testing.T) {
+	t.Parallel()
 	dirs, err := filepath.Glob("../../testdata/clients/*")
 	if err != nil {
 		t.Fatal(err)
