@@ -32,6 +32,7 @@ func TestClientMatrix(t *testing.T) {
 		n++
 		client := filepath.Base(dir)
 		t.Run(client, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				testClient(t, url, dir)
 			})

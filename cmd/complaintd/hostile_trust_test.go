@@ -106,6 +106,7 @@ func TestDisguisedCommandsNeverReachTheParent(t *testing.T) {
 		"the fuzzer form feed zero": {"\f#0\n\nDe invalkracht kende het protocol niet.", "Niet uitgevoerd"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarness(t, url)
 				confirmationOf(t, h)

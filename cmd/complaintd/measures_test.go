@@ -14,6 +14,7 @@ import (
 func eachLanguage(t *testing.T, f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang })
 				f(t, h, func(nl, en string) string {

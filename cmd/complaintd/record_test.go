@@ -211,6 +211,7 @@ func TestJudgmentWaitsForASecondHandler(t *testing.T) {
 	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang; c.Trust.JudgmentApproval = true })
 				pick := func(nl, en string) string {
@@ -293,6 +294,7 @@ func TestWaitingJudgmentInRemindersAndWithdrawal(t *testing.T) {
 func eachLanguageWith(t *testing.T, change func(*Config), f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang; change(c) })
 				f(t, h, func(nl, en string) string {

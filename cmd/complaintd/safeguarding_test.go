@@ -22,6 +22,7 @@ func withSafeguardingContacts(c *Config) {
 func eachLanguageConfigured(t *testing.T, change func(*Config), f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang; change(c) })
 				f(t, h, func(nl, en string) string {
