@@ -25,7 +25,7 @@ build:
 # to run every database test on PostgreSQL as well as SQLite. CI runs it with
 # TESTFLAGS="-race -shuffle=on …" (.ci/run). The timeout is per package, a
 # bound for a hung test only: cmd/complaintd, the longest, takes about
-# 2 minutes, and 8 under -race on two busy cores.
+# 2 minutes, and 4 under -race in CI.
 test:
 	$(GO) test -count=1 -timeout 20m $(TESTFLAGS) $(PKGS)
 
