@@ -4,7 +4,7 @@ import "context"
 
 // MigrateTo applies the migrations up to version, for tests of one migration.
 func (db *DB) MigrateTo(ctx context.Context, version int64) error {
-	p, err := db.provider()
+	p, err := db.provider(ctx)
 	if err != nil {
 		return err
 	}
@@ -37,3 +37,7 @@ func TxPrepared(ctx context.Context) int {
 	defer ts.mu.Unlock()
 	return len(ts.m)
 }
+
+// MigrationLockID is the key of the advisory lock PostgreSQL migrations of
+// this database and schema run under.
+func (db *DB) MigrationLockID(ctx context.Context) (int64, error) { return db.migrationLockID(ctx) }

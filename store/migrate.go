@@ -16,7 +16,7 @@ var migrations embed.FS
 
 // provider builds a goose provider for this database's dialect and its own
 // migration folder.
-func (db *DB) provider() (*goose.Provider, error) {
+func (db *DB) provider(ctx context.Context) (*goose.Provider, error) {
 	dir := "migrations/" + db.dialect
 	fsys, err := fs.Sub(migrations, dir)
 	if err != nil {
@@ -26,8 +26,13 @@ func (db *DB) provider() (*goose.Provider, error) {
 	var opts []goose.ProviderOption
 	if db.dialect == Postgres {
 		dialect = goose.DialectPostgres
-		// Daemons starting together on one database take turns migrating.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Daemons starting together on one schema take turns migrating.
+		id, err := db.migrationLockID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// Tried every second (goose's default: every 5), for 5 minutes.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, fmt.Errorf("store: migrations: %w", err)
 		}
@@ -38,6 +43,20 @@ func (db *DB) provider() (*goose.Provider, error) {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}
 	return p, nil
+}
+
+// migrationLockID is the key of the advisory lock PostgreSQL migrations run
+// under: one per database and schema. goose's default is one key for every
+// database of the server, so that migrations of unrelated schemas (other
+// installations, every test's throwaway schema) waited for each other, 5
+// seconds at a time.
+func (db *DB) migrationLockID(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.x.QueryRowContext(ctx, `SELECT hashtextextended('complaintd-migrate:' || current_database() || '.' || COALESCE(current_schema(), ''), 0)`).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: migration lock: %w", err)
+	}
+	return id, nil
 }
 
 // ErrSchemaTooNew: the database's schema was migrated by a newer complaintd
@@ -54,7 +73,7 @@ var ErrSchemaTooNew = errors.New("store: the database schema is newer than this 
 // behind while a daemon holds the file is an ErrInUse error rather than a
 // schema changed under the daemon.
 func (db *DB) Migrate(ctx context.Context) error {
-	p, err := db.provider()
+	p, err := db.provider(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,7 +115,7 @@ func checkNotTooNew(ctx context.Context, p *goose.Provider) error {
 
 // SchemaVersion reports the applied and the latest known schema versions.
 func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
-	p, err := db.provider()
+	p, err := db.provider(ctx)
 	if err != nil {
 		return 0, 0, err
 	}

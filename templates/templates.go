@@ -41,14 +41,15 @@ type Addressed interface {
 // ErrUnknown is returned for a message name or language there is no template for.
 var ErrUnknown = errors.New("templates: unknown template")
 
-// Set is every message template, parsed and checked once at start-up.
+// Set is every message template, parsed and checked once at start-up (the
+// HTML reading of each message on its first rendering, see lazyHTML).
 //
 // Files whose name starts with "_" hold blocks shared by every message of
 // their language (the escalation routes, the signature); they are parsed into
 // each message and can be overridden like any other file.
 type Set struct {
 	text map[string]*texttemplate.Template // key lang/name#form: blocks "subject" and "text"
-	html map[string]*htmltemplate.Template // key lang/name#form: block "html"
+	html map[string]*lazyHTML              // key lang/name#form: block "html"
 	bufs buffers
 	// noFold keeps the address-form words as calls (fold.go); for tests.
 	noFold bool
@@ -61,7 +62,7 @@ type Set struct {
 func New(overrideDir string) (*Set, error) { return newSet(overrideDir, false) }
 
 func newSet(overrideDir string, noFold bool) (*Set, error) {
-	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}, noFold: noFold}
+	s := &Set{text: map[string]*texttemplate.Template{}, html: map[string]*lazyHTML{}, noFold: noFold}
 	sources := map[string]string{} // lang/name → source
 	names := map[string][]string{} // lang → names
 	for _, lang := range languages {
@@ -90,14 +91,20 @@ func newSet(overrideDir string, noFold bool) (*Set, error) {
 			return nil, err
 		}
 	}
-	for key, src := range sources {
-		lang, name, _ := strings.Cut(key, "/")
-		if strings.HasPrefix(name, "_") {
-			continue
-		}
+	for _, lang := range languages {
 		for _, form := range forms[lang] {
-			if err := s.parse(key, lang, form, src, partials(sources, lang)); err != nil {
+			base, err := parseShared(lang, form, partials(sources, lang))
+			if err != nil {
 				return nil, err
+			}
+			for key, src := range sources {
+				name, ok := strings.CutPrefix(key, lang+"/")
+				if !ok || strings.HasPrefix(name, "_") {
+					continue
+				}
+				if err := s.parse(key, form, src, base); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -156,19 +163,47 @@ func known(sources map[string]string, lang string) []string {
 	return out
 }
 
-// parse reads one file twice: with text/template for the subject and the
-// plain text, and with html/template, which escapes by context, for the HTML.
-func (s *Set) parse(key, lang, form, src string, shared []string) error {
-	t := texttemplate.New(key).Option("missingkey=error").Funcs(textFuncs(lang, form))
-	h := htmltemplate.New(key).Option("missingkey=error").Funcs(htmlFuncs(lang, form))
-	for _, p := range append(shared, src) {
+// sharedTemplates are the shared blocks of one language and address form,
+// parsed once: every message of that form starts from a copy of them.
+// (Parsing them again for each message was most of the start-up's CPU.)
+type sharedTemplates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// parseShared parses the shared blocks of lang, in the functions of form.
+func parseShared(lang, form string, shared []string) (sharedTemplates, error) {
+	name := lang + "/_shared#" + form
+	t := texttemplate.New(name).Option("missingkey=error").Funcs(textFuncs(lang, form))
+	h := htmltemplate.New(name).Option("missingkey=error").Funcs(htmlFuncs(lang, form))
+	for _, p := range shared {
 		var err error
 		if t, err = t.Parse(p); err != nil {
-			return fmt.Errorf("templates: %s: %w", key, err)
+			return sharedTemplates{}, fmt.Errorf("templates: %s: %w", name, err)
 		}
 		if h, err = h.Parse(p); err != nil {
-			return fmt.Errorf("templates: %s: %w", key, err)
+			return sharedTemplates{}, fmt.Errorf("templates: %s: %w", name, err)
 		}
+	}
+	return sharedTemplates{text: t, html: h}, nil
+}
+
+// parse reads one file into a copy of the shared blocks with text/template,
+// for the subject and the plain text, and prepares its reading with
+// html/template, which escapes by context, for the HTML. Both use the same
+// parser and the same function names, so a file text/template reads,
+// html/template reads too: that reading waits until the message is first
+// rendered (it was two thirds of the start-up's CPU, for messages most runs
+// never send). A block the file defines replaces a shared one of the same
+// name.
+func (s *Set) parse(key, form, src string, base sharedTemplates) error {
+	tc, err := base.text.Clone()
+	if err != nil {
+		return fmt.Errorf("templates: %s: %w", key, err)
+	}
+	t, err := tc.New(key).Parse(src)
+	if err != nil {
+		return fmt.Errorf("templates: %s: %w", key, err)
 	}
 	for _, block := range []string{"subject", "text", "html"} {
 		if t.Lookup(block) == nil {
@@ -177,9 +212,9 @@ func (s *Set) parse(key, lang, form, src string, shared []string) error {
 	}
 	if !s.noFold {
 		foldText(t, form)
-		foldHTML(h, form)
 	}
-	s.text[key+"#"+form], s.html[key+"#"+form] = t, h
+	s.text[key+"#"+form] = t
+	s.html[key+"#"+form] = &lazyHTML{key: key, form: form, fold: !s.noFold, src: src, base: base.html}
 	return nil
 }
 

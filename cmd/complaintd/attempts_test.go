@@ -16,6 +16,7 @@ import (
 // of the second attempt (the answer never recorded), and the third attempt
 // is accepted.
 func TestCaseFileShowsEveryAttempt(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.smtp.Refuse(1, 451, "4.3.0 Try again later")

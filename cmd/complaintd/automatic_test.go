@@ -10,6 +10,7 @@ import (
 )
 
 func TestVacationReplyToConfirmationGetsNoAnswer(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -49,6 +50,7 @@ func dsnFor(m sentMail, rcpt string) []byte {
 }
 
 func TestBounceOfConfirmationFlagsTheCaseAndTellsTheHandlers(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -81,6 +83,7 @@ func TestBounceOfConfirmationFlagsTheCaseAndTellsTheHandlers(t *testing.T) {
 }
 
 func TestCopyOfOurOwnConfirmationIsIgnored(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -102,6 +105,7 @@ func TestCopyOfOurOwnConfirmationIsIgnored(t *testing.T) {
 }
 
 func TestHandlersSeeTheNewTextWithTheFullMessageAttached(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -138,6 +142,7 @@ func TestHandlersSeeTheNewTextWithTheFullMessageAttached(t *testing.T) {
 // Every bounce and automatic reply of the corpus, delivered to the inbox:
 // none opens a case or gets an answer.
 func TestCorpusMachinesOpenNoCase(t *testing.T) {
+	t.Parallel()
 	dir := corpusDir(t)
 	var files []string
 	for _, sub := range []string{"bounces", "autoreplies"} {

@@ -15,6 +15,7 @@ import (
 // check prints every configured value, lists and tables included, and
 // hides the secrets.
 func TestRedactedConfigShowsEveryValue(t *testing.T) {
+	t.Parallel()
 	text := strings.Replace(goodConfig, "[database]", `locations = ["Utrecht", "Zeist"]
 
 [database]`, 1) + `
@@ -81,6 +82,7 @@ previous_secrets = ["an-older-secret-of-the-tokens"]
 // check changes nothing: no database file, no folder; -create makes the
 // folders. Flags may follow the arguments.
 func TestCheckChangesNothingUnlessAsked(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	h.cfg.IMAP.ProcessedMailbox = "Klachten/Verwerkt"
 	h.cfg.Database.URL = "sqlite:" + filepath.Join(t.TempDir(), "new.db")
@@ -110,6 +112,7 @@ func TestCheckChangesNothingUnlessAsked(t *testing.T) {
 }
 
 func TestFlagsAfterArguments(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	confirmationOf(t, h)
 	config := writeHarnessConfig(t, h.cfg)
@@ -128,6 +131,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 // digest -send says a digest the server refused for good failed, and exits
 // non-zero, instead of calling it queued.
 func TestDigestSendReportsAPermanentFailure(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	config := writeHarnessConfig(t, h.cfg)
 	h.clock.Set(time.Now())

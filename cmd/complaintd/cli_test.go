@@ -38,6 +38,7 @@ func run(t *testing.T, ctx context.Context, args ...string) (string, string, err
 }
 
 func TestHelpAndUsageErrors(t *testing.T) {
+	t.Parallel()
 	out, _, err := run(t, t.Context(), "help")
 	if err != nil || !strings.Contains(out, "cases show REF") {
 		t.Fatalf("help: %v\n%s", err, out)
@@ -57,6 +58,7 @@ func TestHelpAndUsageErrors(t *testing.T) {
 }
 
 func TestCasesListAndShow(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())
@@ -91,6 +93,7 @@ func TestCasesListAndShow(t *testing.T) {
 }
 
 func TestCheckReportsEachPart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	out, _, err := run(t, h.ctx, "check", "-config", writeHarnessConfig(t, h.cfg))
 	if err != nil {
@@ -112,6 +115,7 @@ func TestCheckReportsEachPart(t *testing.T) {
 }
 
 func TestRunStopsWhenAskedTo(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	config := writeHarnessConfig(t, h.cfg)
 	h.deliver(complaintFromSanne())

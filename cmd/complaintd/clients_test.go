@@ -19,6 +19,7 @@ import (
 // handler's answer reaches the parent with only the new text; a handler's
 // command lines run.
 func TestClientMatrix(t *testing.T) {
+	t.Parallel()
 	dirs, err := filepath.Glob("../../testdata/clients/*")
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +32,7 @@ func TestClientMatrix(t *testing.T) {
 		n++
 		client := filepath.Base(dir)
 		t.Run(client, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				testClient(t, url, dir)
 			})

@@ -11,6 +11,7 @@ import (
 // [report] categories default to the sector's list and may be replaced;
 // [trust] judgment_approval is off unless set, also from the environment.
 func TestRecordConfiguration(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig(writeConfig(t, goodConfig), envMap(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +36,7 @@ func TestRecordConfiguration(t *testing.T) {
 }
 
 func TestBadRecordConfigurationNamesTheKey(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, file string
 		env        map[string]string

@@ -49,6 +49,7 @@ func envMap(m map[string]string) func(string) string {
 }
 
 func TestConfigDefaultsAndFile(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig(writeConfig(t, goodConfig), envMap(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +64,7 @@ func TestConfigDefaultsAndFile(t *testing.T) {
 }
 
 func TestEnvironmentOverridesEveryKeyAndReadsSecretFiles(t *testing.T) {
+	t.Parallel()
 	secret := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(secret, []byte("from-a-file\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -84,6 +86,7 @@ func TestEnvironmentOverridesEveryKeyAndReadsSecretFiles(t *testing.T) {
 }
 
 func TestBadConfigurationNamesTheKey(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, file string
 		env        map[string]string
@@ -116,6 +119,7 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 }
 
 func TestRedactedConfigHidesSecrets(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig(writeConfig(t, goodConfig), envMap(map[string]string{
 		"COMPLAINTD_DATABASE_URL": "postgres://complaintd:db-secret@db.example/complaintd?sslmode=verify-full",
 	}))
@@ -136,6 +140,7 @@ func TestRedactedConfigHidesSecrets(t *testing.T) {
 // The configuration shown in the README is what an operator copies: it must
 // load as it stands, with only the secrets from the environment.
 func TestREADMEConfigurationLoads(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

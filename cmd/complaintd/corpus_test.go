@@ -51,6 +51,7 @@ func readCorpus(t *testing.T, path string) []byte {
 // opens a case and is confirmed; the same signs on a message answering
 // ours make it an automatic reply, recorded and not answered.
 func TestWeakSignsOpenACaseUnlessTheyAnswerUs(t *testing.T) {
+	t.Parallel()
 	const portal = "Ouderportaal <no-reply@ouderportaal.example.nl>"
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
@@ -102,6 +103,7 @@ func TestWeakSignsOpenACaseUnlessTheyAnswerUs(t *testing.T) {
 // whose NAME.expect says "class: human" (spam without any sign of
 // automatic mail) are left out: for complaintd they are a person's.
 func TestProjectCorpusMachinesOpenNoCase(t *testing.T) {
+	t.Parallel()
 	var files []string
 	for _, sub := range []string{"bounces", "machine"} {
 		expects, err := filepath.Glob(filepath.Join("..", "..", "testdata", "corpus", sub, "*.expect"))

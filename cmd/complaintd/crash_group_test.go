@@ -25,6 +25,7 @@ import (
 // daemon before the group) the daemon is killed as soon as a group's
 // arrivals are seen committed but not yet acted on.
 func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})

@@ -96,6 +96,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // and each exactly once. While the first runs, a second daemon on the same
 // SQLite file is refused with a message naming the file.
 func TestKilledDaemonsClaimedMailIsSentOnceAfterRestart(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})

@@ -9,6 +9,7 @@ import (
 // lib/pq's default sslmode encrypts but accepts any certificate: a database
 // elsewhere needs sslmode=verify-full, or an explicit allow_insecure.
 func TestRemotePostgresNeedsVerifiedTLS(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		url, allow string
 		refused    bool
@@ -40,6 +41,7 @@ func TestRemotePostgresNeedsVerifiedTLS(t *testing.T) {
 // A password that a URL parser gets wrong (%, #, @ unencoded) or that is
 // given as ?password= never shows in what check, migrate or run print.
 func TestDatabasePasswordNeverPrinted(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ url, secret string }{
 		{"postgres://postgres:p%zzword@127.0.0.1:5432/test?sslmode=disable", "p%zzword"},
 		{"postgres://postgres:pa#ssword@127.0.0.1:5432/test?sslmode=disable", "pa#ssword"},

@@ -12,6 +12,7 @@ import (
 // ExecStart pointing at a freshly built binary (verify checks it exists),
 // and keeps the settings the README promises.
 func TestSystemdUnitVerifies(t *testing.T) {
+	t.Parallel()
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
 		t.Fatal("systemd-analyze is needed (Debian package systemd)")

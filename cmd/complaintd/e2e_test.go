@@ -23,6 +23,7 @@ func complaintFromSanne() []byte {
 }
 
 func TestComplaintBecomesOneCaseWithConfirmationAndNotifications(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())
@@ -88,6 +89,7 @@ func TestComplaintBecomesOneCaseWithConfirmationAndNotifications(t *testing.T) {
 }
 
 func TestReplyToConfirmationJoinsTheCase(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())
@@ -134,6 +136,7 @@ func TestReplyToConfirmationJoinsTheCase(t *testing.T) {
 // A crash after the transaction committed but before the message was moved
 // leaves it in the inbox; the next round must recognise it and do nothing.
 func TestCrashBetweenCommitAndMoveIsReplayedWithoutDuplicates(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())
@@ -175,6 +178,7 @@ func TestCrashBetweenCommitAndMoveIsReplayedWithoutDuplicates(t *testing.T) {
 }
 
 func TestMalformedMessageIsQuarantinedAndTheNextIsProcessed(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		// Header-shaped, so the IMAP server stores it, but no message header
@@ -205,6 +209,7 @@ func TestMalformedMessageIsQuarantinedAndTheNextIsProcessed(t *testing.T) {
 }
 
 func TestRefusingSMTPServerGetsTheMailOnceWhenItRecovers(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.smtp.Refuse(3, 451, "4.3.0 try again later")
@@ -243,6 +248,7 @@ func TestRefusingSMTPServerGetsTheMailOnceWhenItRecovers(t *testing.T) {
 }
 
 func TestPermanentSMTPRefusalMarksFailedAndFlagsTheCase(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.smtp.Refuse(1, 550, "5.1.1 no such user")
@@ -266,6 +272,7 @@ func TestPermanentSMTPRefusalMarksFailedAndFlagsTheCase(t *testing.T) {
 }
 
 func TestRestartLosesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())
@@ -290,6 +297,7 @@ func TestRestartLosesNothing(t *testing.T) {
 // The daemon on its own: IDLE notices new mail, the outbox sends it,
 // and cancelling stops everything.
 func TestDaemonRunsOnItsOwn(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		ctx, cancel := context.WithCancel(h.ctx)
@@ -313,6 +321,7 @@ func TestDaemonRunsOnItsOwn(t *testing.T) {
 // message under a new key; if it was processed but not yet moved, it must be
 // recognised by its bytes and not processed again.
 func TestUIDValidityChangeDoesNotReprocess(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())

@@ -37,6 +37,7 @@ func bounceLast(t *testing.T, h *harness) {
 // the parent is accepted again and does not come back within a day. The
 // managers' digest stops listing the parent as unreachable.
 func TestUnreachableFlagFollowsTheFacts(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		unreachable := pick("niet bereikbaar", "unreachable")
 		conf := confirmationOf(t, h)
@@ -96,6 +97,7 @@ func TestUnreachableFlagFollowsTheFacts(t *testing.T) {
 // A handler who sends the judgment on a case nobody was assigned to
 // becomes its handler: the judgment names them, and so does the digest.
 func TestJudgmentOnAnUnassignedCaseAssignsItsSender(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		if c := h.caseByRef("KL-2026-0001"); c.Assignee != "" {
@@ -127,6 +129,7 @@ func subjects(h *harness, addr string) []string {
 // about to pass. The parent reads the deadline notice at the deadline,
 // and nothing in between.
 func TestNoProgressMessageOnCatchUpJustBeforeTheDeadline(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		const parent = "sanne.jansen@example.nl"
 		progress := pick("Stand van zaken van uw klacht", "Progress of your complaint")
@@ -152,6 +155,7 @@ func TestNoProgressMessageOnCatchUpJustBeforeTheDeadline(t *testing.T) {
 // digest.time = "00:00" means midnight, as written: the manager gets the
 // digest of the new day at its first minute, not a minute before.
 func TestDigestAtMidnight(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			h := newHarnessWith(t, storetest.URL(t, "sqlite"), func(c *Config) {

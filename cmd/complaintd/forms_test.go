@@ -14,6 +14,7 @@ import (
 // relayed answer and judgment say je and never u; with "u" the reverse.
 // English mail reads the same either way.
 func TestAddressFormReachesTheParentsMail(t *testing.T) {
+	t.Parallel()
 	words := map[string]*regexp.Regexp{
 		"je": regexp.MustCompile(`(?i)\b(je|jij|jou|jouw|jezelf)\b`),
 		"u":  regexp.MustCompile(`(?i)\b(u|uw|uzelf)\b`),

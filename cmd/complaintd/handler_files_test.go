@@ -41,6 +41,7 @@ func annaAttaches(t *testing.T, h *harness, text string, files map[string][]byte
 // within processing.attach_limit_mb; programs never do, and the handler's
 // result lists what went and what did not, and why.
 func TestHandlersAttachmentsReachTheParent(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {

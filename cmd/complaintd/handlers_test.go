@@ -40,6 +40,7 @@ func (h *harness) caseByRef(ref string) workflow.Case {
 }
 
 func TestHandlerReplyReachesTheParentWithoutQuotedHistory(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -77,6 +78,7 @@ func TestHandlerReplyReachesTheParentWithoutQuotedHistory(t *testing.T) {
 }
 
 func TestInternalNoteReachesOnlyHandlers(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -104,6 +106,7 @@ func TestInternalNoteReachesOnlyHandlers(t *testing.T) {
 }
 
 func TestStatusAssignAndLocationCommands(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -126,6 +129,7 @@ func TestStatusAssignAndLocationCommands(t *testing.T) {
 }
 
 func TestJudgmentWithTwoMeasuresGoesToTheParent(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -159,6 +163,7 @@ func TestJudgmentWithTwoMeasuresGoesToTheParent(t *testing.T) {
 }
 
 func TestJudgmentWithoutMeasuresIsRefused(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -190,6 +195,7 @@ func TestJudgmentWithoutMeasuresIsRefused(t *testing.T) {
 // A message in Anna's name, without her token, that the receiving server
 // found failing DMARC: it changes nothing, is flagged, and Anna is told.
 func TestForgedHandlerMessageChangesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -221,6 +227,7 @@ func TestForgedHandlerMessageChangesNothing(t *testing.T) {
 // Without her token, Anna is still recognised when the organisation's own
 // receiving server records DMARC pass for her domain.
 func TestHandlerVerifiedByDMARC(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -242,6 +249,7 @@ func TestHandlerVerifiedByDMARC(t *testing.T) {
 }
 
 func TestJointComplaintFromCommittee(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(readCorpus(t, filepath.Join(corpusDir(t), "nl", "samsung-html-only-joint-complaint.eml")))
@@ -264,6 +272,7 @@ func TestJointComplaintFromCommittee(t *testing.T) {
 }
 
 func TestWithdrawnAndClosedNotifyTheParent(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -298,6 +307,7 @@ func TestWithdrawnAndClosedNotifyTheParent(t *testing.T) {
 // trusted server's DMARC pass (its token is random), the judgment with two
 // measures goes out, and the command lines in its quoted part do nothing.
 func TestCorpusStaffReplyWithJudgment(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(rawMail(mailOpts{from: "Ouder Jansen <m.jansen@example.nl>", subject: "Daan meegegeven", body: "Daan is meegegeven aan iemand die niet op de lijst staat.\n"}))

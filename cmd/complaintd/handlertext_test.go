@@ -12,6 +12,7 @@ import (
 // says so plainly, and answering that result with only the letter sends
 // it to the parent (issue 8 item 7).
 func TestTextUnderCommandsIsKeptAndTheResultSaysHowToSendIt(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -43,6 +44,7 @@ func TestTextUnderCommandsIsKeptAndTheResultSaysHowToSendIt(t *testing.T) {
 // never sends the quoted notification (with a colleague's #intern note) to
 // the parent; the handler is told (issue 9 item 2).
 func TestHandlerReplyWithoutNewTextIsNotRelayed(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"empty", "bottom-posted"} {
 		t.Run(name, func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {
@@ -92,6 +94,7 @@ func TestHandlerReplyWithoutNewTextIsNotRelayed(t *testing.T) {
 // does not know (here Outlook in Hungarian) still sends the parent only her
 // words: the run of our own lines and everything below is left out.
 func TestUnknownQuoteShapeOfOurMailIsNotRelayed(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -128,6 +131,7 @@ func TestUnknownQuoteShapeOfOurMailIsNotRelayed(t *testing.T) {
 // client that pastes it plainly), the lines of our own mail still end what
 // goes to the parent; the parent's own words may be quoted back to her.
 func TestOurMailPastedWithoutMarkerIsNotRelayed(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)

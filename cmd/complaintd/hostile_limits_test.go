@@ -17,6 +17,7 @@ import (
 // limits.new_cases_per_sender cases per window; the rest is kept in the
 // ledger with the reason, and the handlers get one notice.
 func TestFloodOfComplaintsFromOneSenderIsBounded(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		for i := range 12 {
@@ -67,6 +68,7 @@ func TestFloodOfComplaintsFromOneSenderIsBounded(t *testing.T) {
 // Issue 9 item 9: a flood of forged handler messages sends the real
 // handler one alert per hour; the next one counts the rest.
 func TestSpoofAlertsAtMostOnePerHour(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -117,6 +119,7 @@ func TestSpoofAlertsAtMostOnePerHour(t *testing.T) {
 // Issue 9 item 9: the confirmation never carries the complaint's words to
 // whoever Reply-To names; it goes to the From address, without them.
 func TestConfirmationIgnoresReplyTo(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(rawMail(mailOpts{
@@ -152,6 +155,7 @@ func TestConfirmationIgnoresReplyTo(t *testing.T) {
 // Issue 9 item 10: a complaint whose Reply-To names a handler does not
 // make that handler the complainant.
 func TestReplyToNamingAHandlerDoesNotMakeThemTheComplainant(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(rawMail(mailOpts{
@@ -176,6 +180,7 @@ func TestReplyToNamingAHandlerDoesNotMakeThemTheComplainant(t *testing.T) {
 // Issue 9 item 10: reply tokens expire by default, after 400 days; the
 // amplification limits have their defaults too.
 func TestTokensExpireByDefault(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig(writeConfig(t, goodConfig), envMap(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +210,7 @@ func TestTokensExpireByDefault(t *testing.T) {
 // own server (trust.authserv_id set, for the "not verified" marks) does not,
 // unless trust.policy says token_or_dmarc.
 func TestDefaultTrustPolicyIsTokenOnly(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.Trust.Policy = defaults().Trust.Policy })
 		confirmationOf(t, h)

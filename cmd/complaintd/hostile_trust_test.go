@@ -24,6 +24,7 @@ func annaLatestNote(t *testing.T, h *harness) sentMail {
 // Issue 9 item 3: a DMARC pass smuggled into our own server's header inside
 // a quoted envelope address applies nothing.
 func TestForgedDMARCPassInsideQuotesChangesNothing(t *testing.T) {
+	t.Parallel()
 	for name, ar := range map[string]string{
 		"the issue's string":  `mx.vlinder.example; spf=pass smtp.mailfrom="x;dmarc=pass header.from=vlinder.example"@evil.example; dmarc=fail header.from=vlinder.example`,
 		"closed by a ';' too": `mx.vlinder.example; spf=pass smtp.mailfrom="x;dmarc=pass header.from=vlinder.example;"@evil.example; dmarc=fail header.from=vlinder.example`,
@@ -54,6 +55,7 @@ func TestForgedDMARCPassInsideQuotesChangesNothing(t *testing.T) {
 // a reply with Anna's genuine token unverified: DKIM and DMARC may have
 // judged the other From.
 func TestTwoFromHeadersAreNeverAHandler(t *testing.T) {
+	t.Parallel()
 	for name, extra := range map[string][]string{
 		"two From headers":          {"From: Mallory <mallory@attacker.example>"},
 		"a second, lower-case from": {"from : Mallory <mallory@attacker.example>"},
@@ -93,6 +95,7 @@ func TestTwoFromHeadersAreNeverAHandler(t *testing.T) {
 // first line that looks like a command but names none is refused. None of
 // it reaches the parent.
 func TestDisguisedCommandsNeverReachTheParent(t *testing.T) {
+	t.Parallel()
 	for name, c := range map[string]struct{ text, answer string }{
 		"zero-width space":          {"\u200b#intern\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
 		"bidi control":              {"\u202b#intern\u202c\n\nDe invalkracht kende het protocol niet.", "Verwerkt"},
@@ -103,6 +106,7 @@ func TestDisguisedCommandsNeverReachTheParent(t *testing.T) {
 		"the fuzzer form feed zero": {"\f#0\n\nDe invalkracht kende het protocol niet.", "Niet uitgevoerd"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarness(t, url)
 				confirmationOf(t, h)
@@ -122,6 +126,7 @@ func TestDisguisedCommandsNeverReachTheParent(t *testing.T) {
 // Message-ID does not receive the family's later mail: the case that first
 // held the ID keeps it.
 func TestCopiedMessageIDDoesNotStealTheThread(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -155,6 +160,7 @@ func TestCopiedMessageIDDoesNotStealTheThread(t *testing.T) {
 // found failing DMARC is marked "niet geverifieerd" in the handlers'
 // notification, on the message row and in cases show.
 func TestForgedParentMailIsMarkedNotVerified(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -202,6 +208,7 @@ func TestForgedParentMailIsMarkedNotVerified(t *testing.T) {
 
 // A forged complaint, opening a new case: its notification is marked too.
 func TestForgedNewComplaintIsMarkedNotVerified(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(rawMail(mailOpts{

@@ -26,6 +26,7 @@ func linesStartingWith(text string, prefixes ...string) int {
 // wrote their own: theirs is left out, the letter's stays, in the judgment
 // and in a relayed answer alike.
 func TestLettersHaveOneGreetingAndOneSignature(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		greetings := []string{"Beste ", "Dear ", "Hoi ", "Geachte "}
 		signOffs := []string{"Met vriendelijke groet", "Kind regards", "Hartelijke groet", "Groet,", "Best wishes"}
@@ -51,6 +52,7 @@ func TestLettersHaveOneGreetingAndOneSignature(t *testing.T) {
 // A forged message in Anna's name: the alert tells her why in her
 // organisation's language, with only the server's own result as written.
 func TestSpoofAlertGivesItsReasonInTheOrganisationsLanguage(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		h.deliver(rawMail(mailOpts{
@@ -82,6 +84,7 @@ func TestSpoofAlertGivesItsReasonInTheOrganisationsLanguage(t *testing.T) {
 
 // Notification subjects name the person, never "Name <address>".
 func TestNotificationSubjectsNameThePerson(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		conf := confirmationOf(t, h)
 		h.deliver(rawMail(mailOpts{from: sanne, subject: "RE: " + conf.msg.Subject(), inReplyTo: conf.msg.MessageID(),
@@ -107,6 +110,7 @@ func TestNotificationSubjectsNameThePerson(t *testing.T) {
 // which the judgment is now expected and a management contact, beside the
 // Geschillencommissie (complaint-law.md 9.4).
 func TestDeadlinePassedNoticeHasExpectedDateAndManagement(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			pick := func(nl, en string) string {
@@ -152,6 +156,7 @@ func TestDeadlinePassedNoticeHasExpectedDateAndManagement(t *testing.T) {
 // cases show says how the term stands in words: days left, days late, or
 // nothing once the judgment was sent; never "(- days left)".
 func TestCasesShowTermInWords(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	confirmationOf(t, h)
 	c := h.caseByRef("KL-2026-0001")
@@ -183,6 +188,7 @@ func TestCasesShowTermInWords(t *testing.T) {
 // committee, and its confirmation names the person who wrote on its
 // behalf (complaint-law.md 9.1 item 10).
 func TestJointComplaintAddressesTheCommittee(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		h.deliver(rawMail(mailOpts{from: "Fatima el Amrani <oudercommissie.derups@gmail.example>", subject: "Gezamenlijke klacht",
 			body: "Namens de oudercommissie: ouders worden niet op tijd ingelicht over wisselingen in de vaste gezichten.\n"}))
@@ -202,6 +208,7 @@ func TestJointComplaintAddressesTheCommittee(t *testing.T) {
 // the parent may now do; they never tell a manager to send #oordeel or to
 // run complaintd. The digest marks a joint complaint.
 func TestManagersReadTextForTheirRole(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		annaAnswers(t, h, pick("#toewijzen", "#assign")+" anna.devries@vlinder.example")
@@ -265,6 +272,7 @@ func TestManagersReadTextForTheirRole(t *testing.T) {
 // managers' digest shows it on the case, cases list shows the flag, and
 // #signaal-onterecht removes it. The parent is never told.
 func TestSafeguardingMarkReachesTheDigest(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		mark := pick("VEILIGHEID", "SAFEGUARDING")

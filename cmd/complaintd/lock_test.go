@@ -84,6 +84,7 @@ func (b *logBook) find(prefix string) []logEntry {
 // daemon notices and stops polling, says so, and from then on exactly one
 // daemon polls at any moment; no message is filed twice in Processed.
 func TestLostPollingLockStopsThePoller(t *testing.T) {
+	t.Parallel()
 	imapSrv, cfg := sharedPostgresConfig(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -223,6 +224,7 @@ func messageID(raw []byte) string {
 // started the moment it is, so without a wait it would poll within
 // milliseconds, long before the old poller's next check.
 func TestNewHolderWaitsUntilTheLostHolderStopped(t *testing.T) {
+	t.Parallel()
 	imapSrv, cfg := sharedPostgresConfig(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

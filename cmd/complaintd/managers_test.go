@@ -49,6 +49,7 @@ func attachments(t *testing.T, m sentMail) []mailbox.Attachment {
 }
 
 func TestManagerGetsTheCaseFileByReplyingToTheDigest(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {
@@ -127,6 +128,7 @@ func pick(lang, nl, en string) string {
 }
 
 func TestManagerRequestsThatAreRefused(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		casefile := pick("#dossier ", "#casefile ")
 		ref, digest := bsoCaseWithDigest(t, h)
@@ -174,6 +176,7 @@ func TestManagerRequestsThatAreRefused(t *testing.T) {
 // requests are on the case's timeline, which the case file she asks for
 // next shows her.
 func TestManagerAssignsAndNotesOnTheirCase(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		ref, digest := bsoCaseWithDigest(t, h)
 		assign, note := pick("#toewijzen ", "#assign ")+ref+" marco.bos@vlinder.example", pick("#intern ", "#internal ")+ref
@@ -225,6 +228,7 @@ func TestManagerAssignsAndNotesOnTheirCase(t *testing.T) {
 // deadline notice) they reach the handlers, never the parent; to the
 // digest, she is told what she can write, and no case is opened.
 func TestManagerWritesWithoutCommands(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		ref, digest := bsoCaseWithDigest(t, h)
 		answer := ilseReplies(t, h, pick("Wat moet ik hiermee?", "What should I do with this?"), digest)

@@ -44,6 +44,7 @@ func hasEntry(tl []workflow.TimelineEntry, kind, detail string) bool {
 // Outlook and some webmail clients drop In-Reply-To and References; the
 // token in the address replied to still finds the case.
 func TestReplyWithOnlyTheTokenInTheAddressJoinsItsCase(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.Organisation.PlusAddressing = true })
 		conf := confirmationOf(t, h)
@@ -70,6 +71,7 @@ func TestReplyWithOnlyTheTokenInTheAddressJoinsItsCase(t *testing.T) {
 }
 
 func TestReplyWithAChangedSubjectJoinsItsCase(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -85,6 +87,7 @@ func TestReplyWithAChangedSubjectJoinsItsCase(t *testing.T) {
 }
 
 func TestSubjectReferenceCountsOnlyForParticipants(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -120,6 +123,7 @@ func TestSubjectReferenceCountsOnlyForParticipants(t *testing.T) {
 }
 
 func TestAlteredTokenIsIgnoredAndRecorded(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.Organisation.PlusAddressing = true })
 		conf := confirmationOf(t, h)
@@ -145,6 +149,7 @@ func TestAlteredTokenIsIgnoredAndRecorded(t *testing.T) {
 // two addresses that land here) is one message; the same Message-ID with a
 // different body is not.
 func TestDuplicateDeliveryIsOneMessage(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(append([]byte("Delivered-To: klachten@vlinder.example\r\n"), complaintFromSanne()...))
@@ -174,6 +179,7 @@ func TestDuplicateDeliveryIsOneMessage(t *testing.T) {
 }
 
 func TestHandlerMessageWithoutCaseIsAskedWhichCase(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(rawMail(mailOpts{from: "Anna de Vries <anna.devries@vlinder.example>", subject: "Vraagje", body: "Hoe zat het ook alweer?\n",
@@ -194,6 +200,7 @@ func TestHandlerMessageWithoutCaseIsAskedWhichCase(t *testing.T) {
 // so in its headers and without threading, would open case after case, each
 // confirmed. The loop breaker stops the confirmations after N.
 func TestLoopBreakerStopsAnAutoresponderWithoutHeaders(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.Limits.PerRecipient = 3 })
 		for i := range 5 {
@@ -225,6 +232,7 @@ func TestLoopBreakerStopsAnAutoresponderWithoutHeaders(t *testing.T) {
 // An operator replaces the token secret: replies to mail sent under the old
 // one still find their case while it is listed in previous_secrets.
 func TestTokenSecretRotationKeepsOldRepliesWorking(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		const oldSecret, newSecret = "the-first-secret-of-this-organisation", "a-fresh-secret-chosen-after-a-year-x"
 		h := newHarnessWith(t, url, func(c *Config) {

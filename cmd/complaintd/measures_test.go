@@ -14,6 +14,7 @@ import (
 func eachLanguage(t *testing.T, f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang })
 				f(t, h, func(nl, en string) string {
@@ -66,6 +67,7 @@ func judgedWithTwoMeasures(t *testing.T, h *harness, pick func(nl, en string) st
 // closes the case with the closing letter. A measure done before its date
 // never shows up late in the digest nor gets a reminder.
 func TestMeasuresDoneOneByOne(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		judgedWithTwoMeasures(t, h, pick)
 		h.at(time.Date(2027, 1, 12, 10, 0, 0, 0, amsterdam))
@@ -121,6 +123,7 @@ func TestMeasuresDoneOneByOne(t *testing.T) {
 // #uitgevoerd that names no open measure changes nothing and says which
 // are open; on a case without a judgment it is refused.
 func TestMeasureDoneRefusals(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		annaAnswers(t, h, pick("#uitgevoerd", "#done")+" iets\n\nKlaar.")
@@ -146,6 +149,7 @@ func TestMeasureDoneRefusals(t *testing.T) {
 // A measure added to a decided case reaches the parent with its date, as
 // a new date does.
 func TestMeasureAddedToADecidedCaseIsAnnounced(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		judgedWithTwoMeasures(t, h, pick)
 		annaAnswers(t, h, pick("#maatregel", "#measure")+" 2027-02-15 We houden een ouderavond over het ophaalprotocol.\n\n"+
@@ -166,6 +170,7 @@ func TestMeasureAddedToADecidedCaseIsAnnounced(t *testing.T) {
 // A bad date on a #maatregel line given with #oordeel is refused as a bad
 // date, not as a judgment without measures.
 func TestBadMeasureDateWithJudgmentIsRefusedAsABadDate(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		annaAnswers(t, h, pick("#oordeel gegrond\n#categorie overig", "#judgment upheld\n#category overig")+"\n"+pick("#maatregel", "#measure")+" 15-01-2027 "+trainingNL+"\n\nGegrond.")

@@ -64,6 +64,7 @@ func (l *tokenLog) count() int {
 // (XOAUTH2) and SMTP (XOAUTH2), renewing without a restart; a revoked
 // refresh token makes readiness fail with a named reason and an ERROR line.
 func TestOAuth2SignInRenewalAndRevocation(t *testing.T) {
+	t.Parallel()
 	auth, err := oauthtest.Start(oauthtest.Options{Username: "klachten", Lifetime: 2 * time.Second, Rotate: true})
 	if err != nil {
 		t.Fatal(err)
@@ -192,6 +193,7 @@ func expired(auth *oauthtest.Server, l *tokenLog) bool {
 // Google's service account with domain-wide delegation: the key file is
 // read, the mailbox (imap.username) is the subject; bad settings name keys.
 func TestOAuth2ServiceAccountConfig(t *testing.T) {
+	t.Parallel()
 	auth, err := oauthtest.Start(oauthtest.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -232,6 +234,7 @@ func TestOAuth2ServiceAccountConfig(t *testing.T) {
 
 // Microsoft app-only with a certificate instead of a secret, from files.
 func TestOAuth2ClientCertificateConfig(t *testing.T) {
+	t.Parallel()
 	auth, err := oauthtest.Start(oauthtest.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -125,6 +125,7 @@ func (l *sdListener) saw(prefix string) bool {
 // through NOTIFY_SOCKET, /metrics counting what the run did, /readyz failing
 // with a named reason while SMTP refuses and recovering after.
 func TestRunServesHealthMetricsAndNotifiesSystemd(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	addr := freeAddr(t)
 	h.cfg.HTTP.Addr = addr
@@ -218,6 +219,7 @@ func TestRunServesHealthMetricsAndNotifiesSystemd(t *testing.T) {
 }
 
 func TestHTTPAddressMustBeLoopbackUnlessAllowed(t *testing.T) {
+	t.Parallel()
 	for addr, ok := range map[string]bool{
 		"127.0.0.1:9464": true, "[::1]:9464": true, "localhost:9464": true, ":9464": true,
 		"0.0.0.0:9464": false, "192.0.2.7:9464": false, "9464": false,
@@ -249,6 +251,7 @@ func errorsJoin(errs []error) error {
 // "held: server refused" reason) makes readiness fail and says so; an IMAP
 // connection never made is named too.
 func TestReadinessNamesHeldMailAndIMAP(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, testReadinessNamesHeldMailAndIMAP)
 }
 
@@ -282,6 +285,7 @@ func (s *opsServerForTest) ready(t *testing.T) string {
 
 // An ignored message is logged with its reason, a quarantined one too.
 func TestIgnoredAndQuarantinedMessagesAreLoggedWithTheirReason(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	h.c.close() // this test builds the daemon on the SQLite file itself
 	var logs syncBuffer

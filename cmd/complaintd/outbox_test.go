@@ -27,6 +27,7 @@ func outboxState(t *testing.T, h *harness, kind string) (state, lastErr string) 
 // our mail, not on the parent: held, the case not flagged; `outbox retry ID`
 // sends it once.
 func TestDataRefusalHoldsTheMailAndRetrySendsItOnce(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.smtp.Refuse(1, 554, "5.7.1 Message rejected as spam")
@@ -91,6 +92,7 @@ func TestDataRefusalHoldsTheMailAndRetrySendsItOnce(t *testing.T) {
 // server's trouble: the mail is held, never blamed on the parent. (It used
 // to fail and flag the complainant unreachable.)
 func TestAttemptsRunningOutOnOurServerHoldTheMail(t *testing.T) {
+	t.Parallel()
 	h := newHarnessWith(t, storetest.URL(t, "sqlite"), func(c *Config) { c.Processing.SendAttempts = 3 })
 	h.smtp.Refuse(100, 451, "4.3.0 Local error in processing")
 	h.deliver(complaintFromSanne())
@@ -111,6 +113,7 @@ func TestAttemptsRunningOutOnOurServerHoldTheMail(t *testing.T) {
 // A recipient refused at RCPT TO for its own sake is that recipient's
 // problem: failed for good, the case flagged; the others are sent.
 func TestRecipientRefusalFlagsTheComplainant(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	h.smtp.RefuseRecipient("sanne.jansen@example.nl", 550, "5.1.1 User unknown")
 	h.deliver(complaintFromSanne())
@@ -129,6 +132,7 @@ func TestRecipientRefusalFlagsTheComplainant(t *testing.T) {
 }
 
 func TestOutboxListAndRetryAllHeld(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		// A server answer with a terminal escape sequence in it.
@@ -181,6 +185,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // digest -send says when our server refused the digest, and what to do: it
 // used to say "the daemon keeps trying", which held mail it does not.
 func TestDigestSendReportsAHeldDigest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	config := writeHarnessConfig(t, h.cfg)
 	h.clock.Set(time.Now())

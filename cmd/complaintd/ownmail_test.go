@@ -13,6 +13,7 @@ import (
 // a handler's reply looks like <…@vlinder.example> too. It is acted on, not
 // taken for our own mail (issue 8 item 2).
 func TestHandlerReplyWithMessageIDOnOurDomainIsActedOn(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.Organisation.MessageHost = "vlinder.example" })
 		confirmationOf(t, h)
@@ -39,6 +40,7 @@ func TestHandlerReplyWithMessageIDOnOurDomainIsActedOn(t *testing.T) {
 // address but nothing proves complaintd sent it. It is recorded on its case
 // and passed to the handlers, never dropped, never sent to the parent.
 func TestMailFromOurAddressWithoutProofIsShownToHandlers(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.Organisation.MessageHost = "vlinder.example" })
 		conf := confirmationOf(t, h)
@@ -86,6 +88,7 @@ func TestMailFromOurAddressWithoutProofIsShownToHandlers(t *testing.T) {
 // Anna's unverified message names none) is recognised by the proof in its
 // loop header.
 func TestCopyOfOurMailWithoutTokenIsRecognisedByItsLoopHeader(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(rawMail(mailOpts{from: anna, subject: "Vraagje", id: "q1@vlinder.example", body: "Hoe zat het ook alweer?"}))

@@ -11,6 +11,7 @@ import (
 // list or alone, records who ran it and when, and cases show prints it for
 // that case. A command that showed nothing of the case is not in its log.
 func TestEveryCommandShowingACaseIsInItsAccessLog(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		config := writeHarnessConfig(t, h.cfg)

@@ -20,6 +20,7 @@ import (
 // months); a complaint of November 2026 is exported (files 0600) and erased
 // on request; cases show prints the access log.
 func TestPrivacyCommandsOfTheBuiltBinary(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.Log.Level = "info" })

@@ -18,6 +18,7 @@ import (
 // their language, until it is marked done. Every showing is in the access
 // log that cases show prints.
 func TestPrivacyExportForReviewAndTheMonthToAnswer(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		config := writeHarnessConfig(t, h.cfg)
 		h.deliver(rawMail(mailOpts{from: sanne, subject: "Klacht over het ophalen van Noah", id: "x1@mail.example.nl",

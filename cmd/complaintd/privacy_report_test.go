@@ -17,6 +17,7 @@ import (
 // 2026 says exactly what it said before, in every format, and none of them
 // holds the personal data.
 func TestAnonymisedCaseStillCountsInItsYearsReport(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) {
 			c.Report.RegulationSummary, c.Report.HowParentsInformed = "Klachten worden binnen zes weken schriftelijk beoordeeld.",

@@ -127,6 +127,7 @@ func (h *harness) reportFacts(caseID int64) string {
 // message coming back nor a reply to the old thread brings anything back
 // into the case.
 func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		config := writeHarnessConfig(t, h.cfg)
@@ -304,6 +305,7 @@ func TestRetentionAnonymisesAClosedCaseWhenNothingHoldsIt(t *testing.T) {
 // safeguarding flag are refused with the reason, and the request stays in
 // the managers' digest until it is answered.
 func TestPrivacyEraseAnonymisesClosedCasesAndRefusesHeldOnes(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		config := writeHarnessConfig(t, h.cfg)
@@ -353,6 +355,7 @@ func TestPrivacyEraseAnonymisesClosedCasesAndRefusesHeldOnes(t *testing.T) {
 }
 
 func TestPrivacyConfigRefusesANonsenseRetention(t *testing.T) {
+	t.Parallel()
 	_, err := loadConfig(writeConfig(t, goodConfig+"\n[privacy]\nanonymise_after_months = 0\n"), func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "privacy.anonymise_after_months") {
 		t.Errorf("anonymise_after_months = 0: %v", err)

@@ -14,6 +14,7 @@ import (
 // operator lists it, reads why and where it is, and releases it; the
 // daemon's next round processes it again, once.
 func TestQuarantineListShowRelease(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		raw := []byte("To: klachten@vlinder.example\r\nSubject: =?utf-8?q?Geen_afzender_=1B[2J?=\r\n" +

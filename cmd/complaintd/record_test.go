@@ -42,6 +42,7 @@ func showCase(t *testing.T, h *harness, ref string) string {
 }
 
 func TestJudgmentNeedsAVerdictAndACategory(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		// No verdict, no category: refused with the lines to write.
@@ -81,6 +82,7 @@ func TestJudgmentNeedsAVerdictAndACategory(t *testing.T) {
 }
 
 func TestCategories(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		// The reminder asks for a category while none is set.
@@ -113,6 +115,7 @@ func TestCategories(t *testing.T) {
 }
 
 func TestEscalationsAndTheReportLine(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		h.at(received.AddDate(0, 2, 0))
@@ -161,6 +164,7 @@ func TestEscalationsAndTheReportLine(t *testing.T) {
 // The parent names a handler: the handlers are offered #betreft; once
 // recorded, that handler cannot be assigned nor judge the case.
 func TestIndependenceOfTheHandler(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		h.deliver(rawMail(mailOpts{from: sanne, subject: "Klacht over meneer Bos", id: "c2@mail.example.nl",
 			body: "Marco Bos heeft Noah meegegeven aan iemand die niet op de ophaallijst staat.\n"}))
@@ -204,8 +208,10 @@ func TestIndependenceOfTheHandler(t *testing.T) {
 
 // With trust.judgment_approval a judgment waits for a second handler.
 func TestJudgmentWaitsForASecondHandler(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang; c.Trust.JudgmentApproval = true })
 				pick := func(nl, en string) string {
@@ -262,6 +268,7 @@ func TestJudgmentWaitsForASecondHandler(t *testing.T) {
 // While a judgment waits, the reminders say so: to its author, that a
 // colleague must approve it; to the others, how to. A withdrawal drops it.
 func TestWaitingJudgmentInRemindersAndWithdrawal(t *testing.T) {
+	t.Parallel()
 	eachLanguageWith(t, func(c *Config) { c.Trust.JudgmentApproval = true }, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		annaAnswers(t, h, pick("#oordeel ongegrond\n#categorie overig\n#geen-maatregelen\n\nNiet terecht.", "#judgment not-upheld\n#category overig\n#no-measures\n\nNot justified."))
@@ -287,6 +294,7 @@ func TestWaitingJudgmentInRemindersAndWithdrawal(t *testing.T) {
 func eachLanguageWith(t *testing.T, change func(*Config), f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang; change(c) })
 				f(t, h, func(nl, en string) string {

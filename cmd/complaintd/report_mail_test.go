@@ -14,6 +14,7 @@ import (
 // 1 June 2027, answerable with #verslag-verzonden. A year without
 // complaints mails nothing; -mail with -location is a usage error.
 func TestReportMailSendsTheRemindersNow(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) {
 			c.Report.RegulationSummary, c.Report.HowParentsInformed = "Klachten worden binnen zes weken schriftelijk beoordeeld.",

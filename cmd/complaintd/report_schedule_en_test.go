@@ -15,6 +15,7 @@ import (
 // the sending, the manager is told so in English, and once recorded no
 // further reminder comes that May.
 func TestReportReminderAndConfirmationInEnglish(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) {
 			c.Organisation.Language = "en"

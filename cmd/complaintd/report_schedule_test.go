@@ -56,6 +56,7 @@ func attachmentOf(t *testing.T, raw []byte) (string, []byte) {
 // recorded and confirmed; the same line in a mail that only claims to be
 // the manager's is refused and recorded nowhere.
 func TestReportReminderOnFirstMayAndTheManagersConfirmation(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) {
 			c.Report.RegulationSummary, c.Report.HowParentsInformed = "Klachten worden binnen zes weken schriftelijk beoordeeld.",
@@ -173,6 +174,7 @@ func TestReportReminderOnFirstMayAndTheManagersConfirmation(t *testing.T) {
 // DMARC pass, as trust.policy allows) gets no reminder: the report of the
 // year before the date is recorded as sent.
 func TestReportConfirmedBeforeMayGetsNoReminder(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())

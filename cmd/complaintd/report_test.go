@@ -13,6 +13,7 @@ import (
 // configuration file; a clear refusal without the regulation's description,
 // and none for a year without complaints.
 func TestReportCommand(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.deliver(complaintFromSanne())

@@ -90,6 +90,7 @@ type event struct {
 }
 
 func TestAnnualReportOfAYearKeptByMail(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) {
 			c.Report.RegulationSummary, c.Report.HowParentsInformed = "Klachten worden binnen zes weken schriftelijk beoordeeld.",

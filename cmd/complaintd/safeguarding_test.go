@@ -22,6 +22,7 @@ func withSafeguardingContacts(c *Config) {
 func eachLanguageConfigured(t *testing.T, change func(*Config), f func(t *testing.T, h *harness, pick func(nl, en string) string)) {
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				h := newHarnessWith(t, url, func(c *Config) { c.Organisation.Language = lang; change(c) })
 				f(t, h, func(nl, en string) string {
@@ -69,6 +70,7 @@ func safeguardingNotices(h *harness, addr string) []sentMail {
 // how to clear a false alarm. The six-week term runs on. The parent hears
 // nothing of it.
 func TestSignalWordsTellTheManagersAtOnce(t *testing.T) {
+	t.Parallel()
 	eachLanguageConfigured(t, withSafeguardingContacts, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		h.deliver(rawMail(mailOpts{from: "Sanne Jansen <sanne.jansen@example.nl>", subject: "Klacht over juf M.",
 			body: pick("Mijn dochter zegt dat juf M. haar heeft GESLAGEN. Ze had blauwe\nplekken op haar arm.\n",
@@ -127,6 +129,7 @@ func TestSignalWordsTellTheManagersAtOnce(t *testing.T) {
 // complaint without them, flags nothing and tells no manager; a joint
 // complaint of a location's committee reaches that location's managers only.
 func TestSignalWordsAreWholeWordsAndReachTheLocationsManagers(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		h.deliver(rawMail(mailOpts{from: "Sanne Jansen <sanne.jansen@example.nl>", subject: "Factuur",
 			body: "De regeling is misbruikbaar, onze zoon slaapt slecht en the abusive-looking invoice misbruikte ons vertrouwen.\n"}))
@@ -153,6 +156,7 @@ func TestSignalWordsAreWholeWordsAndReachTheLocationsManagers(t *testing.T) {
 // needs a reason, clears the flag, puts the reason on the timeline and tells
 // the managers.
 func TestSignalCommandAndFalseAlarm(t *testing.T) {
+	t.Parallel()
 	eachLanguage(t, func(t *testing.T, h *harness, pick func(nl, en string) string) {
 		confirmationOf(t, h)
 		if n := len(safeguardingNotices(h, "directie@vlinder.example")); n != 0 {
@@ -212,6 +216,7 @@ func TestSignalCommandAndFalseAlarm(t *testing.T) {
 
 // A signal word that is empty stops start-up, naming the key.
 func TestEmptySignalWordNamesTheKey(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig(t.TempDir(), "127.0.0.1:1", "127.0.0.1:2")
 	cfg.Safeguarding.SignalWords = []string{"geslagen", " "}
 	err := cfg.validate()

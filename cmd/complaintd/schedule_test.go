@@ -34,6 +34,7 @@ func (h *harness) kinds(kind string) int {
 var received = time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam)
 
 func TestOneCaseThroughSixWeeks(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -140,6 +141,7 @@ func TestOneCaseThroughSixWeeks(t *testing.T) {
 // A daemon that was down for weeks catches up with what is current: the
 // deadline notice, not a stale progress message or old reminders beside it.
 func TestDowntimeCatchesUpWithOneCurrentMessage(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -171,6 +173,7 @@ func TestDowntimeCatchesUpWithOneCurrentMessage(t *testing.T) {
 // would promise a date about to pass: the parent reads the deadline notice
 // instead.
 func TestNoProgressMessageJustBeforeTheDeadline(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			h := newHarnessWith(t, storetest.URL(t, "sqlite"), inLanguage(lang))
@@ -196,6 +199,7 @@ func TestNoProgressMessageJustBeforeTheDeadline(t *testing.T) {
 }
 
 func TestJudgmentBeforeSixWeeksStopsTheClockAndMeasuresComeDue(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -230,6 +234,7 @@ func TestJudgmentBeforeSixWeeksStopsTheClockAndMeasuresComeDue(t *testing.T) {
 // the digest stops calling it late, and the reminder comes again on the
 // new date.
 func TestMeasureGetsANewDate(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)
@@ -286,6 +291,7 @@ func TestMeasureGetsANewDate(t *testing.T) {
 // Deadlines are counted in calendar days in Europe/Amsterdam: a complaint
 // received in winter time has its term end at midnight summer time.
 func TestDeadlineAcrossDaylightSavingChange(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		h.clock.Set(time.Date(2026, 3, 10, 10, 0, 0, 0, amsterdam)) // CET
@@ -351,6 +357,7 @@ func openCaseAt(t *testing.T, h *harness, at time.Time, from, location string) s
 }
 
 func TestDigestPerManagerAndLocation(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		base := time.Date(2026, 11, 2, 10, 0, 0, 0, amsterdam)
@@ -423,6 +430,7 @@ func lastTo(t *testing.T, h *harness, addr string) sentMail {
 func section(text, ref string) int { return strings.Index(text, ref) }
 
 func TestDueAndDigestCommands(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) { testDueAndDigestCommands(t, url) })
 }
 
@@ -499,6 +507,7 @@ func testDueAndDigestCommands(t *testing.T, url string) {
 // Once a case is assigned, its reminders go to the assigned handler only;
 // the deadline notice still goes to every handler of the case.
 func TestRemindersGoToTheAssignee(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.URL(t, "sqlite"))
 	confirmationOf(t, h)
 	annaAnswers(t, h, "#toewijzen Marco Bos")

@@ -16,6 +16,7 @@ import (
 // daemon and every command refuse the newer schema with both versions named,
 // before anything is read or written.
 func TestCommandsRefuseASchemaNewerThanTheyKnow(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, "sqlite:"+t.TempDir()+"/harness.db", nil)
 		h.cfg.Database.URL = url

@@ -150,6 +150,7 @@ func eachPeer(t *testing.T, fn func(t *testing.T, url string, peer func(t *testi
 // strict server, byte for byte (the bare "MAIL FROM:addr" the daemon used to
 // send was refused with 501).
 func TestRealSMTPServerTakesOurMail(t *testing.T) {
+	t.Parallel()
 	eachPeer(t, func(t *testing.T, url string, start func(t *testing.T) smtpPeer) {
 		h := newPeerHarness(t, url, start(t), nil)
 		h.deliver(complaintFromSanne())
@@ -186,6 +187,7 @@ func TestRealSMTPServerTakesOurMail(t *testing.T) {
 
 // check proves the server takes our envelope, and says so when it does not.
 func TestRealSMTPCheck(t *testing.T) {
+	t.Parallel()
 	pf := peers.StartPostfix(t, peers.PostfixOptions{})
 	h := newPeerHarness(t, storetest.URL(t, "sqlite"), pf, nil)
 	out, _, err := run(t, h.ctx, "check", "-config", writeHarnessConfig(t, h.cfg))
@@ -208,6 +210,7 @@ func TestRealSMTPCheck(t *testing.T) {
 // RCPT TO 550 5.1.1 for the parent is the parent's address: the confirmation
 // fails and the case is flagged; the handlers are still told.
 func TestRealSMTPUnknownParentFlagsTheCase(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		pf := peers.StartPostfix(t, peers.PostfixOptions{
 			RefuseRecipients: map[string]string{"sanne.jansen@example.nl": "550 5.1.1 User unknown"},
@@ -235,6 +238,7 @@ func TestRealSMTPUnknownParentFlagsTheCase(t *testing.T) {
 // And mail held under one configuration goes out when the daemon starts
 // under a corrected one.
 func TestRealSMTPRefusalOfOurMailHoldsIt(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		pf := peers.StartPostfix(t, peers.PostfixOptions{})
 		h := newPeerHarness(t, url, pf, nil)
@@ -317,6 +321,7 @@ func TestRealSMTPRefusalOfOurMailHoldsIt(t *testing.T) {
 // 5.7.0 Authentication required" at MAIL FROM. That is our configuration:
 // held, and sent exactly once when the daemon restarts with the account.
 func TestRealSMTPAuthRequiredHoldsUntilConfigured(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		mp := peers.StartMailpit(t)
 		h := newPeerHarness(t, url, mp, func(c *Config) { c.SMTP.Username, c.SMTP.Password = "", "" })
@@ -352,6 +357,7 @@ func TestRealSMTPAuthRequiredHoldsUntilConfigured(t *testing.T) {
 // The configuration a real deployment has: STARTTLS, smtp.ca_file, an
 // account. check passes and the confirmation goes out.
 func TestRealSMTPStartTLSWithCAFile(t *testing.T) {
+	t.Parallel()
 	pf := peers.StartPostfix(t, peers.PostfixOptions{STARTTLS: true})
 	h := newPeerHarness(t, storetest.URL(t, "sqlite"), pf, func(c *Config) {
 		c.SMTP.TLS, c.SMTP.CAFile = "starttls", pf.CA().CAFile

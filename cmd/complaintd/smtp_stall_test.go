@@ -16,6 +16,7 @@ import (
 // must arrive well before it (the test gives up after 20 s), while the
 // stalled transaction is still waiting.
 func TestStalledSMTPTransactionHoldsUpOnlyItsMessage(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, func(c *Config) { c.SMTP.Timeout, c.SMTP.Connections = 2*time.Minute, 3 })
 		const complaints = 10

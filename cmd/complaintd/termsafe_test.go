@@ -28,6 +28,7 @@ func hostileText(out string) string {
 // that sets the window title, a screen clear, a bidi override) is listed
 // and shown with them escaped, never acted on.
 func TestCasesOutputEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		enc := func(s string) string { return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?=" }
@@ -67,6 +68,7 @@ func TestCasesOutputEscapesControlCharacters(t *testing.T) {
 }
 
 func TestTermSafeWriterKeepsTextAndSplitRunes(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	w := newTermSafe(&b)
 	text := "Zoë\tbelde\n€ 12,50 \x1b[2J\u202e einde\xff"

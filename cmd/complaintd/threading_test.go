@@ -12,6 +12,7 @@ import (
 // Mail to the parent answers our last message to them, never their
 // out-of-office reply (issue 8 item 6).
 func TestMailToTheParentAnswersOurLastMessageNotHerOutOfOffice(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -47,6 +48,7 @@ func TestMailToTheParentAnswersOurLastMessageNotHerOutOfOffice(t *testing.T) {
 // Notices to staff about a case (reminders, deadline notices, bounce
 // notices) answer the case's first notification to that handler.
 func TestStaffNoticesAnswerTheCasesFirstNotification(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -94,6 +96,7 @@ func TestStaffNoticesAnswerTheCasesFirstNotification(t *testing.T) {
 // A spoof alert about a case answers the case's first notification to the
 // handler whose name was used.
 func TestSpoofAlertAnswersTheFirstNotification(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		conf := confirmationOf(t, h)
@@ -119,6 +122,7 @@ func TestSpoofAlertAnswersTheFirstNotification(t *testing.T) {
 // notification; the parent's letter about a new date answers our last
 // message to her (the judgment), not her out-of-office.
 func TestMeasureMailThreads(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarness(t, url)
 		confirmationOf(t, h)

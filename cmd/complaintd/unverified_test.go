@@ -27,6 +27,7 @@ func inLanguage(lang string) func(*Config) {
 // is not from Anna, whether or not DMARC failed (without a reply token, an
 // absent check proves nothing either).
 func TestOtherHandlersReadForgedHandlerMailAsNotVerified(t *testing.T) {
+	t.Parallel()
 	checks := map[string][]string{
 		"dmarc fails":   {"Authentication-Results: mx.vlinder.example; dmarc=fail header.from=vlinder.example"},
 		"dmarc is none": {"Authentication-Results: mx.vlinder.example; dmarc=none header.from=vlinder.example"},
@@ -77,6 +78,7 @@ func TestOtherHandlersReadForgedHandlerMailAsNotVerified(t *testing.T) {
 // both languages (the new-case notification and the Dutch reply are in
 // hostile_trust_test.go).
 func TestForgedParentMailIsMarkedInEnglishToo(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
 		h := newHarnessWith(t, url, inLanguage("en"))
 		h.deliver(rawMail(mailOpts{
@@ -109,6 +111,7 @@ func TestForgedParentMailIsMarkedInEnglishToo(t *testing.T) {
 // The flood notice names the sender: when the message that went over the
 // limit failed DMARC, that address may be forged, and the notice says so.
 func TestFloodNoticeOfUnverifiedSenderIsMarked(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {

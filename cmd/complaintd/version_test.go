@@ -8,6 +8,7 @@ import (
 )
 
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	for _, arg := range []string{"version", "-version", "--version"} {
 		out, _, err := run(t, t.Context(), arg)
 		if err != nil || !strings.HasPrefix(out, "complaintd ") || !strings.Contains(out, "go1.") {
@@ -19,6 +20,7 @@ func TestVersionCommand(t *testing.T) {
 // TestVersionFromBuild builds the binary as the Makefile does and checks
 // that it names the revision it was built from.
 func TestVersionFromBuild(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "complaintd")
 	const rev = "0123456789abcdef0123456789abcdef01234567"
 	build := exec.CommandContext(t.Context(), "go", "build", "-ldflags",
