@@ -7,9 +7,9 @@ import (
 
 // A grouped batch (ProcessGroup) writes its cases' events with one
 // statement per eventChunk rows, when its messages have all been acted on,
-// instead of one statement each: nothing in a group reads the events it
-// wrote (only timelines and the reachability check read them, never inside
-// a group), and each case's events keep their order.
+// instead of one statement each, and each case's events keep their order.
+// The one read of events inside a group, a timeline (the case file of
+// #dossier), writes the kept ones first (writeDeferredEvents).
 
 // eventChunk bounds one statement's rows (5 variables each; SQLite allows
 // 32,766).
@@ -47,6 +47,16 @@ func (b *eventBuffer) flush(ctx context.Context, db Database) error {
 			return fmt.Errorf("workflow: %d events: %w", len(part), err)
 		}
 		b.rows = b.rows[len(part):]
+	}
+	return nil
+}
+
+// writeDeferredEvents writes the events kept under ctx now: a read of a
+// case's events inside a group (the case file of #dossier) must see what
+// the group's earlier messages did to the case.
+func writeDeferredEvents(ctx context.Context, db Database) error {
+	if b, _ := ctx.Value(eventBufferKey{}).(*eventBuffer); b != nil {
+		return b.flush(ctx, db)
 	}
 	return nil
 }

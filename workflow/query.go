@@ -68,6 +68,9 @@ func (w *Workflow) Timeline(ctx context.Context, ref string) (Case, []TimelineEn
 	if err != nil {
 		return c, nil, err
 	}
+	if err := writeDeferredEvents(ctx, w.db); err != nil {
+		return c, nil, err
+	}
 	var events []Event
 	if err := w.db.Select(ctx, &events, `SELECT id, case_id, at, kind, actor, detail FROM events
 		WHERE case_id = ? ORDER BY id`, c.ID); err != nil {
