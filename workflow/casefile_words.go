@@ -258,21 +258,13 @@ func (w *Workflow) deliveryState(state string) string {
 	return w.word("file.state."+state, state)
 }
 
-// deliveredTwice says in words what secondDelivery found ("" when nothing).
+// deliveredTwice says in the reader's words what secondDelivery says ("" when
+// nothing).
 func (w *Workflow) deliveredTwice(as []DeliveryAttempt) string {
-	accepted, unknown := 0, 0
-	for _, a := range as {
-		switch a.Outcome {
-		case AttemptAccepted:
-			accepted++
-		case AttemptUnknown:
-			unknown++
-		}
-	}
-	switch {
+	switch accepted, maybeTwice := deliveries(as); {
 	case accepted > 1:
 		return w.phrase("file.delivered_times", accepted)
-	case accepted == 1 && unknown > 0:
+	case maybeTwice:
 		return w.phrase("file.delivered_twice")
 	}
 	return ""

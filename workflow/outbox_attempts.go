@@ -110,10 +110,11 @@ func (w *Workflow) deliveryAttempts(ctx context.Context, outboxID int64) ([]Deli
 	return as, nil
 }
 
-// secondDelivery says whether the attempts delivered a mail more than once,
-// or may have: "" when not.
-func secondDelivery(as []DeliveryAttempt) string {
-	accepted, unknown := 0, 0
+// deliveries counts what the attempts of one mail came to: how many the
+// server accepted, and whether one more may have been delivered (an
+// attempt whose answer is unknown beside one accepted).
+func deliveries(as []DeliveryAttempt) (accepted int, maybeTwice bool) {
+	unknown := 0
 	for _, a := range as {
 		switch a.Outcome {
 		case AttemptAccepted:
@@ -122,10 +123,16 @@ func secondDelivery(as []DeliveryAttempt) string {
 			unknown++
 		}
 	}
-	switch {
+	return accepted, accepted == 1 && unknown > 0
+}
+
+// secondDelivery says whether the attempts delivered a mail more than once,
+// or may have: "" when not.
+func secondDelivery(as []DeliveryAttempt) string {
+	switch accepted, maybeTwice := deliveries(as); {
 	case accepted > 1:
 		return fmt.Sprintf("delivered %d times", accepted)
-	case accepted == 1 && unknown > 0:
+	case maybeTwice:
 		return "possibly delivered twice: an earlier attempt's answer is unknown"
 	}
 	return ""
