@@ -79,13 +79,12 @@ func runBenchPeer() {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
-// startBenchPeers starts the child with count ordinary complaints in its
-// IMAP inbox and an SMTP capture that closes done once it holds want mails.
-func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, done <-chan struct{}) {
+// startBenchChild starts this test binary as the benchmark's peer process
+// (COMPLAINTD_BENCH_PEER) with env added, and returns what it prints.
+func startBenchChild(b *testing.B, env ...string) *bufio.Reader {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "COMPLAINTD_BENCH_PEER=1", "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count),
-		"COMPLAINTD_BENCH_SMTP_WAIT="+strconv.Itoa(want))
+	cmd.Env = append(append(os.Environ(), "COMPLAINTD_BENCH_PEER=1"), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -99,7 +98,14 @@ func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, 
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	r := bufio.NewReader(stdout)
+	return bufio.NewReader(stdout)
+}
+
+// startBenchPeers starts the child with count ordinary complaints in its
+// IMAP inbox and an SMTP capture that closes done once it holds want mails.
+func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, done <-chan struct{}) {
+	b.Helper()
+	r := startBenchChild(b, "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SMTP_WAIT="+strconv.Itoa(want))
 	for imapAddr == "" {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -134,23 +140,8 @@ func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, 
 // bytes each (size 0: ordinary complaints) and returns its address.
 func startBenchPeer(b *testing.B, count, size int) string {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "COMPLAINTD_BENCH_PEER=1",
-		"COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SIZE="+strconv.Itoa(size))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	r := startBenchChild(b, "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SIZE="+strconv.Itoa(size))
+	line, err := r.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "ADDR ") {
 		b.Fatalf("bench peer: %q %v", line, err)
 	}
