@@ -20,7 +20,7 @@ import (
 func prefetchWorkflow(t *testing.T, db *store.DB, tweak func(*workflow.Settings)) (*workflow.Workflow, *txCounter, *workflow.ManualClock) {
 	t.Helper()
 	clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
-	counted := &txCounter{Database: db}
+	counted := &txCounter{StatementLog: workflow.NewStatementLog(db)}
 	set := testSettings()
 	tweak(&set)
 	w, err := workflow.New(workflow.Deps{DB: counted, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,46 +17,12 @@ import (
 // txCounter counts the transactions the workflow opens on a real database,
 // and keeps the statements it runs.
 type txCounter struct {
-	workflow.Database
+	*workflow.StatementLog
 	txs atomic.Int64
-
-	mu      sync.Mutex
-	queries []string
-}
-
-func (c *txCounter) note(q string) {
-	c.mu.Lock()
-	c.queries = append(c.queries, strings.Join(strings.Fields(q), " "))
-	c.mu.Unlock()
 }
 
 // statements counts the statements run so far that start with prefix.
-func (c *txCounter) statements(prefix string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, q := range c.queries {
-		if strings.HasPrefix(q, prefix) {
-			n++
-		}
-	}
-	return n
-}
-
-func (c *txCounter) Get(ctx context.Context, dest any, q string, args ...any) error {
-	c.note(q)
-	return c.Database.Get(ctx, dest, q, args...)
-}
-
-func (c *txCounter) Select(ctx context.Context, dest any, q string, args ...any) error {
-	c.note(q)
-	return c.Database.Select(ctx, dest, q, args...)
-}
-
-func (c *txCounter) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	c.note(q)
-	return c.Database.Exec(ctx, q, args...)
-}
+func (c *txCounter) statements(prefix string) int { return c.Statements(prefix) }
 
 type txKey struct{}
 
@@ -65,7 +30,7 @@ func (c *txCounter) InTx(ctx context.Context, fn func(ctx context.Context) error
 	if ctx.Value(txKey{}) == nil {
 		c.txs.Add(1)
 	}
-	return c.Database.InTx(ctx, func(ctx context.Context) error { return fn(context.WithValue(ctx, txKey{}, true)) })
+	return c.StatementLog.InTx(ctx, func(ctx context.Context) error { return fn(context.WithValue(ctx, txKey{}, true)) })
 }
 
 func groupWorkflow(t *testing.T, db *store.DB) (*workflow.Workflow, *txCounter, *workflow.ManualClock) {
@@ -77,7 +42,7 @@ func groupWorkflow(t *testing.T, db *store.DB) (*workflow.Workflow, *txCounter, 
 func groupWorkflowSending(t *testing.T, db *store.DB, transport workflow.Transport) (*workflow.Workflow, *txCounter, *workflow.ManualClock) {
 	t.Helper()
 	clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
-	counted := &txCounter{Database: db}
+	counted := &txCounter{StatementLog: workflow.NewStatementLog(db)}
 	w, err := workflow.New(workflow.Deps{DB: counted, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
 		Transport: transport, Clock: clock, Settings: testSettings()})
 	if err != nil {

@@ -24,7 +24,8 @@ func (l *stmtLog) note(q string) {
 	l.mu.Unlock()
 }
 
-func (l *stmtLog) count(prefix string) int {
+// Statements counts the statements run so far that start with prefix.
+func (l *stmtLog) Statements(prefix string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
@@ -93,7 +94,7 @@ func TestGroupWritesEachTableOnceAndBeforeAnyOtherStatement(t *testing.T) {
 				cases = append(cases, c)
 				b.left--
 			}
-			if n := log.count("INSERT"); n != 0 {
+			if n := log.Statements("INSERT"); n != 0 {
 				t.Errorf("%d rows written while the group runs, want them kept", n)
 			}
 			// The same address again keeps its id, as ON CONFLICT would.
@@ -109,7 +110,7 @@ func TestGroupWritesEachTableOnceAndBeforeAnyOtherStatement(t *testing.T) {
 				t.Errorf("a lookup in the group sees %d of its 6 message-participant pairs", n)
 			}
 			for _, table := range []string{"cases", "participants", "messages"} {
-				if n := log.count("INSERT INTO " + table); n != 1 {
+				if n := log.Statements("INSERT INTO " + table); n != 1 {
 					t.Errorf("%d statements wrote the group's %s, want 1", n, table)
 				}
 			}

@@ -39,3 +39,10 @@ func CaseFileText(ctx context.Context, w *Workflow, ref, manager string) (text, 
 	_, text, html, err = w.render.Render(MsgCaseFile, w.set.Organisation.Language, l)
 	return text, html, err
 }
+
+// StatementLog keeps the statements run on a database (stmtLog), for the
+// tests that count them.
+type StatementLog = stmtLog
+
+// NewStatementLog logs the statements run on db.
+func NewStatementLog(db Database) *StatementLog { return &stmtLog{Database: db} }
