@@ -59,10 +59,21 @@ func (w *Workflow) ProcessGroup(ctx context.Context, ds []Delivery) []GroupResul
 	var group []groupMember
 	for i := range ds {
 		e := entries[i]
-		if e.State != LedgerPending || e.Attempts > 1 || e.ReusedUID != 0 {
-			// Settled before, failed before, or a reused UID to warn about:
-			// the single path knows each case. The group so far goes
-			// first, to keep the order.
+		if e.seen && e.State == LedgerPending {
+			// Offered before and not settled: an earlier attempt failed, or
+			// the daemon stopped during it. It is tried alone, its attempt
+			// counted by the single path just before it (so if one message
+			// kills the daemon, only that one runs out of attempts, not the
+			// messages after it in the batch). The group so far goes first,
+			// to keep the order.
+			w.runGroup(ctx, ds, group, now, out)
+			group = group[:0]
+			alone(i, nil, now)
+			continue
+		}
+		if e.State != LedgerPending || e.ReusedUID != 0 {
+			// Settled before, or a reused UID to warn about: the single
+			// path knows each case.
 			w.runGroup(ctx, ds, group, now, out)
 			group = group[:0]
 			alone(i, &e, now)
@@ -163,28 +174,33 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 // errGroupShape: the deliveries cannot be recorded with one statement.
 var errGroupShape = errors.New("workflow: group spans mailboxes or repeats a UID")
 
-// recordArrivals is recordArrival for messages of one mailbox and
-// UIDVALIDITY with distinct UIDs, in one statement (and one more to find
-// reused UIDs): entries come back in the order of ds. Entries settled before
-// are looked up one at a time (a replay after a crash between commit and
-// MOVE; rare).
+// recordArrivals records messages of one mailbox and UIDVALIDITY with
+// distinct UIDs, with one statement (and one before it, to find the entries
+// already there): entries come back in the order of ds. A new entry counts
+// this attempt at it (attempts 1), as recordArrival does. An entry that was
+// there before is marked seen and its attempts are left alone: the caller
+// tries it alone, through recordArrival, which counts the attempt just
+// before it. Entries settled before are looked up one at a time (a replay
+// after a crash between commit and MOVE; rare).
 func recordArrivals(ctx context.Context, db Database, ds []Delivery, now time.Time) ([]ledgerEntry, error) {
 	type key struct {
 		uid int64
 		sum string
 	}
 	sums := make([]string, len(ds))
-	seen := make(map[int64]bool, len(ds))
+	uids := make(map[int64]bool, len(ds))
 	var q strings.Builder
 	q.Grow(200 + 36*len(ds))
 	q.WriteString(`INSERT INTO ledger (mailbox, uidvalidity, uid, internal_date, size, sha256, raw,
 		state, attempts, created_at, updated_at) VALUES `)
 	args := make([]any, 0, 10*len(ds))
+	uargs := []any{ds[0].Mailbox, int64(ds[0].UIDValidity)}
 	for i, d := range ds {
-		if d.Mailbox != ds[0].Mailbox || d.UIDValidity != ds[0].UIDValidity || seen[int64(d.UID)] {
+		if d.Mailbox != ds[0].Mailbox || d.UIDValidity != ds[0].UIDValidity || uids[int64(d.UID)] {
 			return nil, errGroupShape
 		}
-		seen[int64(d.UID)] = true
+		uids[int64(d.UID)] = true
+		uargs = append(uargs, int64(d.UID))
 		sum := sha256.Sum256(d.Raw)
 		sums[i] = hex.EncodeToString(sum[:])
 		if i > 0 {
@@ -193,7 +209,23 @@ func recordArrivals(ctx context.Context, db Database, ds []Delivery, now time.Ti
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)")
 		args = append(args, d.Mailbox, int64(d.UIDValidity), int64(d.UID), d.InternalDate, len(d.Raw), sums[i], d.Raw, LedgerPending, now, now)
 	}
-	q.WriteString(` ON CONFLICT (mailbox, uidvalidity, uid, sha256) DO UPDATE SET attempts = ledger.attempts + 1, updated_at = excluded.updated_at
+	// What the ledger held for these UIDs before: the same bytes are an
+	// entry seen before; other bytes under the same UID, the first of them
+	// is what a new entry reports as a reused UID.
+	var prev []struct {
+		ID  int64  `db:"id"`
+		UID int64  `db:"uid"`
+		Sum string `db:"sha256"`
+	}
+	if err := db.Select(ctx, &prev, `SELECT id, uid, sha256 FROM ledger WHERE mailbox = ? AND uidvalidity = ?
+		AND uid IN (`+placeholders(len(ds))+`) ORDER BY id`, uargs...); err != nil {
+		return nil, fmt.Errorf("workflow: ledger: %d arrivals: %w", len(ds), err)
+	}
+	seen := make(map[key]bool, len(prev))
+	for _, p := range prev {
+		seen[key{p.UID, p.Sum}] = true
+	}
+	q.WriteString(` ON CONFLICT (mailbox, uidvalidity, uid, sha256) DO UPDATE SET updated_at = excluded.updated_at
 		WHERE ledger.state = 'pending'
 		RETURNING id, state, attempts, reason, uid, sha256`)
 	var rows []struct {
@@ -205,45 +237,27 @@ func recordArrivals(ctx context.Context, db Database, ds []Delivery, now time.Ti
 		return nil, fmt.Errorf("workflow: ledger: %d arrivals: %w", len(ds), err)
 	}
 	got := make(map[key]ledgerEntry, len(rows))
-	fresh := false
 	for _, r := range rows {
 		got[key{r.UID, r.Sum}] = r.ledgerEntry
-		fresh = fresh || r.Attempts == 1
-	}
-	// A UID seen before with other bytes: the server reused it.
-	earlier := map[int64]int64{}
-	if fresh {
-		var prev []struct {
-			ID  int64  `db:"id"`
-			UID int64  `db:"uid"`
-			Sum string `db:"sha256"`
-		}
-		uargs := []any{ds[0].Mailbox, int64(ds[0].UIDValidity)}
-		for _, d := range ds {
-			uargs = append(uargs, int64(d.UID))
-		}
-		if err := db.Select(ctx, &prev, `SELECT id, uid, sha256 FROM ledger WHERE mailbox = ? AND uidvalidity = ?
-			AND uid IN (`+placeholders(len(ds))+`) ORDER BY id`, uargs...); err != nil {
-			return nil, fmt.Errorf("workflow: ledger: %d arrivals: %w", len(ds), err)
-		}
-		for _, p := range prev {
-			if _, ok := earlier[p.UID]; !ok {
-				if e, ok := got[key{p.UID, p.Sum}]; !ok || e.ID != p.ID {
-					earlier[p.UID] = p.ID
-				}
-			}
-		}
 	}
 	entries := make([]ledgerEntry, len(ds))
 	for i, d := range ds {
-		e, ok := got[key{int64(d.UID), sums[i]}]
+		k := key{int64(d.UID), sums[i]}
+		e, ok := got[k]
 		if !ok {
 			var err error
 			if e, err = recordArrival(ctx, db, d, sums[i], now); err != nil {
 				return nil, err
 			}
-		} else if e.State == LedgerPending && e.Attempts == 1 {
-			e.ReusedUID = earlier[int64(d.UID)]
+		}
+		e.seen = seen[k]
+		if !e.seen && e.State == LedgerPending {
+			for _, p := range prev {
+				if p.UID == k.uid {
+					e.ReusedUID = p.ID
+					break
+				}
+			}
 		}
 		entries[i] = e
 	}

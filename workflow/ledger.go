@@ -26,6 +26,9 @@ type ledgerEntry struct {
 	// UIDVALIDITY and UID with other bytes (0 if none): the server handed
 	// the UID out again, against RFC 3501 section 2.3.1.1.
 	ReusedUID int64 `db:"-"`
+	// seen: the entry was in the ledger before this offer of the message
+	// (recordArrivals); its attempt is not counted yet.
+	seen bool
 }
 
 // recordArrival stores a fetched message (or finds it again) and counts this

@@ -1,0 +1,63 @@
+package workflow_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/complaintd/complaintd/mailbox"
+	"github.com/complaintd/complaintd/store"
+	"github.com/complaintd/complaintd/store/storetest"
+	"github.com/complaintd/complaintd/workflow"
+)
+
+// A message that stops the daemon each time it is tried (an out-of-memory
+// kill, say: nothing a recover catches) runs out of attempts alone; the
+// messages after it in its batch are tried, not quarantined with it. Each
+// stop is the context ending while the message is parsed: nothing after it
+// in the offer runs.
+func TestMessageThatStopsTheDaemonRunsOutOfAttemptsAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var stop context.CancelFunc
+		killer := func(raw []byte) (workflow.Mail, error) {
+			if bytes.Contains(raw, []byte("<crash@example.nl>")) {
+				stop()
+			}
+			return parse(raw)
+		}
+		clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
+		w, err := workflow.New(workflow.Deps{DB: db, Parse: killer, Render: realTemplates(t), Compose: mailbox.Compose,
+			Clock: clock, Settings: testSettings()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		group := aGroup(clock.Now())
+		crash := groupMail(9, clock.Now(), "From: Eva Smit <eva@example.nl>\r\nSubject: Vraag\r\nMessage-ID: <crash@example.nl>\r\n",
+			"Dit bericht laat de daemon stoppen.")
+		// The killer second in the batch, three ordinary messages after it.
+		batch := []workflow.Delivery{group[0], crash, group[1], group[2], group[3]}
+		var last []workflow.GroupResult
+		for offer := 1; offer <= 5; offer++ {
+			ctx, cancel := context.WithCancel(t.Context())
+			stop = cancel
+			last = w.ProcessGroup(ctx, batch)
+			cancel()
+		}
+		for i, r := range last {
+			want := workflow.LedgerProcessed
+			if i == 1 {
+				want = workflow.LedgerQuarantined
+			}
+			if r.Settled.State != want {
+				t.Errorf("message %d after five offers: %+v, want %s", i+1, r, want)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases`); n != 3 {
+			t.Errorf("%d cases, want the three complaints'", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM ledger WHERE state = 'quarantined'`); n != 1 {
+			t.Errorf("%d messages quarantined, want only the one that stops the daemon", n)
+		}
+	})
+}
