@@ -70,6 +70,10 @@ type SMTPSender struct {
 	// open is reused before another is opened.
 	free chan struct{}
 
+	// wrapConn, set only by tests, wraps each new TCP connection (below
+	// TLS), to count the client's writes or hide an extension.
+	wrapConn func(net.Conn) net.Conn
+
 	mu     sync.Mutex
 	idle   []*smtpConn
 	closed bool
@@ -79,6 +83,16 @@ type SMTPSender struct {
 type smtpConn struct {
 	client   *smtp.Client // nil when not connected
 	lastUsed time.Time
+
+	// What the server offered at EHLO, read once per connection:
+	// pipelining (RFC 2920) and the parameters of MAIL FROM (mailParams).
+	pipelining bool
+	mailParams string
+
+	// buf holds the dot-stuffed message on its way out; kept between
+	// Sends so that a mail costs no allocation for it (bounded by
+	// dataChunk, see writeData).
+	buf []byte
 
 	// active is the connection in use, so that a cancelled context can
 	// close it while its Send is blocked on it.
@@ -163,8 +177,10 @@ func (s *SMTPSender) isClosed() bool {
 
 // Send delivers one message exactly as given: raw goes to DATA unchanged
 // apart from the transparency dot-stuffing of RFC 5321 4.5.2, which the
-// server undoes (lines must end in CRLF; a bare LF is sent as CRLF). All
-// recipients must be accepted or nothing is sent. Errors are *SMTPError.
+// server undoes (lines must end in CRLF; a bare LF is sent as CRLF, and a
+// message not ending in CRLF gets one). All recipients must be accepted or
+// nothing is sent. The envelope is one write when the server offers
+// PIPELINING. Errors are *SMTPError.
 func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []byte) error {
 	if err := checkEnvelope(from, to, raw); err != nil {
 		return err
@@ -184,21 +200,21 @@ func (s *SMTPSender) Send(ctx context.Context, from string, to []string, raw []b
 	defer stop()
 
 	reused := sc.client != nil
-	c, err := s.ready(ctx, sc)
-	if err != nil {
+	if err := s.ready(ctx, sc); err != nil {
 		return err
 	}
-	err = s.transaction(c, from, to, raw)
+	err = sc.transaction(from, to, raw)
 	var se *SMTPError
 	if err != nil && reused && errors.As(err, &se) && se.Op == "MAIL FROM" && se.Code == 0 {
-		// The kept connection died while idle; nothing was sent on it yet,
-		// so a new connection may carry this message.
+		// The kept connection died while idle: not even MAIL FROM was
+		// answered, so no message went out on it, and a new connection
+		// may carry this one.
 		s.log.Debug("smtp kept connection gone; reconnecting", "err", err)
 		sc.drop()
-		if c, err = s.ready(ctx, sc); err != nil {
+		if err = s.ready(ctx, sc); err != nil {
 			return err
 		}
-		err = s.transaction(c, from, to, raw)
+		err = sc.transaction(from, to, raw)
 	}
 	if err != nil {
 		sc.recover(ctx, err)
@@ -262,14 +278,14 @@ func smtpPath(addr string) string { return "<" + addr + ">" }
 // always fresh: a completed DATA ends the mail transaction (RFC 5321
 // 4.1.1.4), and a refusal is followed by RSET (see recover), so no RSET
 // round trip is spent per message.
-func (s *SMTPSender) ready(ctx context.Context, sc *smtpConn) (*smtp.Client, error) {
+func (s *SMTPSender) ready(ctx context.Context, sc *smtpConn) error {
 	if c := sc.client; c != nil {
 		var err error
 		if time.Since(sc.lastUsed) > smtpMaxIdle {
 			err = c.Noop()
 		}
 		if err == nil {
-			return c, nil
+			return nil
 		}
 		s.log.Debug("smtp kept connection unusable; reconnecting", "err", err)
 		sc.drop()
@@ -277,60 +293,12 @@ func (s *SMTPSender) ready(ctx context.Context, sc *smtpConn) (*smtp.Client, err
 	c, err := s.dial(ctx, sc.active.Store)
 	if err != nil {
 		sc.active.Store(nil)
-		return nil, err
+		return err
 	}
 	sc.client, sc.lastUsed = c, time.Now()
-	return c, nil
-}
-
-// transaction runs MAIL, RCPT for each recipient, and DATA (RFC 5321 3.3).
-func (s *SMTPSender) transaction(c *smtp.Client, from string, to []string, raw []byte) error {
-	if err := c.Mail(smtpPath(from)); err != nil {
-		return smtpFailure("MAIL FROM", err)
-	}
-	var refused []rcptRefusal
-	for _, r := range to {
-		err := c.Rcpt(smtpPath(r))
-		var tp *textproto.Error
-		switch {
-		case err == nil:
-		case errors.As(err, &tp):
-			refused = append(refused, rcptRefusal{rcpt: r, err: tp})
-		default:
-			return smtpFailure("RCPT TO", err)
-		}
-	}
-	if len(refused) > 0 {
-		return refusedRecipients(refused, len(to))
-	}
-	w, err := c.Data()
-	if err != nil {
-		return smtpFailure("DATA", err)
-	}
-	if _, err := w.Write(raw); err != nil {
-		_ = w.Close()
-		return smtpFailure("DATA", err)
-	}
-	// The reply to the final dot is the server taking responsibility for
-	// the message (RFC 5321 4.1.1.4), or refusing it.
-	if err := w.Close(); err != nil {
-		return dataRefusal(err, len(to))
-	}
+	sc.pipelining, _ = c.Extension("PIPELINING")
+	sc.mailParams = mailParams(c)
 	return nil
-}
-
-// dataRefusal classifies a refusal of the message at its final dot. That is
-// a refusal of our transaction (content, size, policy), except that a server
-// which checks mailboxes late may refuse a one-recipient message with the
-// recipient's mailbox status (550 5.1.1, 552 5.2.2), which is theirs.
-func dataRefusal(err error, rcpts int) *SMTPError {
-	e := smtpFailure("DATA", err)
-	if rcpts == 1 && e.Code != 0 {
-		if subject, detail, ok := enhancedCode(e.Code, e.Text); ok {
-			e.recipientFault = subject == 2 || (subject == 1 && detail != 0 && detail != 7 && detail != 8)
-		}
-	}
-	return e
 }
 
 // recover leaves the kept connection usable after a failed transaction: a
@@ -379,6 +347,10 @@ func (s *SMTPSender) dial(ctx context.Context, register func(*deadlineConn)) (*s
 		}
 		conn = c
 		register(c)
+		var nc net.Conn = c
+		if s.wrapConn != nil {
+			nc = s.wrapConn(c)
+		}
 		// A context that ended before the connection was registered found
 		// nothing to close (the caller's abort ran too early): without this
 		// the greeting would be awaited for the whole timeout.
@@ -387,9 +359,9 @@ func (s *SMTPSender) dial(ctx context.Context, register func(*deadlineConn)) (*s
 			return nil, err
 		}
 		if s.cfg.TLS != TLSImplicit {
-			return c, nil
+			return nc, nil
 		}
-		tc := tls.Client(c, tlsCfg)
+		tc := tls.Client(nc, tlsCfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, err
 		}

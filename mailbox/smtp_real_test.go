@@ -126,6 +126,46 @@ func TestSMTPRealPostfixRefusalFault(t *testing.T) {
 	}
 }
 
+// Postfix offers PIPELINING, so the envelope goes in one write (issue 14).
+// With one of three recipients unknown it answers DATA with 354 all the
+// same: the message must not go to the other two, the error is the
+// recipient's refusal, and the next mail goes out.
+func TestSMTPRealPostfixPipelinedRefusedRecipient(t *testing.T) {
+	t.Parallel()
+	pf := peers.StartPostfix(t, peers.PostfixOptions{
+		RefuseRecipients: map[string]string{"weg@example.nl": "550 5.1.1 User unknown"},
+	})
+	s := newSender(t, mailbox.SMTPConfig{Addr: pf.Addr(), TLS: "none", Username: pf.Username(), Password: pf.Password(), Connections: 1})
+	summary, err := s.Check(t.Context(), "klachten@kinderopvang.example")
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	t.Logf("Postfix: %s", summary)
+	if !strings.Contains(summary, "PIPELINING") {
+		t.Fatalf("Postfix does not offer PIPELINING here; the pipelined path is not tested: %s", summary)
+	}
+
+	err = s.Send(t.Context(), "klachten@kinderopvang.example", []string{"ouder@example.nl", "weg@example.nl", "b@example.nl"}, outgoing(1))
+	var se *mailbox.SMTPError
+	if !errors.As(err, &se) || se.Op != "RCPT TO" || se.Code != 550 || se.Temporary() || !se.RecipientFault() ||
+		!strings.Contains(err.Error(), "1 of 3 recipient(s) refused: <weg@example.nl>: 550 5.1.1") {
+		t.Fatalf("err = %v, want the permanent refusal of weg@example.nl alone", err)
+	}
+	to := []string{"ouder@example.nl", "b@example.nl"}
+	if err := s.Send(t.Context(), "klachten@kinderopvang.example", to, outgoing(2)); err != nil {
+		t.Fatalf("Send after the refusal: %v", err)
+	}
+	msgs := pf.Wait(2) // one copy per recipient; Wait also waits for the queue to empty
+	if len(msgs) != 2 {
+		t.Fatalf("%d copies arrived, want 2: the partly refused message must not go", len(msgs))
+	}
+	for _, m := range msgs {
+		if !bytes.Equal(m.Data, outgoing(2)) {
+			t.Errorf("to %v arrived:\n%q", m.To, m.Data)
+		}
+	}
+}
+
 // STARTTLS as a submission server on port 587 has it: TLS required, AUTH
 // only after it, the certificate verified against the configured CA.
 func TestSMTPRealPostfixSTARTTLS(t *testing.T) {
