@@ -31,6 +31,35 @@ func renderGroup(at time.Time) []workflow.Delivery {
 	return group
 }
 
+// handlerAnswers are the handler's answers, by reply to her notifications
+// of renderGroup's first three cases: one passed on to the parent, a
+// judgment with a measure (sent to the parent, confirmed to her), and
+// commands confirmed to her.
+func handlerAnswers(t *testing.T, db *store.DB, at time.Time) []workflow.Delivery {
+	t.Helper()
+	answers := map[string]string{
+		"KL-2026-0001": "Beste mevrouw Jansen,\r\n\r\nWe zoeken uit hoe dit kon gebeuren.",
+		"KL-2026-0002": "#categorie financieel en facturen\r\n#oordeel gegrond\r\n#maatregel 2027-01-15 De factuur corrigeren.\r\n\r\nBeste meneer Bakker,\r\n\r\nU heeft gelijk.",
+		"KL-2026-0003": "#status in-behandeling\r\n#intern Eerst met de mentor praten.",
+	}
+	var group []workflow.Delivery
+	for i, ref := range []string{"KL-2026-0001", "KL-2026-0002", "KL-2026-0003"} {
+		var raw []byte
+		if err := db.Get(t.Context(), &raw, `SELECT o.raw FROM outbox o JOIN cases c ON c.id = o.case_id
+			WHERE o.rcpt_to = 'anna.devries@vlinder.example' AND c.reference = ? ORDER BY o.id LIMIT 1`, ref); err != nil {
+			t.Fatal(err)
+		}
+		notice, err := mailbox.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		group = append(group, groupMail(uint32(20+i), at, fmt.Sprintf("From: Anna de Vries <anna.devries@vlinder.example>\r\n"+
+			"Subject: Re: %s\r\nMessage-ID: <anna%d@vlinder.example>\r\nIn-Reply-To: <%s>\r\nReferences: <%s>\r\n",
+			notice.Subject(), i, notice.MessageID(), notice.MessageID()), answers[ref]))
+	}
+	return group
+}
+
 // sentMail is each outbox row, oldest first, as the recipient would get it
 // and as the case records it, with what differs between two runs by chance
 // alone made the same: the random part of each Message-ID (and so of the
@@ -68,7 +97,8 @@ func sentMail(t *testing.T, db *store.DB) []string {
 
 // The mail of a group, rendered at the group's end in parallel, is the
 // mail each message processed alone queues: the same bytes, subjects,
-// held-back states, and order.
+// held-back states, and order. Two groups: renderGroup, then the handler's
+// answers to it.
 func TestGroupQueuesTheMailEachMessageAloneWould(t *testing.T) {
 	for _, dialect := range storetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
@@ -82,20 +112,25 @@ func TestGroupQueuesTheMailEachMessageAloneWould(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				group := renderGroup(clock.Now())
-				if grouped {
-					for i, r := range w.ProcessGroup(t.Context(), group) {
-						if r.Err != nil {
-							t.Fatalf("grouped, message %d: %v", i+1, r.Err)
+				process := func(group []workflow.Delivery) {
+					t.Helper()
+					if grouped {
+						for i, r := range w.ProcessGroup(t.Context(), group) {
+							if r.Err != nil || r.Disposition != workflow.Done {
+								t.Fatalf("grouped, message %d: %+v", i+1, r)
+							}
 						}
+						return
 					}
-				} else {
 					for i, d := range group {
-						if _, _, err := w.ProcessSettled(t.Context(), d); err != nil {
-							t.Fatalf("alone, message %d: %v", i+1, err)
+						if disp, _, err := w.ProcessSettled(t.Context(), d); err != nil || disp != workflow.Done {
+							t.Fatalf("alone, message %d: %v %v", i+1, disp, err)
 						}
 					}
 				}
+				process(renderGroup(clock.Now()))
+				clock.Advance(time.Minute)
+				process(handlerAnswers(t, db, clock.Now()))
 				return sentMail(t, db)
 			}
 			alone, grouped := run(false), run(true)
@@ -105,7 +140,7 @@ func TestGroupQueuesTheMailEachMessageAloneWould(t *testing.T) {
 					held++
 				}
 			}
-			if len(alone) < 15 || held == 0 {
+			if len(alone) < 23 || held == 0 {
 				t.Fatalf("%d mails, %d held back: the sample no longer covers what it should", len(alone), held)
 			}
 			if len(grouped) != len(alone) {
