@@ -25,7 +25,11 @@ import (
 
 // renderJob is one mail of a group to render and compose: its draft and
 // its header fields, settled when queue ran (Message-ID, Date, References,
-// reply token), and the kept rows waiting for its results.
+// reply token), and the kept rows waiting for its results. The draft is a
+// copy, but what its letter points to (a CommandsView, a JudgmentView …)
+// is read when the group ends: a caller must not change a view after
+// queuing it (none does; TestGroupQueuesTheMailEachMessageAloneWould
+// would see it for the paths it takes).
 type renderJob struct {
 	w   *Workflow
 	d   draft
