@@ -21,10 +21,14 @@ func rowsPer(cols int) int { return min(1000, maxVariables/cols) }
 
 // flush writes what the group kept, in the order the foreign keys need:
 // cases, their participants, the outbox, the messages (which name outbox
-// rows), then the ledger entries' changes.
+// rows), then the ledger entries' changes. The mail of the outbox rows is
+// rendered first, in parallel (render_jobs.go).
 func (b *groupWrites) flush(ctx context.Context) error {
 	if len(b.cases)+len(b.parts)+len(b.outbox)+len(b.messages)+len(b.ledger) == 0 {
 		return nil
+	}
+	if err := b.renderPending(); err != nil {
+		return err
 	}
 	if err := b.flushCases(ctx); err != nil {
 		return err

@@ -77,6 +77,10 @@ type groupWrites struct {
 	outbox   [][]any // queue's 11 values per row
 	messages []keptMessage
 	ledger   map[int64]*ledgerWrite
+	// renders is the mail of the kept outbox rows not rendered yet: the
+	// rows wait for its bytes, and the messages recording it for its
+	// subject (renderPending).
+	renders []*renderJob
 }
 
 // keptMessage is a message row; outbound ones take the id of the outbox row
@@ -215,15 +219,23 @@ func (b *groupWrites) addParticipants(ctx context.Context, caseID int64, ps []Pa
 	return ids, true, nil
 }
 
-// addOutbox keeps queue's outbox rows (11 values each) and the case
-// messages recording them.
-func (b *groupWrites) addOutbox(args []any, out []Message) {
+// addOutbox keeps queue's outbox rows (11 values each, raw still to be
+// rendered), the case messages recording them (subject still to be
+// rendered) and the jobs that render them, one per row.
+func (b *groupWrites) addOutbox(args []any, out []Message, jobs []*renderJob) {
+	base := len(b.messages)
 	for i := 0; i+11 <= len(args); i += 11 {
-		b.outbox = append(b.outbox, args[i:i+11])
+		j := jobs[i/11]
+		j.row = args[i : i+11]
+		if j.msg >= 0 {
+			j.msg += base
+		}
+		b.outbox = append(b.outbox, j.row)
 	}
 	for _, m := range out {
 		b.messages = append(b.messages, keptMessage{m: m, inOutbox: true})
 	}
+	b.renders = append(b.renders, jobs...)
 }
 
 func (b *groupWrites) entry(id int64) *ledgerWrite {
@@ -292,11 +304,12 @@ func caseInGroup(ctx context.Context, c *Case) (bool, error) {
 	return true, b.addCase(ctx, c)
 }
 
-// outboxInGroup keeps queue's rows inside a group (ok).
-func outboxInGroup(ctx context.Context, args []any, out []Message) bool {
+// outboxInGroup keeps queue's rows, and the jobs rendering their mail,
+// inside a group (ok).
+func outboxInGroup(ctx context.Context, args []any, out []Message, jobs []*renderJob) bool {
 	b := groupWritesOf(ctx)
 	if b != nil {
-		b.addOutbox(args, out)
+		b.addOutbox(args, out, jobs)
 	}
 	return b != nil
 }

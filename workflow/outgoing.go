@@ -49,7 +49,11 @@ const maxRefs = 10
 // queue renders drafts to their final bytes and puts them in the outbox, in
 // the caller's transaction: what was recorded is exactly what will be sent.
 // The drafts of one event (a confirmation and its notifications) are written
-// with one statement per table.
+// with one statement per table. Inside a grouped batch the rows are kept,
+// and the mail is rendered with the group's other mail, in parallel, just
+// before the rows are written, still in the transaction (render_jobs.go):
+// everything else about it (its Message-ID, Date, References, whether it
+// is held back) is settled here, as when it is rendered at once.
 func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 	if len(drafts) == 0 {
 		return nil
@@ -65,26 +69,18 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 	if err != nil {
 		return err
 	}
+	inGroup := groupWritesOf(ctx) != nil
 	var out []Message
 	var outboxArgs []any
+	var jobs []*renderJob
 	for i, d := range drafts {
-		subject, text, html, err := w.render.Render(d.template, d.lang, d.letter)
-		if err != nil {
-			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
-		}
-		h, msgID, refs := w.headers(d, subject, now)
+		h, msgID, refs := w.headers(d, now)
+		var subject string
 		var raw []byte
-		switch {
-		case len(d.files) > 0 && w.composeFiles == nil:
-			// Never a letter saying "attached" without the file.
-			err = errors.New("files to attach, but the workflow was built without Deps.ComposeFiles")
-		case len(d.files) > 0:
-			raw, err = w.composeFiles(h, text, html, d.original, d.files)
-		default:
-			raw, err = w.compose(h, text, html, d.original)
-		}
-		if err != nil {
-			return fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
+		if inGroup {
+			jobs = append(jobs, &renderJob{w: w, d: d, h: h, msg: -1})
+		} else if subject, raw, err = w.renderDraft(d, h); err != nil {
+			return err
 		}
 		rcpt := strings.ToLower(d.to.Address)
 		state := OutboxQueued
@@ -100,6 +96,9 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 		var caseID sql.NullInt64
 		if d.c != nil {
 			caseID = sql.NullInt64{Int64: d.c.ID, Valid: true}
+			if inGroup {
+				jobs[i].msg = len(out)
+			}
 			out = append(out, Message{
 				CaseID: d.c.ID, Direction: DirOut, Kind: d.kind, MessageID: msgID, InReplyTo: d.inReplyTo,
 				Refs: strings.Join(refs, " "), FromAddr: strings.ToLower(org.Address), ToAddr: rcpt, Subject: subject,
@@ -110,8 +109,8 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 		}
 		outboxArgs = append(outboxArgs, caseID, d.kind, org.Address, rcpt, msgID, raw, state, held[i], d.auto != "", now, now)
 	}
-	if outboxInGroup(ctx, outboxArgs, out) {
-		return nil // written with the group's other mail (batch_writes.go)
+	if outboxInGroup(ctx, outboxArgs, out, jobs) {
+		return nil // rendered and written with the group's other mail (batch_writes.go)
 	}
 	var ids []struct {
 		ID        int64  `db:"id"`
@@ -135,9 +134,33 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 	return insertMessages(ctx, w.db, out)
 }
 
-// headers are the header fields of an outgoing message, with its
-// Message-ID (carrying the recipient's reply token) and References.
-func (w *Workflow) headers(d draft, subject string, now time.Time) (textproto.MIMEHeader, string, []string) {
+// renderDraft renders d and composes it with the header fields h, to which
+// it adds the rendered Subject: the final bytes of the mail.
+func (w *Workflow) renderDraft(d draft, h textproto.MIMEHeader) (subject string, raw []byte, err error) {
+	subject, text, html, err := w.render.Render(d.template, d.lang, d.letter)
+	if err != nil {
+		return "", nil, fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
+	}
+	h.Set("Subject", subject)
+	switch {
+	case len(d.files) > 0 && w.composeFiles == nil:
+		// Never a letter saying "attached" without the file.
+		err = errors.New("files to attach, but the workflow was built without Deps.ComposeFiles")
+	case len(d.files) > 0:
+		raw, err = w.composeFiles(h, text, html, d.original, d.files)
+	default:
+		raw, err = w.compose(h, text, html, d.original)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("workflow: %s for %s: %w", d.kind, d.ref(), err)
+	}
+	return subject, raw, nil
+}
+
+// headers are the header fields of an outgoing message but its Subject
+// (renderDraft adds it), with its Message-ID (carrying the recipient's
+// reply token) and References.
+func (w *Workflow) headers(d draft, now time.Time) (textproto.MIMEHeader, string, []string) {
 	org := w.set.Organisation
 	token := ""
 	if d.c != nil && d.partID != 0 {
@@ -159,7 +182,6 @@ func (w *Workflow) headers(d draft, subject string, now time.Time) (textproto.MI
 	h.Set("From", (&mail.Address{Name: org.Name, Address: org.Address}).String())
 	h.Set("To", d.to.String())
 	h.Set("Reply-To", (&mail.Address{Name: org.Name, Address: replyTo}).String())
-	h.Set("Subject", subject)
 	h.Set("Date", now.In(org.Location).Format(time.RFC1123Z))
 	h.Set("Message-ID", "<"+msgID+">")
 	refs := threadRefs(d.refs, d.inReplyTo)

@@ -86,7 +86,7 @@ func newWorkflow(t *testing.T, db *store.DB, render workflow.Renderer) (*workflo
 	return w, clock
 }
 
-func realTemplates(t *testing.T) *templates.Set {
+func realTemplates(t testing.TB) *templates.Set {
 	t.Helper()
 	set, err := templates.New("")
 	if err != nil {
