@@ -44,8 +44,8 @@ func printTableStats(dbURL, app string, messages int) {
 	}
 	n := float64(messages)
 	var out strings.Builder
-	fmt.Fprintf(&out, "postgres: tables of the run, per message: inserted, updated (HOT), deleted; size in kB per message, live rows")
-	rows, err := admin.Query(`SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, n_live_tup,
+	fmt.Fprintf(&out, "postgres: tables of the run, per message: inserted, updated (HOT), deleted, sequential scans (rows read); size in kB per message, live rows")
+	rows, err := admin.Query(`SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, seq_scan, seq_tup_read, n_live_tup,
 		pg_total_relation_size(relid) FROM pg_stat_user_tables WHERE schemaname = $1
 		AND n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC`, schema)
 	if err != nil {
@@ -53,12 +53,12 @@ func printTableStats(dbURL, app string, messages int) {
 	}
 	for rows.Next() {
 		var name string
-		var ins, upd, hot, del, live, size int64
-		if rows.Scan(&name, &ins, &upd, &hot, &del, &live, &size) != nil {
+		var ins, upd, hot, del, seq, seqRead, live, size int64
+		if rows.Scan(&name, &ins, &upd, &hot, &del, &seq, &seqRead, &live, &size) != nil {
 			continue
 		}
-		fmt.Fprintf(&out, "\n  %-18s ins %5.2f  upd %5.2f (HOT %5.2f)  del %5.2f  %6.1f kB/msg  %d rows",
-			name, float64(ins)/n, float64(upd)/n, float64(hot)/n, float64(del)/n, float64(size)/1024/n, live)
+		fmt.Fprintf(&out, "\n  %-18s ins %5.2f  upd %5.2f (HOT %5.2f)  del %5.2f  seq %5.2f (%7.1f rows)  %6.1f kB/msg  %d rows",
+			name, float64(ins)/n, float64(upd)/n, float64(hot)/n, float64(del)/n, float64(seq)/n, float64(seqRead)/n, float64(size)/1024/n, live)
 	}
 	rows.Close()
 	fmt.Fprintf(&out, "\npostgres: indexes of those tables: scans per message, size, definition")
