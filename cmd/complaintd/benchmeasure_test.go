@@ -326,7 +326,11 @@ func (c *runCost) report(b *testing.B, dialect string, messages int, elapsed tim
 			nb, perMsg(bcpu), perMsg(cpu+bcpu), float64(w-c.wal0[0])/n, float64(s-c.wal0[1])/n)
 	}
 	b.ReportMetric(perMsg(machine), "machine-cpu-ms/msg")
-	line += fmt.Sprintf("; machine (daemon + backends + peer) CPU %.2f ms/msg, %.2f of %d cores busy", perMsg(machine),
+	parts := "daemon + peer"
+	if c.admin != nil {
+		parts = "daemon + backends + peer"
+	}
+	line += fmt.Sprintf("; machine (%s) CPU %.2f ms/msg, %.2f of %d cores busy", parts, perMsg(machine),
 		machine.Seconds()/elapsed.Seconds(), runtime.NumCPU())
 	b.Log(line)
 	// On stderr: the benchmark's log keeps only its first lines.
