@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/lib/pq"
+)
 
 // MigrateTo applies the migrations up to version, for tests of one migration.
 func (db *DB) MigrateTo(ctx context.Context, version int64) error {
@@ -41,3 +45,14 @@ func TxPrepared(ctx context.Context) int {
 // MigrationLockID is the key of the advisory lock PostgreSQL migrations of
 // this database and schema run under.
 func (db *DB) MigrationLockID(ctx context.Context) (int64, error) { return db.migrationLockID(ctx) }
+
+// BinaryParameters reports whether lib/pq sends []byte parameters in
+// binary on the connections a handle of rawURL (postgres://) opens.
+func BinaryParameters(rawURL string) (bool, error) {
+	_, _, dsn, err := parseURL(rawURL)
+	if err != nil {
+		return false, err
+	}
+	cfg, err := pq.NewConfig(dsn)
+	return cfg.BinaryParameters, err
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Writing a group's kept rows (batch_writes.go), and claiming its ledger
@@ -19,11 +18,20 @@ const maxVariables = 32766
 // rowsPer is how many rows of cols values one statement writes.
 func rowsPer(cols int) int { return min(1000, maxVariables/cols) }
 
-// flush writes what the group kept, in the order the foreign keys need:
+// flush writes what the group kept at its end: flushKept, and the claim of
+// every entry not written yet.
+func (b *groupWrites) flush(ctx context.Context) error {
+	for id := range b.unmarked {
+		b.entry(id)
+	}
+	return b.flushKept(ctx)
+}
+
+// flushKept writes what the group kept, in the order the foreign keys need:
 // cases, their participants, the outbox, the messages (which name outbox
 // rows), then the ledger entries' changes. The mail of the outbox rows is
 // rendered first, in parallel (render_jobs.go).
-func (b *groupWrites) flush(ctx context.Context) error {
+func (b *groupWrites) flushKept(ctx context.Context) error {
 	if len(b.cases)+len(b.parts)+len(b.outbox)+len(b.messages)+len(b.ledger) == 0 {
 		return nil
 	}
@@ -144,6 +152,10 @@ func (b *groupWrites) flushMessages(ctx context.Context, outboxIDs map[string]in
 
 // flushLedger writes the entries' cases and settled states: one UPDATE
 // choosing each entry's values with CASE (the same SQL on both engines).
+// A member's claim (claimGroup) is written here too, with its first other
+// change: one new version of the row (raw bytes and all, and an entry in
+// each of the ledger's indexes) instead of one for the claim and another
+// for its case and outcome.
 func (b *groupWrites) flushLedger(ctx context.Context) error {
 	ids := make([]int64, 0, len(b.ledger))
 	for id := range b.ledger {
@@ -155,6 +167,12 @@ func (b *groupWrites) flushLedger(ctx context.Context) error {
 		var cases, states, reasons, ats, in []any
 		for _, id := range part {
 			e := b.ledger[id]
+			if b.unmarked[id] {
+				if e.state == "" {
+					e.state, e.reason, e.at = LedgerProcessed, "", b.claimedAt
+				}
+				delete(b.unmarked, id)
+			}
 			if e.caseID != 0 {
 				cases = append(cases, id, e.caseID)
 			}
@@ -168,7 +186,15 @@ func (b *groupWrites) flushLedger(ctx context.Context) error {
 		var sets []string
 		var args []any
 		set := func(col string, pairs []any) {
-			if len(pairs) > 0 {
+			switch {
+			case len(pairs) == 0:
+			case len(pairs) == 2*len(part) && sameValues(pairs):
+				// Every entry takes the same value (all processed, at
+				// the same moment): a plain SET the server need not
+				// match id by id.
+				sets = append(sets, col+" = ?")
+				args = append(args, pairs[1])
+			default:
 				sets = append(sets, col+" = CASE id"+strings.Repeat(" WHEN ? THEN ?", len(pairs)/2)+" ELSE "+col+" END")
 				args = append(args, pairs...)
 			}
@@ -192,25 +218,31 @@ func (b *groupWrites) flushLedger(ctx context.Context) error {
 }
 
 // claimGroup is claimEntry for every member of a group with one statement:
-// each entry is marked processed (and locked until the group's transaction
-// ends), and mapped to the first entry with the same bytes dealt with
-// before it — outside the group, or a member earlier in the group, which
-// is processed or ignored by the time the later one is acted on.
-// errSettled: an entry is not pending any more.
-func claimGroup(ctx context.Context, db Database, group []groupMember, now time.Time) (map[int64]int64, error) {
+// each entry is locked until the group's transaction ends (marking it
+// processed is kept for flushLedger: withGroupWrites), and mapped to the
+// first entry with the same bytes dealt with before it — outside the group,
+// or a member earlier in the group, which is processed or ignored by the
+// time the later one is acted on.
+// errSettled: an entry is not pending any more, or another daemon holds it
+// (SkipLocked: not waited for; one at a time, claimEntry waits and then
+// finds it settled or still pending).
+func claimGroup(ctx context.Context, db Database, group []groupMember) (map[int64]int64, error) {
 	ids := make([]any, len(group))
 	for i, g := range group {
 		ids[i] = g.e.ID
 	}
-	args := append(append(append(append([]any{LedgerProcessed, now}, ids...), LedgerPending), ids...), LedgerProcessed, LedgerIgnored)
+	args := append(append(append(append([]any{}, ids...), LedgerProcessed, LedgerIgnored), ids...), LedgerPending)
 	var rows []struct {
 		ID     int64  `db:"id"`
 		Sum    string `db:"sha256"`
 		SameAs int64  `db:"same_as"`
 	}
-	err := db.Select(ctx, &rows, `UPDATE ledger SET state = ?, reason = '', updated_at = ? WHERE id IN (`+placeholders(len(ids))+`) AND state = ?
-		RETURNING id, sha256, COALESCE((SELECT d.id FROM ledger d WHERE d.sha256 = ledger.sha256 AND d.mailbox = ledger.mailbox
-			AND d.id NOT IN (`+placeholders(len(ids))+`) AND d.state IN (?, ?) ORDER BY d.id LIMIT 1), 0) AS same_as`, args...)
+	// A locking read, not an UPDATE: on PostgreSQL every UPDATE of the row
+	// copies it whole (its raw bytes inline) and adds it to every index, as
+	// the state it changes is indexed (ledger_state).
+	err := db.Select(ctx, &rows, `SELECT id, sha256, COALESCE((SELECT d.id FROM ledger d WHERE d.sha256 = ledger.sha256 AND d.mailbox = ledger.mailbox
+			AND d.id NOT IN (`+placeholders(len(ids))+`) AND d.state IN (?, ?) ORDER BY d.id LIMIT 1), 0) AS same_as
+		FROM ledger WHERE id IN (`+placeholders(len(ids))+`) AND state = ?`+db.SkipLocked(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("workflow: claim %d ledger entries: %w", len(group), err)
 	}
@@ -241,4 +273,14 @@ func claimGroup(ctx context.Context, db Database, group []groupMember, now time.
 		claims[g.e.ID] = sameAs
 	}
 	return claims, nil
+}
+
+// sameValues reports whether the values of id-value pairs are all equal.
+func sameValues(pairs []any) bool {
+	for i := 3; i < len(pairs); i += 2 {
+		if pairs[i] != pairs[1] {
+			return false
+		}
+	}
+	return true
 }

@@ -81,6 +81,12 @@ type groupWrites struct {
 	// rows wait for its bytes, and the messages recording it for its
 	// subject (renderPending).
 	renders []*renderJob
+	// unmarked are the members whose claim (state processed, at claimedAt)
+	// is not written yet: nothing in the group's transaction reads a
+	// member's state, so it waits for the entry's next change (flushLedger)
+	// or the group's end (flush), and each entry is written once.
+	unmarked  map[int64]bool
+	claimedAt time.Time
 }
 
 // keptMessage is a message row; outbound ones take the id of the outbox row
@@ -113,11 +119,17 @@ func (w *Workflow) withGroupWrites(ctx context.Context, group []groupMember, now
 		db: unwrapDB(w.db), perMessage: 2 + len(w.set.Handlers),
 		free: map[string][]int64{}, partsOf: map[int64]map[string]int64{}, ledger: map[int64]*ledgerWrite{},
 	}
-	claims, err := claimGroup(ctx, b.db, group, now)
+	claims, err := claimGroup(ctx, b.db, group)
 	if err != nil {
 		return ctx, nil, err
 	}
 	b.claims = claims
+	// The claim only locked the entries: "processed" is written with the
+	// first other change to each (its case, its outcome), or at the end.
+	b.unmarked, b.claimedAt = make(map[int64]bool, len(claims)), now
+	for id := range claims {
+		b.unmarked[id] = true
+	}
 	return context.WithValue(ctx, groupWritesKey{}, b), b, nil
 }
 
@@ -131,7 +143,7 @@ func beforeStatement(ctx context.Context, q string) error {
 	if b == nil {
 		return nil
 	}
-	if err := b.flush(ctx); err != nil {
+	if err := b.flushKept(ctx); err != nil {
 		return err
 	}
 	if !isRead(q) {
@@ -162,7 +174,7 @@ func (b *groupWrites) takeID(ctx context.Context, table string, need, want int) 
 		// On SQLite a block starts above what the table holds: what this
 		// group handed out of it must be in it first.
 		if kept := map[string]int{"cases": len(b.cases), "participants": len(b.parts)}[table]; kept > 0 {
-			if err := b.flush(ctx); err != nil {
+			if err := b.flushKept(ctx); err != nil {
 				return 0, err
 			}
 		}

@@ -37,6 +37,20 @@ func (l *stmtLog) Statements(prefix string) int {
 	return n
 }
 
+// Queries are the statements run so far that start with prefix, their
+// white space folded.
+func (l *stmtLog) Queries(prefix string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, q := range l.qs {
+		if strings.HasPrefix(q, prefix) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
 func (l *stmtLog) Get(ctx context.Context, dest any, q string, args ...any) error {
 	l.note(q)
 	return l.Database.Get(ctx, dest, q, args...)

@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/complaintd/complaintd/store"
@@ -9,7 +10,8 @@ import (
 	"github.com/complaintd/complaintd/workflow"
 )
 
-// A group claims its messages' ledger entries with one statement, and the
+// A group claims its messages' ledger entries with one statement and writes
+// each once, and the
 // same bytes twice in one batch (under two UIDs) are acted on once, as they
 // are one at a time: the second is "the same message" as the first.
 func TestGroupClaimsWithOneStatementAndActsOnTheSameBytesOnce(t *testing.T) {
@@ -34,8 +36,19 @@ func TestGroupClaimsWithOneStatementAndActsOnTheSameBytesOnce(t *testing.T) {
 			}
 		}
 		checkGroupOutcome(t, db)
-		if n := counted.statements("UPDATE ledger SET state"); n != 1 {
+		if n := counted.statements("SELECT id, sha256"); n != 1 {
 			t.Errorf("%d statements claimed the group's entries, want 1", n)
+		}
+		// The claim only locks: each entry's row is written once, claim,
+		// case and outcome together (on PostgreSQL every UPDATE is a new
+		// copy of the row, its raw bytes and index entries).
+		written := 0
+		for _, q := range counted.Queries("UPDATE ledger") {
+			_, in, _ := strings.Cut(q, "WHERE id IN (")
+			written += strings.Count(in, "?")
+		}
+		if written != len(group) {
+			t.Errorf("the group's %d ledger entries were written %d times, want once each", len(group), written)
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM ledger WHERE uid = 5 AND state = 'ignored' AND case_id IS NULL`); n != 1 {
 			t.Errorf("the second copy's entry is not ignored without a case")

@@ -80,8 +80,9 @@ func runBenchPeer() {
 }
 
 // startBenchChild starts this test binary as the benchmark's peer process
-// (COMPLAINTD_BENCH_PEER) with env added, and returns what it prints.
-func startBenchChild(b *testing.B, env ...string) *bufio.Reader {
+// (COMPLAINTD_BENCH_PEER) with env added, and returns what it prints and
+// its process id (whose CPU time the benchmark reports).
+func startBenchChild(b *testing.B, env ...string) (*bufio.Reader, int) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), "COMPLAINTD_BENCH_PEER=1"), env...)
@@ -98,14 +99,15 @@ func startBenchChild(b *testing.B, env ...string) *bufio.Reader {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	return bufio.NewReader(stdout)
+	return bufio.NewReader(stdout), cmd.Process.Pid
 }
 
 // startBenchPeers starts the child with count ordinary complaints in its
-// IMAP inbox and an SMTP capture that closes done once it holds want mails.
-func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, done <-chan struct{}) {
+// IMAP inbox and an SMTP capture that closes done once it holds want mails;
+// pid is the child's process id.
+func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, done <-chan struct{}, pid int) {
 	b.Helper()
-	r := startBenchChild(b, "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SMTP_WAIT="+strconv.Itoa(want))
+	r, pid := startBenchChild(b, "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SMTP_WAIT="+strconv.Itoa(want))
 	for imapAddr == "" {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -133,14 +135,14 @@ func startBenchPeers(b *testing.B, count, want int) (imapAddr, smtpAddr string, 
 			}
 		}
 	}()
-	return imapAddr, smtpAddr, ch
+	return imapAddr, smtpAddr, ch, pid
 }
 
 // startBenchPeer starts the child IMAP server with count messages of size
 // bytes each (size 0: ordinary complaints) and returns its address.
 func startBenchPeer(b *testing.B, count, size int) string {
 	b.Helper()
-	r := startBenchChild(b, "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SIZE="+strconv.Itoa(size))
+	r, _ := startBenchChild(b, "COMPLAINTD_BENCH_COUNT="+strconv.Itoa(count), "COMPLAINTD_BENCH_SIZE="+strconv.Itoa(size))
 	line, err := r.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "ADDR ") {
 		b.Fatalf("bench peer: %q %v", line, err)
@@ -279,9 +281,15 @@ func BenchmarkEndToEnd(b *testing.B) {
 			for range b.N {
 				rate := commitRate(b, storetest.URL(b, dialect))
 				// Both servers in the child: the CPU measured is the daemon's.
-				imapAddr, smtpAddr, sent := startBenchPeers(b, messages, 2*messages)
-				const app = "complaintd-bench"
+				imapAddr, smtpAddr, sent, peer := startBenchPeers(b, messages, 2*messages)
+				// The process id in the name: the backends of another run
+				// of this benchmark on the same server are not counted.
+				app := fmt.Sprintf("complaintd-bench-%d", os.Getpid())
 				url := withApplicationName(storetest.URL(b, dialect), app)
+				if dialect == store.Postgres {
+					// Registered before the daemon's close: runs after it.
+					b.Cleanup(func() { printTableStats(url, app, messages) })
+				}
 				c, counted := benchDaemonAt(b, url, imapAddr, smtpAddr)
 				var admin *sql.DB
 				if dialect == store.Postgres {
@@ -294,7 +302,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				}
 				base := liveHeap()
 				stopPeak := heapPeak()
-				cost := startCost(counted, admin, app)
+				cost := startCost(counted, admin, app, peer)
 				ctx, cancel := context.WithCancel(context.Background())
 				var wg sync.WaitGroup
 				// The clock runs from the first poll: on PostgreSQL a daemon
