@@ -194,8 +194,32 @@ func (h *handover) claimFirst() bool {
 // takeHanded takes handed-over mail for a pass. Mail that waited for half
 // its lease is put back in the queue instead (the claim sends it): sending
 // it near the end of the lease could meet another daemon's claim of it.
+// Mail claimed under a session this daemon no longer has (on PostgreSQL its
+// connection broke) is another daemon's to claim from then on, as after a
+// crash: it is dropped from memory and left as it is.
 func (w *Workflow) takeHanded(ctx context.Context) []outboxItem {
 	items := w.handover.take(claimBatch)
+	if len(items) == 0 {
+		return nil
+	}
+	if ctx.Err() == nil { // a stopping daemon puts them back (send)
+		session, err := w.db.Session(ctx)
+		kept := items[:0:0]
+		var lost []outboxItem
+		for _, it := range items {
+			if err == nil && it.session == session {
+				kept = append(kept, it)
+			} else {
+				lost = append(lost, it)
+			}
+		}
+		if len(lost) > 0 {
+			w.log.Warn("outbox: the session that claimed handed-over mail is lost; the mail is claimed again",
+				"mails", len(lost), "err", err)
+			w.handover.done(lost)
+		}
+		items = kept
+	}
 	now := w.clock.Now()
 	fresh := items[:0:0]
 	var stale []outboxItem
