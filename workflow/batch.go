@@ -111,6 +111,9 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 		outcome, reason string
 	}
 	results := make([]done, len(group))
+	// The group's mail goes to the outbox only once the group has
+	// committed: a group rolled back hands nothing over.
+	hand := w.newHandover()
 	err := func() (err error) {
 		defer func() {
 			// A panic rolls the group back (store.InTx) and is caught
@@ -120,6 +123,7 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 			}
 		}()
 		return w.db.InTx(ctx, func(ctx context.Context) error {
+			ctx = context.WithValue(ctx, handoverKey{}, hand)
 			ctx, err := w.withGroupChecks(ctx, group) // before anything is written
 			if err != nil {
 				return err
@@ -148,6 +152,7 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 		})
 	}()
 	if err != nil {
+		hand.abort()
 		var q quarantined
 		if !errors.As(err, &q) && !errors.Is(err, errSettled) {
 			w.log.Warn("a group of messages failed; processing them one at a time", "messages", len(group), "err", err)
@@ -168,6 +173,7 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 		w.log.Info("message processed", attrs...)
 		out[g.i] = GroupResult{Disposition: Done, Settled: Settled{r.outcome, r.reason}}
 	}
+	hand.commit(ctx)
 	w.wakeOutbox()
 }
 

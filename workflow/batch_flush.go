@@ -99,26 +99,13 @@ func (b *groupWrites) flushParticipants(ctx context.Context) error {
 }
 
 // flushOutbox writes the outbox rows and returns their ids by Message-ID.
+// Mail that may go now is written claimed, for the group to hand to the
+// outbox once it commits (outbox_handover.go).
 func (b *groupWrites) flushOutbox(ctx context.Context) (map[string]int64, error) {
 	ids := make(map[string]int64, len(b.outbox))
-	err := inChunks(len(b.outbox), 11, func(from, to int) error {
-		args := make([]any, 0, 11*(to-from))
-		for _, r := range b.outbox[from:to] {
-			args = append(args, r...)
-		}
-		var rows []struct {
-			ID        int64  `db:"id"`
-			MessageID string `db:"message_id"`
-		}
-		if err := b.db.Select(ctx, &rows, `INSERT INTO outbox (case_id, kind, mail_from, rcpt_to, message_id, raw,
-			state, last_error, automatic, next_attempt_at, created_at) VALUES `+valueRows(to-from, 11)+` RETURNING id, message_id`,
-			args...); err != nil {
-			return fmt.Errorf("workflow: queue %d mails: %w", to-from, err)
-		}
-		for _, r := range rows {
-			ids[r.MessageID] = r.ID
-		}
-		return nil
+	hand := handoverOf(ctx)
+	err := inChunks(len(b.outbox), handedCols, func(from, to int) error {
+		return hand.insertOutbox(ctx, b.db, b.outbox[from:to], ids)
 	})
 	b.outbox = b.outbox[:0]
 	return ids, err

@@ -46,3 +46,11 @@ type StatementLog = stmtLog
 
 // NewStatementLog logs the statements run on db.
 func NewStatementLog(db Database) *StatementLog { return &stmtLog{Database: db} }
+
+// SetHandoverBound sets how many mails, and bytes, groups may hand to w's
+// outbox at most (outbox_handover.go), for a test of the bound.
+func SetHandoverBound(w *Workflow, mails, bytes int) {
+	w.handover.mu.Lock()
+	w.handover.maxMails, w.handover.maxBytes = mails, bytes
+	w.handover.mu.Unlock()
+}

@@ -57,6 +57,9 @@ type outboxItem struct {
 	Raw      []byte        `db:"raw"` // nil when larger than inlineRaw
 	session  int64         // the session that claimed it
 	attempt  int64         // this attempt's outbox_attempts row, once started
+	// claimedUntil is the claim's lease, for mail handed over by a group
+	// (outbox_handover.go).
+	claimedUntil time.Time
 }
 
 // RunOutbox delivers queued mail until ctx ends: a pass whenever something
@@ -65,6 +68,10 @@ func (w *Workflow) RunOutbox(ctx context.Context) error {
 	if w.transport == nil {
 		return errors.New("workflow: outbox: no transport")
 	}
+	// Groups hand their mail over while the loop runs; what waits when it
+	// stops is put back in the queue.
+	w.handover.open()
+	defer w.closeHandover(ctx)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -89,12 +96,41 @@ func (w *Workflow) RunOutbox(ctx context.Context) error {
 }
 
 // DeliverDue sends the messages that are due now and reports how many it
-// tried. Each attempt is counted when the message is claimed, before it is
-// sent.
+// tried. Each attempt is recorded before the message is sent: when it is
+// claimed, or for mail a group handed over (outbox_handover.go), when it
+// was written. A pass sends handed-over mail or claims; after a pass that
+// sent handed-over mail the next claims first, so queued mail is not left
+// waiting behind a steady stream of groups.
 func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	if w.transport == nil {
 		return 0, errors.New("workflow: outbox: no transport")
 	}
+	if !w.handover.claimFirst() {
+		if items := w.takeHanded(ctx); len(items) > 0 {
+			return w.sendHanded(ctx, items, true)
+		}
+	}
+	n, err := w.deliverClaimed(ctx)
+	if n > 0 || err != nil {
+		w.handover.setClaimNext(false)
+		return n, err
+	}
+	return w.sendHanded(ctx, w.takeHanded(ctx), false)
+}
+
+// sendHanded sends handed-over mail; claimNext is what the next pass does
+// first.
+func (w *Workflow) sendHanded(ctx context.Context, items []outboxItem, claimNext bool) (int, error) {
+	w.handover.setClaimNext(claimNext && len(items) > 0)
+	if len(items) == 0 {
+		return 0, nil
+	}
+	defer w.handover.done(items)
+	return w.send(ctx, items)
+}
+
+// deliverClaimed claims due mail and sends it.
+func (w *Workflow) deliverClaimed(ctx context.Context) (int, error) {
 	if err := w.finishAccepted(ctx); err != nil {
 		return 0, err
 	}
@@ -111,6 +147,13 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	return w.send(ctx, items)
+}
+
+// send delivers claimed mail whose attempts are recorded, and reports how
+// many it tried. When ctx ends (the daemon stops), what was not tried is
+// put back.
+func (w *Workflow) send(ctx context.Context, items []outboxItem) (int, error) {
 	rec := w.newSentRecorder(ctx)
 	// As many sends at once as the transport has connections: a server
 	// that stalls on one message holds up only that one.

@@ -41,6 +41,16 @@ func (w *Workflow) startAttempts(ctx context.Context, items []outboxItem) error 
 				"outbox", id)
 		}
 	}
+	return insertAttempts(ctx, w.db, items, now)
+}
+
+// insertAttempts records with one statement that items are about to be
+// handed to the server, as attempt it.Attempts under it.session, and sets
+// each item's attempt id.
+func insertAttempts(ctx context.Context, db Database, items []outboxItem, now time.Time) error {
+	if len(items) == 0 {
+		return nil
+	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO outbox_attempts (outbox_id, attempt, session, started_at, outcome) VALUES `)
 	args := make([]any, 0, 5*len(items))
@@ -56,7 +66,7 @@ func (w *Workflow) startAttempts(ctx context.Context, items []outboxItem) error 
 		ID     int64 `db:"id"`
 		Outbox int64 `db:"outbox_id"`
 	}
-	if err := w.db.Select(ctx, &rows, q.String(), args...); err != nil {
+	if err := db.Select(ctx, &rows, q.String(), args...); err != nil {
 		return fmt.Errorf("workflow: outbox attempts: %w", err)
 	}
 	ids := make(map[int64]int64, len(rows))

@@ -56,6 +56,8 @@ type Workflow struct {
 
 	// outboxWake wakes the outbox loop when something was queued.
 	outboxWake chan struct{}
+	// handover is the mail grouped batches handed to the outbox.
+	handover handover
 
 	// cmds are the commands staff may write; nil: builtinCommands().
 	// Tests add entries of their own.
