@@ -323,7 +323,7 @@ func (b *handoverBatch) insertOutbox(ctx context.Context, db Database, rows [][]
 		}
 		items = append(items, outboxItem{
 			ID: got[g].ID, CaseID: r[0].(sql.NullInt64), Kind: r[1].(string), MailFrom: r[2].(string), RcptTo: r[3].(string),
-			Attempts: 1, Raw: r[5].([]byte), session: b.session, attempt: got[g].Attempt, claimedUntil: b.until,
+			Attempts: 1, Raw: r[outboxRaw].([]byte), session: b.session, attempt: got[g].Attempt, claimedUntil: b.until,
 		})
 	}
 	if !db.ModifyingCTEs() {
@@ -345,7 +345,7 @@ func (b *handoverBatch) pick(ctx context.Context, rows [][]any) []bool {
 	now := b.w.clock.Now()
 	var handed []bool
 	for i, r := range rows {
-		if !handable(r, now) || !b.sessionKnown(ctx, now) || !b.reserve(len(r[5].([]byte))) {
+		if !handable(r, now) || !b.sessionKnown(ctx, now) || !b.reserve(len(r[outboxRaw].([]byte))) {
 			continue
 		}
 		if handed == nil {
@@ -363,7 +363,7 @@ func handable(r []any, now time.Time) bool {
 	}
 	state, _ := r[6].(string)
 	due, ok := r[9].(time.Time)
-	raw, isRaw := r[5].([]byte)
+	raw, isRaw := r[outboxRaw].([]byte)
 	_, isID := r[4].(string)
 	_, isCase := r[0].(sql.NullInt64)
 	_, isKind := r[1].(string)
