@@ -46,3 +46,6 @@ type StatementLog = stmtLog
 
 // NewStatementLog logs the statements run on db.
 func NewStatementLog(db Database) *StatementLog { return &stmtLog{Database: db} }
+
+// EscalationViewOf is escalationView, for a test.
+var EscalationViewOf = escalationView
