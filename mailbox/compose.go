@@ -48,30 +48,40 @@ func Compose(h textproto.MIMEHeader, text, html string, original []byte) ([]byte
 // fields, keyed as go-mail spells them, values not yet encoded.
 type outgoing struct {
 	from, to, cc, replyTo []*mail.Address
-	fields                map[string][]string
+	// The address fields' values as written: the addresses'
+	// mail.Address.String joined by ", " (the form the workflow writes is
+	// that string already, kept rather than written again).
+	fromText, toText, ccText, replyToText string
+	fields                                map[string][]string
 }
 
 // prepare checks the header of an outgoing message (see Compose).
 func prepare(h textproto.MIMEHeader) (*outgoing, error) {
-	hdr := make(map[string][]string, len(h))
+	canonical := true
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
+		canonical = canonical && ck == k
 		for _, v := range vs {
 			if strings.ContainsAny(v, "\r\n") {
 				return nil, fmt.Errorf("mailbox: compose: header %s contains a line break", ck)
 			}
 		}
-		hdr[ck] = append(hdr[ck], vs...)
 	}
-	take := func(key string) []string {
-		vs := hdr[key]
-		delete(hdr, key)
-		return vs
+	// h is only read. The workflow's header has its keys in canonical
+	// form (MIMEHeader.Set), so it is read as it is; other keys are merged
+	// into a copy first.
+	hdr := h
+	if !canonical {
+		hdr = make(textproto.MIMEHeader, len(h))
+		for k, vs := range h {
+			ck := textproto.CanonicalMIMEHeaderKey(k)
+			hdr[ck] = append(hdr[ck], vs...)
+		}
 	}
 
 	m := &outgoing{fields: make(map[string][]string, len(hdr)+1)}
 	var err error
-	if m.from, err = composeAddresses("From", take("From")); err != nil {
+	if m.from, m.fromText, err = composeAddresses("From", hdr["From"]); err != nil {
 		return nil, err
 	}
 	if len(m.from) != 1 {
@@ -80,18 +90,29 @@ func prepare(h textproto.MIMEHeader) (*outgoing, error) {
 	for _, a := range []struct {
 		key  string
 		dest *[]*mail.Address
-	}{{"To", &m.to}, {"Cc", &m.cc}, {"Reply-To", &m.replyTo}} {
-		if *a.dest, err = composeAddresses(a.key, take(a.key)); err != nil {
+		text *string
+	}{{"To", &m.to, &m.toText}, {"Cc", &m.cc, &m.ccText}, {"Reply-To", &m.replyTo, &m.replyToText}} {
+		if *a.dest, *a.text, err = composeAddresses(a.key, hdr[a.key]); err != nil {
 			return nil, err
 		}
 	}
 	if len(m.to)+len(m.cc) == 0 {
 		return nil, errors.New("mailbox: compose: no recipient in To or Cc")
 	}
-	if err := m.headers(hdr, take); err != nil {
+	if err := m.headers(hdr); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// composedField reports whether Compose reads header field key (canonical)
+// itself; the others are written as given.
+func composedField(key string) bool {
+	switch key {
+	case "From", "To", "Cc", "Reply-To", "Subject", "Message-Id", "In-Reply-To", "References", "Date":
+		return true
+	}
+	return false
 }
 
 // compose is Compose written by go-mail, with more, when not nil,
@@ -156,12 +177,12 @@ func originalBody(original []byte) (body []byte, b64 bool) {
 }
 
 // headers sets Subject, Message-ID, threading, Date and the extra
-// headers left in hdr.
-func (m *outgoing) headers(hdr map[string][]string, take func(string) []string) error {
-	if vs := take("Subject"); len(vs) > 0 {
+// headers of hdr.
+func (m *outgoing) headers(hdr textproto.MIMEHeader) error {
+	if vs := hdr["Subject"]; len(vs) > 0 {
 		m.fields["Subject"] = vs[:1]
 	}
-	if vs := take("Message-Id"); len(vs) > 0 {
+	if vs := hdr["Message-Id"]; len(vs) > 0 {
 		id := strings.Trim(strings.TrimSpace(vs[0]), "<>")
 		if id == "" || strings.ContainsAny(id, " \t<>") {
 			return fmt.Errorf("mailbox: compose: bad Message-ID %q", vs[0])
@@ -169,11 +190,11 @@ func (m *outgoing) headers(hdr map[string][]string, take func(string) []string) 
 		m.fields["Message-ID"] = []string{"<" + id + ">"}
 	}
 	for _, key := range []string{"In-Reply-To", "References"} {
-		if ids := composeMsgIDs(take(key)); ids != "" {
+		if ids := composeMsgIDs(hdr[key]); ids != "" {
 			m.fields[key] = []string{ids}
 		}
 	}
-	if vs := take("Date"); len(vs) > 0 && strings.TrimSpace(vs[0]) != "" {
+	if vs := hdr["Date"]; len(vs) > 0 && strings.TrimSpace(vs[0]) != "" {
 		date := strings.TrimSpace(vs[0])
 		// What the workflow writes (RFC1123Z) is checked without trying
 		// net/mail's other layouts first, each failure an error value.
@@ -188,6 +209,8 @@ func (m *outgoing) headers(hdr map[string][]string, take func(string) []string) 
 	}
 	for key, vs := range hdr {
 		switch {
+		case composedField(key):
+			continue
 		case key == "Bcc":
 			return errors.New("mailbox: compose: Bcc belongs in the SMTP envelope, not the header")
 		case key == "Mime-Version" || strings.HasPrefix(key, "Content-"):
@@ -202,24 +225,34 @@ func (m *outgoing) headers(hdr map[string][]string, take func(string) []string) 
 }
 
 // composeAddresses parses the values of an address header strictly: what
-// we send must be right.
-func composeAddresses(key string, values []string) ([]*mail.Address, error) {
-	var out []*mail.Address
+// we send must be right. text is the field's value as written: the
+// addresses' String joined by ", ".
+func composeAddresses(key string, values []string) (out []*mail.Address, text string, err error) {
+	var texts []string
 	for _, v := range values {
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
 		if a, ok := simpleAddress(v); ok {
 			out = append(out, a)
+			// String writes a bare address in brackets, the named form
+			// as simpleAddress read it.
+			if a.Name == "" {
+				v = "<" + v + ">"
+			}
+			texts = append(texts, v)
 			continue
 		}
 		list, err := mail.ParseAddressList(v)
 		if err != nil {
-			return nil, fmt.Errorf("mailbox: compose: %s %q: %w", key, v, err)
+			return nil, "", fmt.Errorf("mailbox: compose: %s %q: %w", key, v, err)
 		}
 		out = append(out, list...)
+		for _, a := range list {
+			texts = append(texts, a.String())
+		}
 	}
-	return out, nil
+	return out, strings.Join(texts, ", "), nil
 }
 
 // composeMsgIDs writes ids given with or without brackets, separated by

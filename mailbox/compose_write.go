@@ -56,25 +56,24 @@ func (m *outgoing) write(text, html string, original []byte) []byte {
 				vs = []string{"<" + randomMessageID() + ">"}
 			}
 		}
+		if len(vs) == 1 { // most fields: no slice for the one value
+			writeHeader(&out, k, mime.QEncoding.Encode(charsetUTF8, vs[0]))
+			continue
+		}
 		encoded := make([]string, len(vs))
 		for i, v := range vs {
 			encoded[i] = mime.QEncoding.Encode(charsetUTF8, v)
 		}
 		writeHeader(&out, k, encoded...)
 	}
-	writeHeader(&out, "From", m.from[0].String())
+	writeHeader(&out, "From", m.fromText)
 	for _, a := range []struct {
-		key   string
-		addrs []*mail.Address
-	}{{"To", m.to}, {"Cc", m.cc}, {"Reply-To", m.replyTo}} {
-		if len(a.addrs) == 0 {
-			continue
+		key, text string
+		addrs     []*mail.Address
+	}{{"To", m.toText, m.to}, {"Cc", m.ccText, m.cc}, {"Reply-To", m.replyToText, m.replyTo}} {
+		if len(a.addrs) > 0 {
+			writeHeader(&out, a.key, a.text)
 		}
-		vs := make([]string, len(a.addrs))
-		for i, addr := range a.addrs {
-			vs[i] = addr.String()
-		}
-		writeHeader(&out, a.key, vs...)
 	}
 
 	// The structure go-mail gives these parts: multipart/mixed around the

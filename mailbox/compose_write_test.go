@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"mime/quotedprintable"
 	"net/textproto"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -205,5 +207,22 @@ func TestComposeWithoutMessageIDMakesOne(t *testing.T) {
 	id := regexp.MustCompile(`(?m)^Message-ID: <[0-9a-f]{22}@[^<>\s]+>\r$`)
 	if len(id.FindAll(a, -1)) != 1 || id.Find(a) == nil || bytes.Equal(id.Find(a), id.Find(b)) {
 		t.Errorf("want one Message-ID of our own, different each time:\n%s\n%s", id.Find(a), id.Find(b))
+	}
+}
+
+// Compose reads the caller's header without changing it (it no longer
+// works on a copy): the workflow keeps the header it passed.
+func TestComposeLeavesTheHeaderAsGiven(t *testing.T) {
+	h := composeHeader()
+	h["X-Multi"] = []string{"één", "two"}
+	want := textproto.MIMEHeader{}
+	for k, vs := range h {
+		want[k] = slices.Clone(vs)
+	}
+	if _, err := Compose(h, "tekst\n", "<p>tekst</p>", []byte("From: a@b\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(h, want) {
+		t.Errorf("header after Compose:\n%v\nwant\n%v", h, want)
 	}
 }

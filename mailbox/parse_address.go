@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 )
 
 // lenientCharsetReader lets net/mail decode encoded-words in display names
@@ -50,7 +51,9 @@ func parseAddressList(values []string) (out []*mail.Address, capped bool) {
 			continue
 		}
 		var list []*mail.Address
-		if l, err := parser.ParseList(v); err == nil {
+		if a, ok := plainMailbox(v); ok {
+			list = []*mail.Address{a}
+		} else if l, err := parser.ParseList(v); err == nil {
 			list = l
 		} else {
 			for _, entry := range splitAddressList(v) {
@@ -70,7 +73,9 @@ func parseAddressList(values []string) (out []*mail.Address, capped bool) {
 			if strings.Contains(a.Name, "=?") && strings.Contains(v, a.Name) {
 				a.Name = decodeEncodedWords(a.Name)
 			}
-			a.Name = strings.Join(strings.Fields(a.Name), " ")
+			if !singleSpaced(a.Name) {
+				a.Name = strings.Join(strings.Fields(a.Name), " ")
+			}
 			a.Address = lowerAddrDomain(a.Address)
 		}
 		out = append(out, list...)
@@ -79,6 +84,68 @@ func parseAddressList(values []string) (out []*mail.Address, capped bool) {
 		return out[:maxAddresses], true
 	}
 	return out, false
+}
+
+// plainMailbox reads the forms most senders write, `Words Of A Name
+// <local@domain>`, `"Name" <local@domain>` and `local@domain`, and gives
+// what net/mail's ParseList gives for them, the name's white space folded
+// as parseAddressList folds it; ok is false for anything else,
+// which that parser then reads (it reads a name only after failing to read
+// the whole as an address, an error value and several copies; every
+// message's From and To are read). Names here are ASCII words without
+// "=": nothing to decode (RFC 2047).
+func plainMailbox(v string) (a *mail.Address, ok bool) {
+	v = strings.Trim(v, " \t")
+	if a, ok := simpleAddress(v); ok {
+		if !singleSpaced(a.Name) {
+			a.Name = strings.Join(strings.Fields(a.Name), " ")
+		}
+		return a, true
+	}
+	phrase, spec, ok := strings.Cut(v, "<")
+	if !ok {
+		return nil, false
+	}
+	if spec, ok = strings.CutSuffix(spec, ">"); !ok || !isDotAtomAddress(spec) {
+		return nil, false
+	}
+	phrase = strings.TrimRight(phrase, " \t")
+	for i := 0; i < len(phrase); i++ {
+		c := phrase[i]
+		if c == ' ' || c == '\t' {
+			continue
+		}
+		if c < '!' || c > '~' || c == '=' || strings.IndexByte(`()<>[]:;@\,"`, c) >= 0 {
+			return nil, false
+		}
+	}
+	if !singleSpaced(phrase) {
+		phrase = strings.Join(strings.Fields(phrase), " ")
+	}
+	return &mail.Address{Name: phrase, Address: spec}, true
+}
+
+// singleSpaced reports whether s is words separated by single spaces, as
+// strings.Join(strings.Fields(s), " ") would leave it.
+func singleSpaced(s string) bool {
+	space := true // no space at the start
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return false // a Unicode space, perhaps: let Fields decide
+		}
+		isSpace := asciiSpace(c)
+		if isSpace && (space || c != ' ') {
+			return false
+		}
+		space = isSpace
+	}
+	return !space || s == ""
+}
+
+// asciiSpace is unicode.IsSpace for an ASCII byte.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // splitAddressList splits on commas outside quotes, comments and angle

@@ -34,8 +34,16 @@ type addressCache [addrHeaders]struct {
 func (m *Message) addresses(h int) []*mail.Address {
 	c := &m.addrs[h]
 	c.once.Do(func() { c.list = parseAddressHeader(m.hdrFields.values(addressHeaderNames[h])) })
-	if len(c.list) == 0 {
+	switch len(c.list) {
+	case 0:
 		return nil
+	case 1: // most headers: the copy and its slice in one allocation
+		one := &struct {
+			a   mail.Address
+			out [1]*mail.Address
+		}{a: *c.list[0]}
+		one.out[0] = &one.a
+		return one.out[:]
 	}
 	block := make([]mail.Address, len(c.list))
 	out := make([]*mail.Address, len(c.list))

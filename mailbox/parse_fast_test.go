@@ -2,6 +2,8 @@ package mailbox
 
 import (
 	"net/mail"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +61,27 @@ func FuzzToLFAndDate(f *testing.F) {
 		}
 		checkRFC1123Z(t, s)
 	})
+}
+
+// Header gives every field's values in order, per key; a value appended
+// by one caller lands in no other key's values.
+func TestHeaderAsBefore(t *testing.T) {
+	m, err := Parse([]byte("Received: one\r\nFrom: a@b.example\r\nReceived: two\r\nX-A: 1\r\n" +
+		"Received: three\r\nX-A: 2\r\nSubject: s\r\n\r\nbody\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Header()
+	want := map[string][]string{"Received": {"one", "two", "three"}, "From": {"a@b.example"}, "X-A": {"1", "2"}, "Subject": {"s"}}
+	if !reflect.DeepEqual(map[string][]string(h), want) {
+		t.Fatalf("Header = %v, want %v", h, want)
+	}
+	for k := range want {
+		h[k] = append(h[k], "added")
+	}
+	for k, vs := range want {
+		if got := h[k]; !slices.Equal(got[:len(got)-1], vs) {
+			t.Errorf("%s after appending to every key: %v, want %v and the added value", k, got, vs)
+		}
+	}
 }

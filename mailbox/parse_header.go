@@ -52,10 +52,27 @@ func (fs hdrFields) values(key string) []string {
 	return vs
 }
 
+// mimeHeader is the fields as a textproto.MIMEHeader. The workflow asks
+// for it for every message, so its value slices are cut from one array
+// rather than grown one per key: a first pass counts each key's values
+// (as slices of a scratch area), the second places them. Each slice's
+// capacity ends at its own values, so a caller's append copies.
 func (fs hdrFields) mimeHeader() textproto.MIMEHeader {
 	h := make(textproto.MIMEHeader, len(fs))
+	area := make([]string, 2*len(fs))
+	count, values := area[:len(fs)], area[len(fs):]
 	for _, f := range fs {
-		h[f.key] = append(h[f.key], f.value)
+		h[f.key] = count[:len(h[f.key])+1]
+	}
+	next := 0
+	for _, f := range fs {
+		vs := h[f.key]
+		if &vs[0] == &count[0] { // first value of its key: give it its place
+			n := len(vs)
+			vs = values[next : next : next+n]
+			next += n
+		}
+		h[f.key] = append(vs, f.value)
 	}
 	return h
 }

@@ -1,8 +1,8 @@
 package templates
 
 import (
-	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -44,70 +44,121 @@ func status(lang string) func(string) string {
 	}
 }
 
+// The functions below run by reflection at every use in every message:
+// each builds its string in one allocation (no fmt, no Split and Join).
+
 // date writes a calendar date the way people write it in lang: "19 november 2026".
 // Times arrive already in the organisation's time zone.
 func date(lang string) func(time.Time) string {
+	names := months[lang]
 	return func(t time.Time) string {
-		return fmt.Sprintf("%d %s %d", t.Day(), months[lang][t.Month()-1], t.Year())
+		return string(appendDate(make([]byte, 0, 32), &names, t))
 	}
+}
+
+func appendDate(b []byte, months *[12]string, t time.Time) []byte {
+	b = strconv.AppendInt(b, int64(t.Day()), 10)
+	b = append(b, ' ')
+	b = append(b, months[t.Month()-1]...)
+	b = append(b, ' ')
+	return strconv.AppendInt(b, int64(t.Year()), 10)
 }
 
 // day is date with the weekday in front: "donderdag 31 december 2026".
 func day(lang string) func(time.Time) string {
+	names, days := months[lang], weekdays[lang]
 	return func(t time.Time) string {
-		return weekdays[lang][t.Weekday()] + " " + date(lang)(t)
+		b := append(make([]byte, 0, 48), days[t.Weekday()]...)
+		return string(appendDate(append(b, ' '), &names, t))
 	}
 }
 
 // datetime is date with the clock time: "19 november 2026 om 21:48".
 func datetime(lang string) func(time.Time) string {
-	at := map[string]string{"nl": "om", "en": "at"}[lang]
+	names := months[lang]
+	at := " " + map[string]string{"nl": "om", "en": "at"}[lang] + " "
 	return func(t time.Time) string {
-		return fmt.Sprintf("%s %s %02d:%02d", date(lang)(t), at, t.Hour(), t.Minute())
+		b := append(appendDate(make([]byte, 0, 48), &names, t), at...)
+		return string(appendTwoDigits(append(appendTwoDigits(b, t.Hour()), ':'), t.Minute()))
 	}
+}
+
+// appendTwoDigits writes n (0-99) as %02d does.
+func appendTwoDigits(b []byte, n int) []byte {
+	return append(b, byte('0'+n/10), byte('0'+n%10))
 }
 
 // quote prefixes every line with "> ", the way mail clients quote.
 func quote(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
+	s = strings.TrimRight(s, "\n")
+	var b strings.Builder
+	b.Grow(len(s) + 2*strings.Count(s, "\n") + 2)
+	for i, l := range lines(s) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
 		if l == "" {
-			lines[i] = ">"
+			b.WriteByte('>')
 		} else {
-			lines[i] = "> " + l
+			b.WriteString("> ")
+			b.WriteString(l)
 		}
 	}
-	return strings.Join(lines, "\n")
+	return b.String()
 }
 
 // indent prefixes every non-empty line with n spaces.
 func indent(n int, s string) string {
-	pad := strings.Repeat(" ", n)
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
+	s = strings.TrimRight(s, "\n")
+	var b strings.Builder
+	b.Grow(len(s) + n*(strings.Count(s, "\n")+1))
+	for i, l := range lines(s) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
 		if l != "" {
-			lines[i] = pad + l
+			for range n {
+				b.WriteByte(' ')
+			}
+			b.WriteString(l)
 		}
 	}
-	return strings.Join(lines, "\n")
+	return b.String()
+}
+
+// lines yields the lines of s split at "\n", as strings.Split(s, "\n")
+// would return them, without the slice.
+func lines(s string) func(yield func(int, string) bool) {
+	return func(yield func(int, string) bool) {
+		for i := 0; ; i++ {
+			l, rest, more := strings.Cut(s, "\n")
+			if !yield(i, l) || !more {
+				return
+			}
+			s = rest
+		}
+	}
 }
 
 // paragraphs turns plain text into escaped HTML: blank lines separate
 // paragraphs, single line breaks stay line breaks. The text is data (often a
 // parent's own words); it is escaped, never interpreted.
 func paragraphs(s string) htmltemplate.HTML {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	var b strings.Builder
-	for _, p := range strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n\n") {
-		p = strings.Trim(p, "\n")
-		if p == "" {
+	b.Grow(len(s) + len(s)/8 + 16)
+	for s != "" {
+		p, rest, _ := strings.Cut(s, "\n\n")
+		s = rest
+		if p = strings.Trim(p, "\n"); p == "" {
 			continue
 		}
 		b.WriteString("<p>")
-		for i, l := range strings.Split(p, "\n") {
+		for i, l := range lines(p) {
 			if i > 0 {
 				b.WriteString("<br>\n")
 			}
-			b.WriteString(htmltemplate.HTMLEscapeString(l))
+			b.WriteString(htmltemplate.HTMLEscapeString(l)) // l itself when nothing needs escaping
 		}
 		b.WriteString("</p>\n")
 	}

@@ -232,27 +232,29 @@ func (s *Set) Render(name, lang string, data any) (subject, text, html string, e
 	if !slices.Contains(forms[lang], form) {
 		return "", "", "", fmt.Errorf("%w: address form %q of %s (want u or je)", ErrUnknown, form, lang)
 	}
-	key := lang + "/" + name + "#" + form
-	t, ok := s.text[key]
+	// The keys are concatenated where they are used, so that they do not
+	// escape: no allocation per Render. Errors name the message from h.
+	t, ok := s.text[lang+"/"+name+"#"+form]
+	h := s.html[lang+"/"+name+"#"+form]
 	if !ok {
-		return "", "", "", fmt.Errorf("%w: %s", ErrUnknown, key)
+		return "", "", "", fmt.Errorf("%w: %s/%s#%s", ErrUnknown, lang, name, form)
 	}
 	b := s.buffer()
 	defer s.release(b)
 	if err := t.ExecuteTemplate(b, "subject", data); err != nil {
-		return "", "", "", fmt.Errorf("templates: %s subject: %w", key, err)
+		return "", "", "", fmt.Errorf("templates: %s#%s subject: %w", h.key, h.form, err)
 	}
 	// A subject is one header line: whatever the data held (a parent's own
 	// subject may carry line breaks), it must not break out of it.
 	subject = oneLine(b.Bytes())
 	b.Reset()
 	if err := t.ExecuteTemplate(b, "text", data); err != nil {
-		return "", "", "", fmt.Errorf("templates: %s text: %w", key, err)
+		return "", "", "", fmt.Errorf("templates: %s#%s text: %w", h.key, h.form, err)
 	}
 	text = tidyText(b.Bytes())
 	b.Reset()
-	if err := s.html[key].ExecuteTemplate(b, "html", data); err != nil {
-		return "", "", "", fmt.Errorf("templates: %s html: %w", key, err)
+	if err := h.ExecuteTemplate(b, "html", data); err != nil {
+		return "", "", "", fmt.Errorf("templates: %s#%s html: %w", h.key, h.form, err)
 	}
 	return subject, text, withNewline(bytes.TrimSpace(b.Bytes())), nil
 }

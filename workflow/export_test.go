@@ -54,3 +54,6 @@ func SetHandoverBound(w *Workflow, mails, bytes int) {
 	w.handover.maxMails, w.handover.maxBytes = mails, bytes
 	w.handover.mu.Unlock()
 }
+
+// EscalationViewOf is escalationView, for a test.
+var EscalationViewOf = escalationView

@@ -84,13 +84,11 @@ func goldenLetter(lang, status string, now time.Time) workflow.Letter {
 			ProgressDays: 14,
 		},
 		Escalation: workflow.EscalationView{
-			Escalation: workflow.Escalation{
-				Klachtenloket:       "Klachtenloket Kinderopvang\nwww.klachtenloket-kinderopvang.nl\ninfo@klachtenloket-kinderopvang.nl\n0900 1877",
-				Geschillencommissie: "De Geschillencommissie\nPostbus 90600, 2509 LP Den Haag\nwww.degeschillencommissie.nl\n070 310 53 10",
-				Fee:                 "€ 25",
-				WindowMonths:        12,
-			},
-			WindowEnd: goldenWindowEnd,
+			Klachtenloket:       "Klachtenloket Kinderopvang\nwww.klachtenloket-kinderopvang.nl\ninfo@klachtenloket-kinderopvang.nl\n0900 1877",
+			Geschillencommissie: "De Geschillencommissie\nPostbus 90600, 2509 LP Den Haag\nwww.degeschillencommissie.nl\n070 310 53 10",
+			Fee:                 "€ 25",
+			WindowMonths:        12,
+			WindowEnd:           goldenWindowEnd,
 		},
 		Case: workflow.CaseView{
 			Reference:        goldenRef,

@@ -57,6 +57,9 @@ func (c *components) run(ctx context.Context) { c.runLoops(ctx, true) }
 // (the demo runs without it: its real clock would make digests come and go
 // with the time of day).
 func (c *components) runLoops(ctx context.Context, scheduler bool) {
+	// The process's own environment, not the configuration's: the runtime
+	// read GOGC and GOMEMLIMIT from it (gc.go).
+	applyGCDefaults(os.Getenv, c.log)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := c.wf.RunOutbox(ctx); err != nil {
