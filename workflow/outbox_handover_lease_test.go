@@ -111,3 +111,33 @@ func TestHandedOverMailPastItsLeaseStaysWithItsNewClaimant(t *testing.T) {
 		}
 	}(t, storetest.URL(t, store.Postgres))
 }
+
+// Handed-over mail whose lease ran out while the outbox was busy (a pass
+// that sent earlier mail to a slow server) was never handed to a server:
+// when the next pass claims first, it is put back and claimed as its first
+// attempt, not recorded as an attempt whose answer is unknown (which the
+// case file shows as "may have been delivered twice").
+func TestHandedOverMailPastItsLeaseIsNotRecordedAsMaybeSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		tr := &checkingTransport{db: db}
+		w, _, clock := groupWorkflowSending(t, db, tr)
+		group := aGroup(clock.Now())
+		processGroup(t, w, group[:2])
+		if n := deliverDue(t, w); n != 4 {
+			t.Fatalf("the first pass tried %d mails, want the first group's 4", n)
+		}
+		// Handed over while that pass ran; its lease runs out before the
+		// next pass, which claims first.
+		processGroup(t, w, group[2:])
+		clock.Advance(6 * time.Minute)
+		for deliverDue(t, w) > 0 {
+		}
+		tr.check(t, 7)
+		if n := count(t, db, `SELECT COUNT(*) FROM outbox_attempts WHERE outcome = 'unknown'`); n != 0 {
+			t.Errorf("%d attempts recorded with an unknown answer, of mail no server ever saw", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND attempts = 1`); n != 7 {
+			t.Errorf("%d of 7 mails sent at their first attempt", n)
+		}
+	})
+}
