@@ -110,6 +110,7 @@ func (w *Workflow) DeliverDue(ctx context.Context) (int, error) {
 			return w.sendHanded(ctx, items, true)
 		}
 	}
+	w.putBackStale(ctx)
 	n, err := w.deliverClaimed(ctx)
 	if n > 0 || err != nil {
 		w.handover.setClaimNext(false)

@@ -237,6 +237,37 @@ func (w *Workflow) takeHanded(ctx context.Context) []outboxItem {
 	return fresh
 }
 
+// putBackStale puts back in the queue, before a claim, the handed-over mail
+// still waiting that waited half its lease (as takeHanded does with what it
+// takes): the claim would otherwise take such mail once its lease ran out,
+// and record its attempt, which no server ever saw, as one whose answer is
+// unknown ("may have been delivered twice").
+func (w *Workflow) putBackStale(ctx context.Context) {
+	now := w.clock.Now()
+	h := &w.handover
+	h.mu.Lock()
+	var stale []outboxItem
+	for _, it := range h.items {
+		if !now.Before(it.claimedUntil.Add(-claimTTL / 2)) {
+			stale = append(stale, it)
+		}
+	}
+	if len(stale) > 0 {
+		fresh := make([]outboxItem, 0, len(h.items)-len(stale))
+		for _, it := range h.items {
+			if now.Before(it.claimedUntil.Add(-claimTTL / 2)) {
+				fresh = append(fresh, it)
+			}
+		}
+		h.items = fresh
+	}
+	h.mu.Unlock()
+	if len(stale) > 0 {
+		w.release(context.WithoutCancel(ctx), stale)
+		h.done(stale)
+	}
+}
+
 // closeHandover stops handing mail over when the outbox loop stops, and
 // puts back what waits, as DeliverDue puts back what it claimed and did
 // not try.

@@ -251,22 +251,31 @@ func (w *Workflow) markSentSet(ctx context.Context, set []outboxItem, now time.T
 
 // release puts claimed messages back without counting an attempt, and
 // forgets the attempts started for them but never handed to the server.
+// Only rows still claimed under the item's session go back: a claim whose
+// lease ran out (handed-over mail that waited, a slow pass) may have been
+// taken by another daemon, which is sending it; putting that back would
+// have it claimed and sent again.
 func (w *Workflow) release(ctx context.Context, items []outboxItem) {
 	if len(items) == 0 {
 		return
 	}
-	ids := make([]any, 0, len(items))
+	ids := make(map[int64][]any)
 	var attempts []any
 	for _, it := range items {
-		ids = append(ids, it.ID)
+		ids[it.session] = append(ids[it.session], it.ID)
 		if it.attempt != 0 {
 			attempts = append(attempts, it.attempt)
 		}
 	}
 	if len(attempts) > 0 {
+		// Another claimant's claim has marked an attempt of ours unknown
+		// in its own transaction: only ours still sending go.
 		_, _ = w.db.Exec(ctx, `DELETE FROM outbox_attempts WHERE id IN (`+placeholders(len(attempts))+`) AND outcome = ?`,
 			append(attempts, AttemptSending)...)
 	}
-	_, _ = w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL, claimed_by = NULL
-		WHERE id IN (`+placeholders(len(ids))+`) AND state = ?`, append(append([]any{OutboxQueued}, ids...), OutboxSending)...)
+	for session, ids := range ids {
+		_, _ = w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL, claimed_by = NULL
+			WHERE id IN (`+placeholders(len(ids))+`) AND state = ? AND claimed_by = ?`,
+			append(append([]any{OutboxQueued}, ids...), OutboxSending, session)...)
+	}
 }
