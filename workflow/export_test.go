@@ -57,3 +57,32 @@ func SetHandoverBound(w *Workflow, mails, bytes int) {
 
 // EscalationViewOf is escalationView, for a test.
 var EscalationViewOf = escalationView
+
+// LoseHandoverSession makes the mail waiting in w's hand-over claimed under
+// session, which is not w's (a session w lost, as when its PostgreSQL
+// connection broke): the waiting items and their outbox rows both say
+// session, as they would had w claimed them under it. It returns the rows'
+// ids.
+func LoseHandoverSession(ctx context.Context, w *Workflow, session int64) ([]int64, error) {
+	w.handover.mu.Lock()
+	defer w.handover.mu.Unlock()
+	ids := make([]int64, 0, len(w.handover.items))
+	for i := range w.handover.items {
+		w.handover.items[i].session = session
+		ids = append(ids, w.handover.items[i].ID)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{session}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if _, err := w.db.Exec(ctx, `UPDATE outbox SET claimed_by = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+		return nil, err
+	}
+	if _, err := w.db.Exec(ctx, `UPDATE outbox_attempts SET session = ? WHERE outbox_id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}

@@ -19,10 +19,11 @@ import (
 // per mail, one update of the outbox row and its indexes fewer, and no
 // bytes detoasted, decompressed and hex-encoded for the claim.
 //
-// Nothing else changes about a claimed mail: a daemon that stops cleanly
-// puts back what it did not try (release), and the mail of one that dies
-// is claimed again by the next as after any claim (its session is gone, or
-// its lease runs out), its earlier attempt recorded as unknown.
+// Nothing else changes about a claimed mail: a daemon that stops cleanly,
+// or loses the session it claimed the mail under, puts back what it did
+// not try (release), and the mail of one that dies is claimed again by the
+// next as after any claim (its session is gone, or its lease runs out),
+// its earlier attempt recorded as unknown.
 
 // handoverMails and handoverBytes bound the mail held in memory, waiting or
 // being sent: a slow or failing mail server never grows the heap beyond
@@ -195,8 +196,14 @@ func (h *handover) claimFirst() bool {
 // its lease is put back in the queue instead (the claim sends it): sending
 // it near the end of the lease could meet another daemon's claim of it.
 // Mail claimed under a session this daemon no longer has (on PostgreSQL its
-// connection broke) is another daemon's to claim from then on, as after a
-// crash: it is dropped from memory and left as it is.
+// connection broke) is not sent under that claim: another daemon may claim
+// it from then on. It is put back in the queue (release), so that whoever
+// claims it next records its first attempt, not one whose answer is unknown
+// ("possibly delivered twice") for mail no server ever saw. release only
+// touches rows still claimed under the lost session, and attempts still
+// sending: a row another daemon has claimed meanwhile stays as it is. When
+// the database does not answer, the rows stay claimed and are claimed again
+// later as after a crash.
 func (w *Workflow) takeHanded(ctx context.Context) []outboxItem {
 	items := w.handover.take(claimBatch)
 	if len(items) == 0 {
@@ -214,8 +221,9 @@ func (w *Workflow) takeHanded(ctx context.Context) []outboxItem {
 			}
 		}
 		if len(lost) > 0 {
-			w.log.Warn("outbox: the session that claimed handed-over mail is lost; the mail is claimed again",
+			w.log.Warn("outbox: the session that claimed handed-over mail is lost; the mail goes back to the queue",
 				"mails", len(lost), "err", err)
+			w.release(context.WithoutCancel(ctx), lost)
 			w.handover.done(lost)
 		}
 		items = kept
