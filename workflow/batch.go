@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -200,13 +201,11 @@ func recordArrivals(ctx context.Context, db Database, ds []Delivery, now time.Ti
 	q.WriteString(`INSERT INTO ledger (mailbox, uidvalidity, uid, internal_date, size, sha256, raw,
 		state, attempts, created_at, updated_at) VALUES `)
 	args := make([]any, 0, 10*len(ds))
-	uargs := []any{ds[0].Mailbox, int64(ds[0].UIDValidity)}
 	for i, d := range ds {
 		if d.Mailbox != ds[0].Mailbox || d.UIDValidity != ds[0].UIDValidity || uids[int64(d.UID)] {
 			return nil, errGroupShape
 		}
 		uids[int64(d.UID)] = true
-		uargs = append(uargs, int64(d.UID))
 		sum := sha256.Sum256(d.Raw)
 		sums[i] = hex.EncodeToString(sum[:])
 		if i > 0 {
@@ -223,8 +222,8 @@ func recordArrivals(ctx context.Context, db Database, ds []Delivery, now time.Ti
 		UID int64  `db:"uid"`
 		Sum string `db:"sha256"`
 	}
-	if err := db.Select(ctx, &prev, `SELECT id, uid, sha256 FROM ledger WHERE mailbox = ? AND uidvalidity = ?
-		AND uid IN (`+placeholders(len(ds))+`) ORDER BY id`, uargs...); err != nil {
+	pq, pargs := priorEntriesQuery(ds[0].Mailbox, int64(ds[0].UIDValidity), uids)
+	if err := db.Select(ctx, &prev, pq, pargs...); err != nil {
 		return nil, fmt.Errorf("workflow: ledger: %d arrivals: %w", len(ds), err)
 	}
 	seen := make(map[key]bool, len(prev))
@@ -268,4 +267,46 @@ func recordArrivals(ctx context.Context, db Database, ds []Delivery, now time.Ti
 		entries[i] = e
 	}
 	return entries, nil
+}
+
+// runGap: UIDs further apart than this are looked up in separate ranges,
+// so a range never spans much of the ledger that is not asked for.
+const runGap = 32
+
+// priorEntriesQuery looks up the ledger's entries for these UIDs of one
+// mailbox and UIDVALIDITY, oldest first. Each run of nearby UIDs gets its
+// own uid BETWEEN range besides its IN list: PostgreSQL without fresh
+// statistics (autovacuum off, or a young table) estimates a few rows for
+// mailbox and uidvalidity alone, so it scanned ledger_key by those two
+// columns and filtered on the IN list, reading the whole mailbox's entries
+// (with their dead versions) for every group; a range bounds the scan
+// whatever the statistics. One branch per run, not one OR of ranges: the
+// planner filters an OR just as it filtered the IN list.
+func priorEntriesQuery(mailbox string, uidvalidity int64, uids map[int64]bool) (string, []any) {
+	sorted := make([]int64, 0, len(uids))
+	for u := range uids {
+		sorted = append(sorted, u)
+	}
+	slices.Sort(sorted)
+	var q strings.Builder
+	args := make([]any, 0, len(sorted)+8)
+	for len(sorted) > 0 {
+		n := 1
+		for n < len(sorted) && sorted[n]-sorted[n-1] <= runGap {
+			n++
+		}
+		run := sorted[:n]
+		sorted = sorted[n:]
+		if q.Len() > 0 {
+			q.WriteString(" UNION ALL ")
+		}
+		q.WriteString(`SELECT id, uid, sha256 FROM ledger WHERE mailbox = ? AND uidvalidity = ?
+			AND uid BETWEEN ? AND ? AND uid IN (` + placeholders(len(run)) + `)`)
+		args = append(args, mailbox, uidvalidity, run[0], run[len(run)-1])
+		for _, u := range run {
+			args = append(args, u)
+		}
+	}
+	q.WriteString(" ORDER BY id")
+	return q.String(), args
 }

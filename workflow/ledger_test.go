@@ -55,3 +55,39 @@ func TestReusedUIDWithOtherBytesIsANewMessage(t *testing.T) {
 		}
 	})
 }
+
+// A group whose UIDs lie far apart (a message left behind in the mailbox
+// next to new mail) finds what the ledger holds under each of them: the
+// same bytes again are nothing new, other bytes under a reused UID are a
+// new complaint.
+func TestGroupWithUIDsFarApartFindsEntriesUnderEach(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w, _, clock := groupWorkflow(t, db)
+		old := groupMail(1000, clock.Now(), "From: Lisa de Boer <lisa@example.nl>\r\nSubject: Wenperiode\r\nMessage-ID: <l0@example.nl>\r\n",
+			"De wenperiode was te kort.")
+		left := groupMail(2000, clock.Now(), "From: Peter Bakker <peter.bakker@example.nl>\r\nSubject: Rooster\r\nMessage-ID: <p0@example.nl>\r\n",
+			"Het rooster is niet gedeeld.")
+		for _, d := range []workflow.Delivery{old, left} {
+			if disp, err := w.Process(t.Context(), d); err != nil || disp != workflow.Done {
+				t.Fatalf("uid %d alone: %v %v", d.UID, disp, err)
+			}
+		}
+		reused := groupMail(1000, clock.Now(), "From: Jan Smit <jan@example.nl>\r\nSubject: Hek\r\nMessage-ID: <j1@example.nl>\r\n",
+			"Het hek stond open.")
+		group := append(aGroup(clock.Now()), reused, left)
+		for i, r := range w.ProcessGroup(t.Context(), group) {
+			if r.Err != nil || r.Disposition != workflow.Done {
+				t.Errorf("message %d (uid %d): %+v", i+1, group[i].UID, r)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases WHERE complainant_email = 'jan@example.nl'`); n != 1 {
+			t.Errorf("%d cases for the message under the reused UID, want 1", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases WHERE complainant_email = 'peter.bakker@example.nl'`); n != 2 {
+			t.Errorf("%d cases for Peter, want 2: the message left behind was taken for a new one", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM ledger WHERE uid = 2000`); n != 1 {
+			t.Errorf("%d ledger entries under uid 2000, want 1", n)
+		}
+	})
+}
