@@ -211,33 +211,17 @@ func (w *Workflow) takeHanded(ctx context.Context) []outboxItem {
 	}
 	if ctx.Err() == nil { // a stopping daemon puts them back (send)
 		session, err := w.db.Session(ctx)
-		kept := items[:0:0]
 		var lost []outboxItem
-		for _, it := range items {
-			if err == nil && it.session == session {
-				kept = append(kept, it)
-			} else {
-				lost = append(lost, it)
-			}
-		}
+		items, lost = partition(items, func(it outboxItem) bool { return err == nil && it.session == session })
 		if len(lost) > 0 {
 			w.log.Warn("outbox: the session that claimed handed-over mail is lost; the mail goes back to the queue",
 				"mails", len(lost), "err", err)
 			w.release(context.WithoutCancel(ctx), lost)
 			w.handover.done(lost)
 		}
-		items = kept
 	}
 	now := w.clock.Now()
-	fresh := items[:0:0]
-	var stale []outboxItem
-	for _, it := range items {
-		if now.Before(it.claimedUntil.Add(-claimTTL / 2)) {
-			fresh = append(fresh, it)
-		} else {
-			stale = append(stale, it)
-		}
-	}
+	fresh, stale := partition(items, func(it outboxItem) bool { return !it.stale(now) })
 	if len(stale) > 0 {
 		w.release(context.WithoutCancel(ctx), stale)
 		w.handover.done(stale)
@@ -255,25 +239,39 @@ func (w *Workflow) putBackStale(ctx context.Context) {
 	h := &w.handover
 	h.mu.Lock()
 	var stale []outboxItem
-	for _, it := range h.items {
-		if !now.Before(it.claimedUntil.Add(-claimTTL / 2)) {
-			stale = append(stale, it)
-		}
-	}
-	if len(stale) > 0 {
-		fresh := make([]outboxItem, 0, len(h.items)-len(stale))
-		for _, it := range h.items {
-			if now.Before(it.claimedUntil.Add(-claimTTL / 2)) {
-				fresh = append(fresh, it)
-			}
-		}
-		h.items = fresh
-	}
+	h.items, stale = partition(h.items, func(it outboxItem) bool { return !it.stale(now) })
 	h.mu.Unlock()
 	if len(stale) > 0 {
 		w.release(context.WithoutCancel(ctx), stale)
 		h.done(stale)
 	}
+}
+
+// stale reports whether handed-over mail has waited half its lease: sending
+// it now could meet another daemon's claim of it.
+func (it outboxItem) stale(now time.Time) bool {
+	return !now.Before(it.claimedUntil.Add(-claimTTL / 2))
+}
+
+// partition splits items, in order, into those keep accepts and the rest.
+// When keep accepts all, kept is items itself (nothing is copied).
+func partition(items []outboxItem, keep func(outboxItem) bool) (kept, rest []outboxItem) {
+	i := 0
+	for i < len(items) && keep(items[i]) {
+		i++
+	}
+	if i == len(items) {
+		return items, nil
+	}
+	kept = append(items[:0:0], items[:i]...)
+	for _, it := range items[i:] {
+		if keep(it) {
+			kept = append(kept, it)
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	return kept, rest
 }
 
 // closeHandover stops handing mail over when the outbox loop stops, and
