@@ -74,7 +74,7 @@ type groupWrites struct {
 
 	cases    []Case
 	parts    []Participant
-	outbox   [][]any // queue's 11 values per row
+	outbox   [][]any // queue's outboxCols values per row
 	messages []keptMessage
 	ledger   map[int64]*ledgerWrite
 	// renders is the mail of the kept outbox rows not rendered yet: the
@@ -231,14 +231,14 @@ func (b *groupWrites) addParticipants(ctx context.Context, caseID int64, ps []Pa
 	return ids, true, nil
 }
 
-// addOutbox keeps queue's outbox rows (11 values each, raw still to be
+// addOutbox keeps queue's outbox rows (outboxCols values each, raw still to be
 // rendered), the case messages recording them (subject still to be
 // rendered) and the jobs that render them, one per row.
 func (b *groupWrites) addOutbox(args []any, out []Message, jobs []*renderJob) {
 	base := len(b.messages)
-	for i := 0; i+11 <= len(args); i += 11 {
-		j := jobs[i/11]
-		j.row = args[i : i+11]
+	for i := 0; i+outboxCols <= len(args); i += outboxCols {
+		j := jobs[i/outboxCols]
+		j.row = args[i : i+outboxCols]
 		if j.msg >= 0 {
 			j.msg += base
 		}
