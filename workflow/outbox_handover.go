@@ -283,10 +283,22 @@ func (w *Workflow) closeHandover(ctx context.Context) {
 	w.handover.done(items)
 }
 
-// outboxCols are the values of a queued outbox row (queue); a handed-over
+// The places of the values of a queued outbox row (queue's order, the
+// columns insertOutbox names), and their number, outboxCols; a handed-over
 // row has three more (handedCols).
 const (
-	outboxCols = 11
+	outboxCase = iota
+	outboxKind
+	outboxFrom
+	outboxTo
+	outboxMessageID
+	outboxRaw
+	outboxState
+	outboxLastError
+	outboxAutomatic
+	outboxDue
+	outboxCreated
+	outboxCols
 	handedCols = outboxCols + 3
 )
 
@@ -318,7 +330,7 @@ func (b *handoverBatch) insertOutbox(ctx context.Context, db Database, rows [][]
 	args := make([]any, 0, handedCols*len(rows))
 	for i, r := range rows {
 		if handed[i] {
-			args = append(append(append(args, r[:6]...), OutboxSending), r[7:]...)
+			args = append(append(append(args, r[:outboxState]...), OutboxSending), r[outboxState+1:]...)
 			args = append(args, 1, b.until, b.session)
 		} else {
 			args = append(append(args, r...), 0, nil, nil)
@@ -354,12 +366,12 @@ func (b *handoverBatch) insertOutbox(ctx context.Context, db Database, rows [][]
 		if !handed[i] {
 			continue
 		}
-		g, ok := byMsgID[r[4].(string)]
+		g, ok := byMsgID[r[outboxMessageID].(string)]
 		if !ok {
 			return queueErr(len(rows), errNoRow)
 		}
 		items = append(items, outboxItem{
-			ID: got[g].ID, CaseID: r[0].(sql.NullInt64), Kind: r[1].(string), MailFrom: r[2].(string), RcptTo: r[3].(string),
+			ID: got[g].ID, CaseID: r[outboxCase].(sql.NullInt64), Kind: r[outboxKind].(string), MailFrom: r[outboxFrom].(string), RcptTo: r[outboxTo].(string),
 			Attempts: 1, Raw: r[outboxRaw].([]byte), session: b.session, attempt: got[g].Attempt, claimedUntil: b.until,
 		})
 	}
@@ -398,14 +410,14 @@ func handable(r []any, now time.Time) bool {
 	if len(r) != outboxCols {
 		return false
 	}
-	state, _ := r[6].(string)
-	due, ok := r[9].(time.Time)
+	state, _ := r[outboxState].(string)
+	due, ok := r[outboxDue].(time.Time)
 	raw, isRaw := r[outboxRaw].([]byte)
-	_, isID := r[4].(string)
-	_, isCase := r[0].(sql.NullInt64)
-	_, isKind := r[1].(string)
-	_, isFrom := r[2].(string)
-	_, isTo := r[3].(string)
+	_, isID := r[outboxMessageID].(string)
+	_, isCase := r[outboxCase].(sql.NullInt64)
+	_, isKind := r[outboxKind].(string)
+	_, isFrom := r[outboxFrom].(string)
+	_, isTo := r[outboxTo].(string)
 	return state == OutboxQueued && ok && !due.After(now) && isRaw && len(raw) <= inlineRaw &&
 		isID && isCase && isKind && isFrom && isTo
 }

@@ -34,16 +34,13 @@ type renderJob struct {
 	w   *Workflow
 	d   draft
 	h   textproto.MIMEHeader // every field but Subject
-	row []any                // the kept outbox row; raw is its sixth value
+	row []any                // the kept outbox row; raw is its outboxRaw value
 	msg int                  // the kept messages row taking its subject, -1 for none
 
 	subject string
 	raw     []byte
 	err     error
 }
-
-// outboxRaw is the place of raw in an outbox row (queue's order).
-const outboxRaw = 5
 
 // render renders and composes the mail. A panic (a bug in a template
 // function) is an error of this mail: it must not take the daemon down
