@@ -97,8 +97,8 @@ func (b *handoverBatch) reserve(size int) bool {
 }
 
 // commit hands the group's mail to the outbox, after the group's
-// transaction committed, and wakes it. When the outbox has stopped
-// meanwhile, the claims are put back at once.
+// transaction committed; the group then wakes the outbox (runGroup). When
+// the outbox has stopped meanwhile, the claims are put back at once.
 func (b *handoverBatch) commit(ctx context.Context) {
 	if b == nil || b.mails == 0 {
 		return
@@ -112,12 +112,9 @@ func (b *handoverBatch) commit(ctx context.Context) {
 	h.mu.Unlock()
 	if closed {
 		b.w.release(context.WithoutCancel(ctx), b.items)
-		b.w.handover.done(b.items)
-		b.forget()
-		return
+		h.done(b.items)
 	}
 	b.forget()
-	b.w.wakeOutbox()
 }
 
 // abort gives back the room of a group that did not commit: nothing of it
