@@ -299,6 +299,11 @@ const (
 	handedCols = outboxCols + 3
 )
 
+// insertOutboxCols names the columns of a queued outbox row, in queue's
+// order; a handed-over row adds its three.
+const insertOutboxCols = `INSERT INTO outbox (case_id, kind, mail_from, rcpt_to, message_id, raw,
+	state, last_error, automatic, next_attempt_at, created_at`
+
 // insertOutbox writes rows (outboxCols values each, as queue makes them)
 // and records their ids by Message-ID in ids. The rows that may be sent
 // now are written claimed, with their attempts, and kept for the hand-over
@@ -314,8 +319,7 @@ func (b *handoverBatch) insertOutbox(ctx context.Context, db Database, rows [][]
 		for _, r := range rows {
 			args = append(args, r...)
 		}
-		if err := db.Select(ctx, &got, `INSERT INTO outbox (case_id, kind, mail_from, rcpt_to, message_id, raw,
-			state, last_error, automatic, next_attempt_at, created_at) VALUES `+valueRows(len(rows), outboxCols)+` RETURNING id, message_id`,
+		if err := db.Select(ctx, &got, insertOutboxCols+`) VALUES `+valueRows(len(rows), outboxCols)+` RETURNING id, message_id`,
 			args...); err != nil {
 			return queueErr(len(rows), err)
 		}
@@ -333,8 +337,7 @@ func (b *handoverBatch) insertOutbox(ctx context.Context, db Database, rows [][]
 			args = append(append(args, r...), 0, nil, nil)
 		}
 	}
-	cols := `INSERT INTO outbox (case_id, kind, mail_from, rcpt_to, message_id, raw,
-		state, last_error, automatic, next_attempt_at, created_at, attempts, claimed_until, claimed_by) VALUES ` + valueRows(len(rows), handedCols)
+	cols := insertOutboxCols + `, attempts, claimed_until, claimed_by) VALUES ` + valueRows(len(rows), handedCols)
 	var got []struct {
 		ID        int64  `db:"id"`
 		MessageID string `db:"message_id"`
