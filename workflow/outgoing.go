@@ -116,8 +116,7 @@ func (w *Workflow) queue(ctx context.Context, drafts ...draft) error {
 		ID        int64  `db:"id"`
 		MessageID string `db:"message_id"`
 	}
-	if err := w.db.Select(ctx, &ids, `INSERT INTO outbox (case_id, kind, mail_from, rcpt_to, message_id, raw,
-		state, last_error, automatic, next_attempt_at, created_at) VALUES `+valueRows(len(drafts), 11)+` RETURNING id, message_id`,
+	if err := w.db.Select(ctx, &ids, insertOutboxCols+`) VALUES `+valueRows(len(drafts), outboxCols)+` RETURNING id, message_id`,
 		outboxArgs...); err != nil {
 		return fmt.Errorf("workflow: queue %s: %w", drafts[0].kind, err)
 	}
