@@ -62,17 +62,16 @@ func runBenchPeer() {
 	// The SMTP capture too, when asked: its CPU is then not the daemon's.
 	// It says DONE once it holds that many mails.
 	if want, _ := strconv.Atoi(os.Getenv("COMPLAINTD_BENCH_SMTP_WAIT")); want > 0 {
-		smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", CountOnly: true, Logger: slog.New(slog.DiscardHandler)})
+		sink, err := startSMTPSink(want)
 		if err != nil {
 			fmt.Println("ERR", err)
 			return
 		}
-		defer smtpSrv.Close()
-		fmt.Println("SMTP", smtpSrv.Addr())
+		defer sink.Close()
+		fmt.Println("SMTP", sink.Addr())
 		go func() {
-			if _, err := smtpSrv.Wait(context.Background(), want); err == nil {
-				fmt.Println("DONE")
-			}
+			<-sink.Done()
+			fmt.Println("DONE")
 		}()
 	}
 	fmt.Println("ADDR", srv.Addr())
