@@ -25,6 +25,15 @@ type Result struct {
 // next group is handed over once the call for the previous one returned.
 type GroupHandlerFunc func(ctx context.Context, ms []Fetched) []Result
 
+// StagedGroupHandlerFunc is a GroupHandlerFunc in two stages: the call is
+// the first stage and returns the second, which returns the Results. A
+// group's first stage may run while the group before is in its second;
+// second stages never overlap and run in UID order. The first stage must
+// therefore not depend on what the group before does (recording that the
+// messages arrived, parsing them), and the second must not assume the
+// first ran alone.
+type StagedGroupHandlerFunc func(ctx context.Context, ms []Fetched) (act func() []Result)
+
 // NewGroupPoller is NewPoller with a handler that takes the messages of a
 // FETCH batch together (at most IMAPConfig.BatchSize of them and about
 // 8 MB of raw bytes at a time). The messages of a group are handed over in
@@ -36,8 +45,19 @@ func NewGroupPoller(cfg IMAPConfig, handle GroupHandlerFunc, log *slog.Logger) (
 	if handle == nil {
 		return nil, configError("handler", "is nil")
 	}
+	return NewStagedGroupPoller(cfg, func(ctx context.Context, ms []Fetched) func() []Result {
+		return func() []Result { return handle(ctx, ms) }
+	}, log)
+}
+
+// NewStagedGroupPoller is NewGroupPoller with a handler in two stages, so a
+// group's first stage overlaps the group before's second.
+func NewStagedGroupPoller(cfg IMAPConfig, handle StagedGroupHandlerFunc, log *slog.Logger) (*Poller, error) {
+	if handle == nil {
+		return nil, configError("handler", "is nil")
+	}
 	p, err := NewPoller(cfg, func(ctx context.Context, f Fetched) (Outcome, error) {
-		r := handle(ctx, []Fetched{f})
+		r := handle(ctx, []Fetched{f})()
 		return r[0].Outcome, r[0].Err
 	}, log)
 	if err != nil {

@@ -128,3 +128,82 @@ func TestGroupPollerFetchesTheNextBatchWhileOneIsHandled(t *testing.T) {
 		t.Errorf("%d messages left in INBOX, want none", len(in))
 	}
 }
+
+// With a staged handler, the next group's first stage (recording its
+// arrivals) runs while the group before is acted on; second stages still
+// run one at a time, in UID order, and a message is moved only after its
+// group's second stage returned.
+func TestStagedGroupPollerRecordsTheNextGroupWhileOneIsActedOn(t *testing.T) {
+	srv := startIMAP(t, mailtest.IMAPOptions{})
+	now := time.Now()
+	for i := range 6 {
+		if _, err := srv.Deliver("INBOX", testMessage(i), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := imapConfig(srv, "none")
+	cfg.BatchSize = 2
+	var (
+		firsts  atomic.Int32
+		arrived = make(chan int32, 10) // the number of each group whose first stage ran
+		latest  int32                  // the highest number read from arrived (second stages only)
+		acted   [][]uint32
+		running atomic.Int32
+	)
+	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
+		n := firsts.Add(1)
+		var uids []uint32
+		for _, f := range fs {
+			uids = append(uids, f.UID)
+		}
+		arrived <- n
+		return func() []mailbox.Result {
+			if running.Add(1) != 1 {
+				t.Error("a second stage ran while another group's second stage was running")
+			}
+			defer running.Add(-1)
+			acted = append(acted, uids)
+			in, err := srv.Messages("INBOX")
+			if err != nil {
+				t.Error(err)
+			}
+			for _, uid := range uids {
+				if !slices.ContainsFunc(in, func(m mailtest.StoredMessage) bool { return m.UID == uid }) {
+					t.Errorf("message %d was moved before its group was acted on", uid)
+				}
+			}
+			rs := make([]mailbox.Result, len(fs))
+			// Every group but the last: the next group's first stage runs
+			// while this one is acted on.
+			for n < 3 && latest < n+1 {
+				select {
+				case latest = <-arrived:
+				case <-time.After(failAfter):
+					t.Errorf("the first stage of group %d did not run while group %d was acted on", n+1, n)
+					for i := range rs {
+						rs[i].Err = fmt.Errorf("no overlap")
+					}
+					return rs
+				}
+			}
+			return rs
+		}
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
+	defer cancel()
+	if err := p.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]uint32{{1, 2}, {3, 4}, {5, 6}}; fmt.Sprint(acted) != fmt.Sprint(want) {
+		t.Errorf("groups acted on %v, want %v", acted, want)
+	}
+	if n := len(stored(t, srv, "Processed")); n != 6 {
+		t.Errorf("%d messages in Processed, want all 6", n)
+	}
+	if in := stored(t, srv, "INBOX"); len(in) != 0 {
+		t.Errorf("%d messages left in INBOX, want none", len(in))
+	}
+}

@@ -51,7 +51,7 @@ type Poller struct {
 	cfg        IMAPConfig
 	serverName string
 	handle     HandlerFunc
-	group      GroupHandlerFunc // when set, messages are handed over in groups (imap_group.go)
+	group      StagedGroupHandlerFunc // when set, messages are handed over in groups (imap_group.go)
 	log        *slog.Logger
 	wake       chan struct{}
 

@@ -34,6 +34,59 @@ type GroupResult struct {
 // message that failed before (a second attempt), or that cannot be parsed,
 // is processed alone too, in its place in the order.
 func (w *Workflow) ProcessGroup(ctx context.Context, ds []Delivery) []GroupResult {
+	return w.ArriveGroup(ctx, ds).Act(ctx)
+}
+
+// ArrivedGroup is a group of messages whose arrivals ArriveGroup recorded
+// (with this attempt at each) and parsed; Act acts on them. The two are
+// ProcessGroup in two stages, so that the poller records one group's
+// arrivals while the group before is acted on (mailbox.StagedGroupHandlerFunc):
+// the arrivals commit on a connection of their own, and depend on nothing
+// an earlier group writes. A group of one is recorded and acted on in Act,
+// by the single path.
+type ArrivedGroup struct {
+	w       *Workflow
+	ds      []Delivery
+	now     time.Time
+	entries []ledgerEntry // nil when recording them failed (err) or for a group of one
+	err     error
+	mails   []Mail // parsed, for the entries a group acts on; nil where parsing failed
+}
+
+// ArriveGroup records the arrivals of messages fetched together and parses
+// those a group will act on. What it cannot do is left to Act, which then
+// takes each such message alone.
+func (w *Workflow) ArriveGroup(ctx context.Context, ds []Delivery) *ArrivedGroup {
+	a := &ArrivedGroup{w: w, ds: ds}
+	if len(ds) == 1 {
+		return a
+	}
+	a.now = w.clock.Now()
+	a.entries, a.err = recordArrivals(ctx, w.db, ds, a.now)
+	if a.err != nil {
+		return a
+	}
+	a.mails = make([]Mail, len(ds))
+	for i, e := range a.entries {
+		if e.grouped() {
+			if m, err := w.parse(ds[i].Raw); err == nil {
+				a.mails[i] = bound(m)
+			}
+		}
+	}
+	return a
+}
+
+// grouped reports whether a group may act on the entry: a new arrival, not
+// a second attempt, a settled entry or a reused UID.
+func (e ledgerEntry) grouped() bool {
+	return !e.seen && e.State == LedgerPending && e.ReusedUID == 0
+}
+
+// Act acts on the arrived messages, in their order: the second stage of
+// ProcessGroup.
+func (a *ArrivedGroup) Act(ctx context.Context) []GroupResult {
+	w, ds, now := a.w, a.ds, a.now
 	out := make([]GroupResult, len(ds))
 	alone := func(i int, e *ledgerEntry, now time.Time) {
 		var r GroupResult
@@ -48,10 +101,8 @@ func (w *Workflow) ProcessGroup(ctx context.Context, ds []Delivery) []GroupResul
 		alone(0, nil, time.Time{})
 		return out
 	}
-	now := w.clock.Now()
-	entries, err := recordArrivals(ctx, w.db, ds, now)
-	if err != nil {
-		w.log.Warn("recording a group of messages failed; recording them one at a time", "messages", len(ds), "err", err)
+	if a.err != nil {
+		w.log.Warn("recording a group of messages failed; recording them one at a time", "messages", len(ds), "err", a.err)
 		for i := range ds {
 			alone(i, nil, now)
 		}
@@ -59,7 +110,7 @@ func (w *Workflow) ProcessGroup(ctx context.Context, ds []Delivery) []GroupResul
 	}
 	var group []groupMember
 	for i := range ds {
-		e := entries[i]
+		e := a.entries[i]
 		if e.seen && e.State == LedgerPending {
 			// Offered before and not settled: an earlier attempt failed, or
 			// the daemon stopped during it. It is tried alone, its attempt
@@ -72,7 +123,7 @@ func (w *Workflow) ProcessGroup(ctx context.Context, ds []Delivery) []GroupResul
 			alone(i, nil, now)
 			continue
 		}
-		if e.State != LedgerPending || e.ReusedUID != 0 {
+		if !e.grouped() {
 			// Settled before, or a reused UID to warn about: the single
 			// path knows each case.
 			w.runGroup(ctx, ds, group, now, out)
@@ -80,14 +131,13 @@ func (w *Workflow) ProcessGroup(ctx context.Context, ds []Delivery) []GroupResul
 			alone(i, &e, now)
 			continue
 		}
-		m, err := w.parse(ds[i].Raw)
-		if err != nil {
+		if a.mails[i] == nil {
 			w.runGroup(ctx, ds, group, now, out)
 			group = group[:0]
 			alone(i, &e, now) // parses again, and quarantines it with the reason
 			continue
 		}
-		group = append(group, groupMember{i: i, e: e, m: bound(m)})
+		group = append(group, groupMember{i: i, e: e, m: a.mails[i]})
 	}
 	w.runGroup(ctx, ds, group, now, out)
 	return out

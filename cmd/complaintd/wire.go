@@ -368,29 +368,46 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 		return nil, err
 	}
 	// Each FETCH batch is processed as a group: one commit for its
-	// arrivals and one for what they cause (workflow.ProcessGroup).
-	handle := func(ctx context.Context, fs []mailbox.Fetched) []mailbox.Result {
+	// arrivals and one for what they cause (workflow.ProcessGroup), in two
+	// stages, so that on PostgreSQL one group's arrivals are recorded while
+	// the group before is acted on. SQLite has one writer: there the
+	// arrivals would only wait for the other transaction (in SQLite's busy
+	// handler, which sleeps), so both stages run together.
+	overlap := db.Dialect() == store.Postgres
+	handle := func(ctx context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
 		ds := make([]workflow.Delivery, len(fs))
 		for i, f := range fs {
 			ds[i] = workflow.Delivery{
 				Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, InternalDate: f.InternalDate, Raw: f.Raw,
 			}
 		}
-		start := time.Now()
-		rs := wf.ProcessGroup(ctx, ds)
-		each := time.Since(start) / time.Duration(len(fs))
-		out := make([]mailbox.Result, len(rs))
-		for i, r := range rs {
-			obs.settled(r.Settled, r.Err, each)
-			out[i].Err = r.Err
-			if r.Disposition == workflow.Quarantine {
-				out[i].Outcome = mailbox.Quarantine
-			}
+		var arrived *workflow.ArrivedGroup
+		var arriving time.Duration
+		if overlap {
+			start := time.Now()
+			arrived = wf.ArriveGroup(ctx, ds)
+			arriving = time.Since(start)
 		}
-		return out
+		return func() []mailbox.Result {
+			start := time.Now()
+			if arrived == nil {
+				arrived = wf.ArriveGroup(ctx, ds)
+			}
+			rs := arrived.Act(ctx)
+			each := (arriving + time.Since(start)) / time.Duration(len(fs))
+			out := make([]mailbox.Result, len(rs))
+			for i, r := range rs {
+				obs.settled(r.Settled, r.Err, each)
+				out[i].Err = r.Err
+				if r.Disposition == workflow.Quarantine {
+					out[i].Outcome = mailbox.Quarantine
+				}
+			}
+			return out
+		}
 	}
 	imapCfg := imapConfig(cfg, imapCAs, tokens)
-	poller, err := mailbox.NewGroupPoller(imapCfg, handle, log.With("part", "imap"))
+	poller, err := mailbox.NewStagedGroupPoller(imapCfg, handle, log.With("part", "imap"))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("imap: %w", err)
