@@ -57,8 +57,8 @@ type outboxItem struct {
 	Raw      []byte        `db:"raw"` // nil when larger than inlineRaw
 	session  int64         // the session that claimed it
 	attempt  int64         // this attempt's outbox_attempts row, once started
-	// claimedUntil is the claim's lease, for mail handed over by a group
-	// (outbox_handover.go).
+	// claimedUntil is the claim's lease, as claimed or handed over by a
+	// group (outbox_handover.go), or as last renewed (outbox_lease.go).
 	claimedUntil time.Time
 }
 
@@ -152,8 +152,10 @@ func (w *Workflow) deliverClaimed(ctx context.Context) (int, error) {
 }
 
 // send delivers claimed mail whose attempts are recorded, and reports how
-// many it tried. When ctx ends (the daemon stops), what was not tried is
-// put back.
+// many it tried. Before each send, a claim made claimRecheck ago or longer
+// is confirmed and renewed (keepClaims): mail whose claim is no longer ours
+// is not sent, nor counted. When ctx ends (the daemon stops), what was not
+// tried is put back.
 func (w *Workflow) send(ctx context.Context, items []outboxItem) (int, error) {
 	rec := w.newSentRecorder(ctx)
 	// As many sends at once as the transport has connections: a server
@@ -169,7 +171,25 @@ func (w *Workflow) send(ctx context.Context, items []outboxItem) (int, error) {
 		defer mu.Unlock()
 		return firstErr
 	}
-	for i, it := range items {
+	// stop ends the pass before items[i], which is not sent: what was
+	// started is finished, what was not is put back.
+	stop := func(i int, err error) (int, error) {
+		wg.Wait()
+		recErr := rec.close()
+		// Unclaim what was not tried, so the next run does not wait for claimTTL.
+		w.release(context.WithoutCancel(ctx), items[i:])
+		if err == nil {
+			err = failed()
+		}
+		if err == nil {
+			err = recErr
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		return i, err
+	}
+	for i := 0; i < len(items); i++ {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -178,18 +198,20 @@ func (w *Workflow) send(ctx context.Context, items []outboxItem) (int, error) {
 			if ctx.Err() == nil {
 				<-slots
 			}
-			wg.Wait()
-			recErr := rec.close()
-			// Unclaim what was not tried, so the next run does not wait for claimTTL.
-			w.release(context.WithoutCancel(ctx), items[i:])
-			if err := failed(); err != nil {
-				return i, err
-			}
-			if recErr != nil {
-				return i, recErr
-			}
-			return i, ctx.Err()
+			return stop(i, nil)
 		}
+		if items[i].recheckDue(w.clock.Now()) {
+			kept, err := w.keepClaims(ctx, items, i)
+			if err != nil {
+				<-slots
+				return stop(i, err)
+			}
+			if items = kept; i == len(items) {
+				<-slots
+				break
+			}
+		}
+		it := items[i]
 		wg.Go(func() {
 			defer func() { <-slots }()
 			if err := w.deliver(ctx, it, rec); err != nil {
@@ -240,7 +262,7 @@ func (w *Workflow) claim(ctx context.Context) ([]outboxItem, error) {
 		return nil, fmt.Errorf("workflow: outbox claim: %w", err)
 	}
 	for i := range items {
-		items[i].session = session
+		items[i].session, items[i].claimedUntil = session, now.Add(claimTTL)
 	}
 	// RETURNING gives rows in no particular order; send oldest first.
 	for i := 1; i < len(items); i++ {
