@@ -81,6 +81,7 @@ type groupWrites struct {
 	// rows wait for its bytes, and the messages recording it for its
 	// subject (renderPending).
 	renders []*renderJob
+	ahead   renderAhead // renders them meanwhile
 	// unmarked are the members whose claim (state processed, at claimedAt)
 	// is not written yet: nothing in the group's transaction reads a
 	// member's state, so it waits for the entry's next change (flushLedger)
@@ -248,6 +249,7 @@ func (b *groupWrites) addOutbox(args []any, out []Message, jobs []*renderJob) {
 		b.messages = append(b.messages, keptMessage{m: m, inOutbox: true})
 	}
 	b.renders = append(b.renders, jobs...)
+	b.ahead.add(jobs)
 }
 
 func (b *groupWrites) entry(id int64) *ledgerWrite {
