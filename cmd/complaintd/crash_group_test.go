@@ -39,7 +39,7 @@ func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
 		}
 		defer smtpSrv.Close()
 		const app = "complaintd-crash-group"
-		cfg := demoConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
+		cfg := crashConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
 		cfg.Database.URL = withApplicationName(url, app)
 		cfg.IMAP.PollInterval = time.Second
 		config := writeHarnessConfig(t, cfg)
@@ -132,7 +132,9 @@ func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
 		if _, err := smtpSrv.Wait(ctx, want); err != nil {
 			t.Fatalf("after the restart: %d of %d mails sent: %v", len(smtpSrv.Messages()), want, err)
 		}
-		waitFor(t, "every outbox row to be marked sent", func() bool { return rows(`SELECT COUNT(*) FROM outbox WHERE state = 'sent'`) == want })
+		waitForShowing(t, "every outbox row to be marked sent", func() bool {
+			return rows(`SELECT COUNT(*) FROM outbox WHERE state = 'sent'`) == want
+		}, func() string { return outboxByKind(t.Context(), look) })
 		waitFor(t, "the inbox to be emptied", func() bool {
 			in, _ := imapSrv.Messages("INBOX")
 			return len(in) == 0
