@@ -101,11 +101,31 @@ func (b *groupWrites) flushParticipants(ctx context.Context) error {
 // flushOutbox writes the outbox rows and returns their ids by Message-ID.
 // Mail that may go now is written claimed, for the group to hand to the
 // outbox once it commits (outbox_handover.go).
+// outboxChunkBytes bounds the mail bytes of one outbox insert. lib/pq
+// builds a statement's parameters in a buffer that starts at 512 bytes and
+// grows by appending, a quarter more each time once large: a statement of
+// megabytes costs more in copying and fresh pages than the round trips
+// that smaller ones add.
+const outboxChunkBytes = 256 << 10
+
 func (b *groupWrites) flushOutbox(ctx context.Context) (map[string]int64, error) {
 	ids := make(map[string]int64, len(b.outbox))
 	hand := handoverOf(ctx)
 	err := inChunks(len(b.outbox), handedCols, func(from, to int) error {
-		return hand.insertOutbox(ctx, b.db, b.outbox[from:to], ids)
+		// Split again so no statement carries more than outboxChunkBytes
+		// of mail.
+		for from < to {
+			end, size := from, 0
+			for end < to && (end == from || size+len(b.outbox[end][outboxRaw].([]byte)) <= outboxChunkBytes) {
+				size += len(b.outbox[end][outboxRaw].([]byte))
+				end++
+			}
+			if err := hand.insertOutbox(ctx, b.db, b.outbox[from:end], ids); err != nil {
+				return err
+			}
+			from = end
+		}
+		return nil
 	})
 	b.outbox = b.outbox[:0]
 	return ids, err

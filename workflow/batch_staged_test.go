@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/complaintd/complaintd/store"
@@ -51,4 +52,39 @@ func TestArrivalsRecordedWhileAGroupIsActedOn(t *testing.T) {
 		}
 	}
 	checkGroupOutcome(t, db)
+}
+
+// A group's outbox rows go in statements of at most about 256 kB of mail
+// each (lib/pq grows one buffer per statement by copying), and every mail
+// of the group is written, with its bytes, once.
+func TestGroupWritesItsMailInBoundedStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w, counted, clock := groupWorkflow(t, db)
+		const n = 60
+		group := make([]workflow.Delivery, n)
+		for i := range group {
+			uid := uint32(i + 1)
+			group[i] = groupMail(uid, clock.Now(), fmt.Sprintf("From: Ouder %d <ouder%d@example.nl>\r\nSubject: Klacht %d\r\nMessage-ID: <m%d@example.nl>\r\n", uid, uid, uid, uid),
+				"De opvang belde niet terug over het ophalen van ons kind.")
+		}
+		before := counted.statements("INSERT INTO outbox") + counted.statements("WITH o AS (INSERT INTO outbox")
+		processGroup(t, w, group)
+		stmts := counted.statements("INSERT INTO outbox") + counted.statements("WITH o AS (INSERT INTO outbox") - before
+		var rows []struct {
+			N     int   `db:"n"`
+			Bytes int64 `db:"bytes"`
+			Empty int   `db:"empty"`
+		}
+		if err := db.Select(t.Context(), &rows, `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(raw)), 0) AS bytes,
+			COUNT(CASE WHEN raw IS NULL OR LENGTH(raw) = 0 THEN 1 END) AS empty FROM outbox`); err != nil {
+			t.Fatal(err)
+		}
+		r := rows[0]
+		if r.N != 2*n || r.Empty != 0 {
+			t.Fatalf("%d outbox rows (%d without bytes), want %d with bytes", r.N, r.Empty, 2*n)
+		}
+		if want := int(r.Bytes/(256<<10)) + 1; stmts < want || stmts > want+1 {
+			t.Errorf("%d statements wrote %d kB of mail, want %d or %d (256 kB each at most)", stmts, r.Bytes>>10, want, want+1)
+		}
+	})
 }
