@@ -70,7 +70,7 @@ func (w *Workflow) ArriveGroup(ctx context.Context, ds []Delivery) *ArrivedGroup
 	for i, e := range a.entries {
 		if e.grouped() {
 			if m, err := w.parse(ds[i].Raw); err == nil {
-				a.mails[i] = bound(m)
+				a.mails[i] = w.foresee(bound(m))
 			}
 		}
 	}

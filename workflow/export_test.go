@@ -1,6 +1,11 @@
 package workflow
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+)
 
 // WithTrialCommand gives w one command more than the built-in ones, for a
 // test only: #proef (English #trial) TEXT puts "proef: TEXT" on the case's
@@ -85,4 +90,40 @@ func LoseHandoverSession(ctx context.Context, w *Workflow, session int64) ([]int
 		return nil, err
 	}
 	return ids, nil
+}
+
+// ForesightDiff lists where the foresight ArriveGroup works out for m
+// differs from what acting on m computes, or is not what the serial path
+// takes.
+func (w *Workflow) ForesightDiff(m Mail) []string {
+	m = bound(m)
+	fm := w.foresee(m)
+	f := foresightOf(fm)
+	if f == nil {
+		return []string{"no foresight"}
+	}
+	var diff []string
+	text := m.Text()
+	about := caseSubject(w, m) + "\n" + newText(text)
+	if got, want := w.classifyMail(fm), classify(m, w.identity()); !reflect.DeepEqual(got, want) {
+		diff = append(diff, fmt.Sprintf("classification %+v, acting computes %+v", got, want))
+	}
+	if gotText, gotFresh := textOf(fm); gotText != text || gotFresh != newText(text) {
+		diff = append(diff, "text or new words")
+	}
+	if got, want := w.signalsAbout(fm, about), w.set.Safeguarding.signalsIn(about); !slices.Equal(got, want) {
+		diff = append(diff, fmt.Sprintf("signal words %v, acting computes %v", got, want))
+	}
+	if got, want := w.handlersNamedAbout(fm, about), w.handlersNamed(about); !reflect.DeepEqual(got, want) {
+		diff = append(diff, fmt.Sprintf("handlers named %v, acting computes %v", got, want))
+	}
+	// Looked up for the foreseen text, computed for any other.
+	f.signals = []string{"looked up"}
+	if got := w.signalsAbout(fm, about); !slices.Equal(got, f.signals) {
+		diff = append(diff, "the foreseen signal words were computed again")
+	}
+	if got := w.signalsAbout(fm, about+" x"); slices.Equal(got, f.signals) {
+		diff = append(diff, "the foresight answered for other text")
+	}
+	return diff
 }

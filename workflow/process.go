@@ -199,7 +199,7 @@ func (w *Workflow) apply(ctx context.Context, a *arrival) (result, error) {
 	}
 	// Machines never get an automatic answer (RFC 3834): what they send is
 	// recorded on its case, or ignored with the reason.
-	cls := classify(m, w.identity())
+	cls := w.classifyMail(m)
 	switch cls.Class {
 	case ClassOwn:
 		return result{ignored: "our own mail came back (" + cls.Reason + ")"}, nil

@@ -22,10 +22,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if received.IsZero() {
 		received = now
 	}
-	subject := strings.TrimSpace(m.Subject())
-	if subject == "" {
-		subject = w.phrase("subject.none")
-	}
+	subject := caseSubject(w, m)
 	name := sender.Name
 	c := &Case{
 		Reference: pendingReference(a.entry.ID), Status: StatusReceived, Kind: KindParent,
@@ -96,7 +93,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 		}
 	}
 	// A possible offence against a child: the managers hear of it at once.
-	if err := w.signalWordsOnNewCase(ctx, c, in.NewText); err != nil {
+	if err := w.signalWordsOnNewCase(ctx, c, m, in.NewText); err != nil {
 		return nil, err
 	}
 
@@ -117,7 +114,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if err != nil {
 		return nil, err
 	}
-	w.suggestConcerns(notes, c.Subject+"\n"+in.NewText)
+	w.suggestConcerns(notes, w.handlersNamedAbout(m, c.Subject+"\n"+in.NewText))
 	return c, w.queue(ctx, append([]draft{{
 		c: c, partID: ids[c.ComplainantEmail], kind: MsgConfirmation, template: "confirmation", lang: c.Language,
 		to: &mail.Address{Name: confirm.To, Address: c.ComplainantEmail}, letter: confirm,
@@ -201,8 +198,7 @@ func (w *Workflow) recordInbound(ctx context.Context, c *Case, a *arrival, kind 
 	if a := firstAddress(m.From()); a != nil {
 		from = strings.ToLower(a.Address)
 	}
-	text := m.Text()
-	fresh := newText(text)
+	text, fresh := textOf(m)
 	if kind == MsgHandlerReply {
 		// A handler's message never falls back to its full text: that is
 		// the quoted notification, with other handlers' internal notes.

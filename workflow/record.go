@@ -268,9 +268,8 @@ func (w *Workflow) askApproval(notes []draft, c *Case, h Handler, p plan) {
 }
 
 // suggestConcerns adds to the handlers' notifications of a new complaint
-// the handlers its text names, to record with #betreft.
-func (w *Workflow) suggestConcerns(notes []draft, text string) {
-	named := w.handlersNamed(text)
+// the handlers its text names (handlersNamedAbout), to record with #betreft.
+func (w *Workflow) suggestConcerns(notes []draft, named []Handler) {
 	if len(named) == 0 {
 		return
 	}

@@ -28,7 +28,17 @@ func renderGroup(at time.Time) []workflow.Delivery {
 		group = append(group, groupMail(uint32(6+i), at, fmt.Sprintf("From: Kim Smit <kim@example.nl>\r\nSubject: Klacht %d\r\nMessage-ID: <k%d@example.nl>\r\n", i, i),
 			fmt.Sprintf("Klacht nummer %d over het slapen.", i)))
 	}
-	return group
+	// What the group works out ahead (foresight.go): signal words, a
+	// handler named, no subject, an automatic reply, a quoted history.
+	return append(group,
+		groupMail(12, at, "From: Eva Mol <eva@example.nl>\r\nSubject: Zorgen\r\nMessage-ID: <e1@example.nl>\r\n",
+			"Mijn dochter vertelde dat ze door een medewerker is geslagen. Anna de Vries was erbij."),
+		groupMail(13, at, "From: Tom Veld <tom@example.nl>\r\nMessage-ID: <t1@example.nl>\r\n",
+			"Geen onderwerp, wel een klacht over de opvang."),
+		groupMail(14, at, "From: Sanne Jansen <sanne.jansen@example.nl>\r\nSubject: Afwezig: Ophalen\r\nMessage-ID: <s3@example.nl>\r\n"+
+			"Auto-Submitted: auto-replied\r\nIn-Reply-To: <s1@example.nl>\r\n", "Ik ben afwezig tot maandag."),
+		groupMail(15, at, "From: Lisa de Boer <lisa@example.nl>\r\nSubject: Re: Wenperiode\r\nMessage-ID: <l2@example.nl>\r\nIn-Reply-To: <l1@example.nl>\r\n",
+			"Nog een aanvulling.\r\n\r\nOp 19 nov. 2026 schreef Lisa:\r\n> De wenperiode was te kort."))
 }
 
 // handlerAnswers are the handler's answers, by reply to her notifications
@@ -142,6 +152,12 @@ func TestGroupQueuesTheMailEachMessageAloneWould(t *testing.T) {
 			}
 			if len(alone) < 23 || held == 0 {
 				t.Fatalf("%d mails, %d held back: the sample no longer covers what it should", len(alone), held)
+			}
+			all := strings.Join(alone, "\n")
+			for _, want := range []string{workflow.MsgSafeguarding + "\n", "Mogelijk betreft deze klacht"} {
+				if !strings.Contains(all, want) {
+					t.Fatalf("no mail carries %q: the sample no longer covers the signal words and handlers named", want)
+				}
 			}
 			if len(grouped) != len(alone) {
 				t.Fatalf("the group queued %d mails, alone %d", len(grouped), len(alone))

@@ -163,8 +163,8 @@ func (w *Workflow) applySafeguard(ctx context.Context, c *Case, h Handler, p pla
 
 // signalWordsOnNewCase flags a new case whose complaint contains signal
 // words, and tells the managers and the case's handlers at once.
-func (w *Workflow) signalWordsOnNewCase(ctx context.Context, c *Case, text string) error {
-	words := w.set.Safeguarding.signalsIn(c.Subject + "\n" + text)
+func (w *Workflow) signalWordsOnNewCase(ctx context.Context, c *Case, m Mail, text string) error {
+	words := w.signalsAbout(m, c.Subject+"\n"+text)
 	if len(words) == 0 {
 		return nil
 	}
