@@ -56,15 +56,7 @@ func fetchWatch(t *testing.T, addr string) (listen string, fetches <-chan struct
 // the next; yet the handler gets the groups one at a time, in UID order, and
 // a message is moved only after the handler returned for it.
 func TestGroupPollerFetchesTheNextBatchWhileOneIsHandled(t *testing.T) {
-	srv := startIMAP(t, mailtest.IMAPOptions{})
-	now := time.Now()
-	for i := range 6 {
-		if _, err := srv.Deliver("INBOX", testMessage(i), now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg := imapConfig(srv, "none")
-	cfg.BatchSize = 2
+	srv, cfg := pipelineInbox(t, 6)
 	var fetches <-chan struct{}
 	cfg.Addr, fetches = fetchWatch(t, srv.Addr())
 	var (
@@ -82,15 +74,7 @@ func TestGroupPollerFetchesTheNextBatchWhileOneIsHandled(t *testing.T) {
 			uids = append(uids, f.UID)
 		}
 		groups = append(groups, uids)
-		in, err := srv.Messages("INBOX")
-		if err != nil {
-			t.Error(err)
-		}
-		for _, uid := range uids {
-			if !slices.ContainsFunc(in, func(m mailtest.StoredMessage) bool { return m.UID == uid }) {
-				t.Errorf("message %d was moved before the handler returned for it", uid)
-			}
-		}
+		notMovedYet(t, srv, uids)
 		// Every batch but the last: the next one's FETCH goes out while
 		// this one is being handled.
 		rs := make([]mailbox.Result, len(fs))
@@ -113,20 +97,7 @@ func TestGroupPollerFetchesTheNextBatchWhileOneIsHandled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
-	defer cancel()
-	if err := p.PollOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if want := [][]uint32{{1, 2}, {3, 4}, {5, 6}}; fmt.Sprint(groups) != fmt.Sprint(want) {
-		t.Errorf("groups %v, want %v", groups, want)
-	}
-	if n := len(stored(t, srv, "Processed")); n != 6 {
-		t.Errorf("%d messages in Processed, want all 6", n)
-	}
-	if in := stored(t, srv, "INBOX"); len(in) != 0 {
-		t.Errorf("%d messages left in INBOX, want none", len(in))
-	}
+	pollPipeline(t, p, srv, &groups)
 }
 
 // With a staged handler, the next group's first stage (recording its
@@ -134,15 +105,7 @@ func TestGroupPollerFetchesTheNextBatchWhileOneIsHandled(t *testing.T) {
 // run one at a time, in UID order, and a message is moved only after its
 // group's second stage returned.
 func TestStagedGroupPollerRecordsTheNextGroupWhileOneIsActedOn(t *testing.T) {
-	srv := startIMAP(t, mailtest.IMAPOptions{})
-	now := time.Now()
-	for i := range 6 {
-		if _, err := srv.Deliver("INBOX", testMessage(i), now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg := imapConfig(srv, "none")
-	cfg.BatchSize = 2
+	srv, cfg := pipelineInbox(t, 6)
 	var (
 		firsts  atomic.Int32
 		arrived = make(chan int32, 10) // the number of each group whose first stage ran
@@ -163,15 +126,7 @@ func TestStagedGroupPollerRecordsTheNextGroupWhileOneIsActedOn(t *testing.T) {
 			}
 			defer running.Add(-1)
 			acted = append(acted, uids)
-			in, err := srv.Messages("INBOX")
-			if err != nil {
-				t.Error(err)
-			}
-			for _, uid := range uids {
-				if !slices.ContainsFunc(in, func(m mailtest.StoredMessage) bool { return m.UID == uid }) {
-					t.Errorf("message %d was moved before its group was acted on", uid)
-				}
-			}
+			notMovedYet(t, srv, uids)
 			rs := make([]mailbox.Result, len(fs))
 			// Every group but the last: the next group's first stage runs
 			// while this one is acted on.
@@ -192,13 +147,49 @@ func TestStagedGroupPollerRecordsTheNextGroupWhileOneIsActedOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pollPipeline(t, p, srv, &acted)
+}
+
+// pipelineInbox is a server with n messages in INBOX and a configuration
+// fetching them two at a time.
+func pipelineInbox(t *testing.T, n int) (*mailtest.IMAPServer, mailbox.IMAPConfig) {
+	t.Helper()
+	srv := startIMAP(t, mailtest.IMAPOptions{})
+	now := time.Now()
+	for i := range n {
+		if _, err := srv.Deliver("INBOX", testMessage(i), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := imapConfig(srv, "none")
+	cfg.BatchSize = 2
+	return srv, cfg
+}
+
+// notMovedYet fails the test for each of uids no longer in INBOX.
+func notMovedYet(t *testing.T, srv *mailtest.IMAPServer, uids []uint32) {
+	in, err := srv.Messages("INBOX")
+	if err != nil {
+		t.Error(err)
+	}
+	for _, uid := range uids {
+		if !slices.ContainsFunc(in, func(m mailtest.StoredMessage) bool { return m.UID == uid }) {
+			t.Errorf("message %d was moved before its group was handled", uid)
+		}
+	}
+}
+
+// pollPipeline runs one round and checks the six messages were handled in
+// three groups in UID order and all moved to Processed.
+func pollPipeline(t *testing.T, p *mailbox.Poller, srv *mailtest.IMAPServer, groups *[][]uint32) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
 	defer cancel()
 	if err := p.PollOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if want := [][]uint32{{1, 2}, {3, 4}, {5, 6}}; fmt.Sprint(acted) != fmt.Sprint(want) {
-		t.Errorf("groups acted on %v, want %v", acted, want)
+	if want := [][]uint32{{1, 2}, {3, 4}, {5, 6}}; fmt.Sprint(*groups) != fmt.Sprint(want) {
+		t.Errorf("groups %v, want %v", *groups, want)
 	}
 	if n := len(stored(t, srv, "Processed")); n != 6 {
 		t.Errorf("%d messages in Processed, want all 6", n)
