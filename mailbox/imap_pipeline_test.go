@@ -84,11 +84,7 @@ func TestGroupPollerFetchesTheNextBatchWhileOneIsHandled(t *testing.T) {
 				case <-fetches:
 					seen++
 				case <-time.After(failAfter):
-					t.Errorf("the FETCH of batch %d was not sent while batch %d was handled", len(groups)+1, len(groups))
-					for i := range rs {
-						rs[i].Err = fmt.Errorf("no overlap")
-					}
-					return rs
+					return noOverlap(t, rs, "the FETCH of batch %d was not sent while batch %d was handled", len(groups)+1, len(groups))
 				}
 			}
 		}
@@ -134,11 +130,7 @@ func TestStagedGroupPollerRecordsTheNextGroupWhileOneIsActedOn(t *testing.T) {
 				select {
 				case latest = <-arrived:
 				case <-time.After(failAfter):
-					t.Errorf("the first stage of group %d did not run while group %d was acted on", n+1, n)
-					for i := range rs {
-						rs[i].Err = fmt.Errorf("no overlap")
-					}
-					return rs
+					return noOverlap(t, rs, "the first stage of group %d did not run while group %d was acted on", n+1, n)
 				}
 			}
 			return rs
@@ -197,4 +189,14 @@ func pollPipeline(t *testing.T, p *mailbox.Poller, srv *mailtest.IMAPServer, gro
 	if in := stored(t, srv, "INBOX"); len(in) != 0 {
 		t.Errorf("%d messages left in INBOX, want none", len(in))
 	}
+}
+
+// noOverlap reports that what should have happened while a group was
+// handled did not, and fails the group's messages.
+func noOverlap(t *testing.T, rs []mailbox.Result, format string, args ...any) []mailbox.Result {
+	t.Errorf(format, args...)
+	for i := range rs {
+		rs[i].Err = fmt.Errorf("no overlap")
+	}
+	return rs
 }
