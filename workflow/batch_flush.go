@@ -28,15 +28,14 @@ func (b *groupWrites) flush(ctx context.Context) error {
 }
 
 // flushKept writes what the group kept, in the order the foreign keys need:
-// cases, their participants, the outbox, the messages (which name outbox
-// rows), then the ledger entries' changes. The mail of the outbox rows is
-// rendered first, in parallel (render_jobs.go).
+// cases, their participants and the ledger entries' changes (which name
+// cases), then the outbox and the messages (which name outbox rows). The
+// first three need no mail: while they are written, the mail still
+// rendering on other cores (render_jobs.go) goes on, and only then does the
+// group wait for it.
 func (b *groupWrites) flushKept(ctx context.Context) error {
 	if len(b.cases)+len(b.parts)+len(b.outbox)+len(b.messages)+len(b.ledger) == 0 {
 		return nil
-	}
-	if err := b.renderPending(); err != nil {
-		return err
 	}
 	if err := b.flushCases(ctx); err != nil {
 		return err
@@ -44,14 +43,17 @@ func (b *groupWrites) flushKept(ctx context.Context) error {
 	if err := b.flushParticipants(ctx); err != nil {
 		return err
 	}
+	if err := b.flushLedger(ctx); err != nil {
+		return err
+	}
+	if err := b.renderPending(); err != nil {
+		return err
+	}
 	outboxIDs, err := b.flushOutbox(ctx)
 	if err != nil {
 		return err
 	}
-	if err := b.flushMessages(ctx, outboxIDs); err != nil {
-		return err
-	}
-	return b.flushLedger(ctx)
+	return b.flushMessages(ctx, outboxIDs)
 }
 
 // inChunks runs write for successive parts of n rows of cols values each.
