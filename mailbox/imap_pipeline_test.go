@@ -200,3 +200,108 @@ func noOverlap(t *testing.T, rs []mailbox.Result, format string, args ...any) []
 	}
 	return rs
 }
+
+// dropOnFetch relays IMAP connections to the server at addr; the first one
+// is cut, both ways, when the client sends its nth UID FETCH (which never
+// reaches the server), and dropped is closed then. Later connections are
+// relayed as they are.
+func dropOnFetch(t *testing.T, addr string, n int) (listen string, dropped <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	ch := make(chan struct{})
+	go func() {
+		for first := true; ; first = false {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				return
+			}
+			go func() { _, _ = io.Copy(c, s); c.Close() }()
+			go func(cut bool) {
+				defer s.Close()
+				defer c.Close()
+				r := bufio.NewReader(c)
+				fetches := 0
+				for {
+					line, err := r.ReadBytes('\n')
+					if cut && bytes.Contains(line, []byte(" UID FETCH ")) {
+						if fetches++; fetches == n {
+							close(ch)
+							return
+						}
+					}
+					if _, werr := s.Write(line); werr != nil || err != nil {
+						return
+					}
+				}
+			}(first)
+		}
+	}()
+	return ln.Addr().String(), ch
+}
+
+// When the connection breaks while two groups are with the handler (one
+// being acted on, the next waiting for it), the round ends only after both
+// were acted on, and moves nothing: the connection is gone, and what they
+// committed is offered again after reconnecting (the handler is idempotent),
+// and then moved.
+func TestStagedGroupsInFlightWhenTheConnectionBreaks(t *testing.T) {
+	srv, cfg := pipelineInbox(t, 6)
+	var dropped <-chan struct{}
+	cfg.Addr, dropped = dropOnFetch(t, srv.Addr(), 3)
+	var (
+		acted    [][]uint32 // groups whose second stage returned, in order
+		returned atomic.Bool
+	)
+	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
+		var uids []uint32
+		for _, f := range fs {
+			uids = append(uids, f.UID)
+		}
+		return func() []mailbox.Result {
+			rs := make([]mailbox.Result, len(fs))
+			if uids[0] == 1 && len(acted) == 0 {
+				// The first group is acted on until the third FETCH has
+				// cut the connection: the second waits behind it.
+				select {
+				case <-dropped:
+				case <-time.After(failAfter):
+					t.Error("the connection was not cut while the first group was acted on")
+				}
+			}
+			notMovedYet(t, srv, uids)
+			if returned.Load() {
+				t.Errorf("group %v was acted on after the round returned", uids)
+			}
+			acted = append(acted, uids)
+			return rs
+		}
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
+	defer cancel()
+	if err := p.PollOnce(ctx); err == nil {
+		t.Fatal("the round with the cut connection succeeded")
+	}
+	returned.Store(true)
+	if want := [][]uint32{{1, 2}, {3, 4}}; fmt.Sprint(acted) != fmt.Sprint(want) {
+		t.Fatalf("before the round returned, groups %v were acted on, want %v", acted, want)
+	}
+	if in := stored(t, srv, "INBOX"); len(in) != 6 {
+		t.Fatalf("%d messages left in INBOX after the cut, want all 6 (nothing can be moved)", len(in))
+	}
+	returned.Store(false)
+	acted = nil
+	// After reconnecting: everything offered again, acted on and moved.
+	pollPipeline(t, p, srv, &acted)
+}

@@ -69,8 +69,8 @@ func (w *Workflow) ArriveGroup(ctx context.Context, ds []Delivery) *ArrivedGroup
 	a.mails = make([]Mail, len(ds))
 	for i, e := range a.entries {
 		if e.grouped() {
-			if m, err := w.parse(ds[i].Raw); err == nil {
-				a.mails[i] = w.foresee(bound(m))
+			if m, ok := w.parseArrived(ds[i].Raw); ok {
+				a.mails[i] = m
 			}
 		}
 	}

@@ -100,9 +100,6 @@ func (b *groupWrites) flushParticipants(ctx context.Context) error {
 	return err
 }
 
-// flushOutbox writes the outbox rows and returns their ids by Message-ID.
-// Mail that may go now is written claimed, for the group to hand to the
-// outbox once it commits (outbox_handover.go).
 // outboxChunkBytes bounds the mail bytes of one outbox insert. lib/pq
 // builds a statement's parameters in a buffer that starts at 512 bytes and
 // grows by appending, a quarter more each time once large: a statement of
@@ -110,6 +107,9 @@ func (b *groupWrites) flushParticipants(ctx context.Context) error {
 // that smaller ones add.
 const outboxChunkBytes = 256 << 10
 
+// flushOutbox writes the outbox rows and returns their ids by Message-ID.
+// Mail that may go now is written claimed, for the group to hand to the
+// outbox once it commits (outbox_handover.go).
 func (b *groupWrites) flushOutbox(ctx context.Context) (map[string]int64, error) {
 	ids := make(map[string]int64, len(b.outbox))
 	hand := handoverOf(ctx)
