@@ -63,7 +63,18 @@ func (gp *groupPipe) hand(g *pendingGroup) {
 		if before != nil {
 			<-before
 		}
-		rs := act()
+		var rs []Result
+		if err := gp.ctx.Err(); err != nil {
+			// Stopping: the group waiting behind the one being acted on is
+			// not started with a cancelled context (each message would fail
+			// on its own, with a warning); it stays for the next start.
+			rs = make([]Result, len(ms))
+			for i := range rs {
+				rs[i].Err = err
+			}
+		} else {
+			rs = act()
+		}
 		close(h.acted)
 		h.results <- rs
 	}()

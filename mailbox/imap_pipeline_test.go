@@ -305,3 +305,50 @@ func TestStagedGroupsInFlightWhenTheConnectionBreaks(t *testing.T) {
 	// After reconnecting: everything offered again, acted on and moved.
 	pollPipeline(t, p, srv, &acted)
 }
+
+// A stop while a group is acted on does not start the group waiting behind
+// it with the cancelled context: its messages stay in the inbox for the
+// next start, untouched.
+func TestStagedGroupWaitingAtAStopIsNotActedOn(t *testing.T) {
+	srv, cfg := pipelineInbox(t, 6)
+	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
+	defer cancel()
+	arrived := make(chan struct{}, 10)
+	var acted [][]uint32
+	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
+		var uids []uint32
+		for _, f := range fs {
+			uids = append(uids, f.UID)
+		}
+		arrived <- struct{}{}
+		return func() []mailbox.Result {
+			acted = append(acted, uids)
+			if len(acted) == 1 {
+				// The daemon is told to stop once the next group arrived.
+				select {
+				case <-arrived:
+				case <-time.After(failAfter):
+				}
+				select {
+				case <-arrived:
+				case <-time.After(failAfter):
+					t.Error("the second group did not arrive while the first was acted on")
+				}
+				cancel()
+			}
+			return make([]mailbox.Result, len(fs))
+		}
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.PollOnce(ctx); err == nil {
+		t.Fatal("the stopped round succeeded")
+	}
+	if want := [][]uint32{{1, 2}}; fmt.Sprint(acted) != fmt.Sprint(want) {
+		t.Errorf("groups %v were acted on, want only %v, the one under way at the stop", acted, want)
+	}
+	if in := stored(t, srv, "INBOX"); len(in) < 4 {
+		t.Errorf("%d messages left in INBOX, want at least the 4 not acted on", len(in))
+	}
+}
