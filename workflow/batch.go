@@ -53,9 +53,10 @@ type ArrivedGroup struct {
 	mails   []Mail // parsed, for the entries a group acts on; nil where parsing failed
 }
 
-// ArriveGroup records the arrivals of messages fetched together and parses
-// those a group will act on. What it cannot do is left to Act, which then
-// takes each such message alone.
+// ArriveGroup records the arrivals of messages fetched together, and parses
+// those a group will act on and works out their foresight (foresight.go).
+// What it cannot do is left to Act, which then takes each such message
+// alone.
 func (w *Workflow) ArriveGroup(ctx context.Context, ds []Delivery) *ArrivedGroup {
 	a := &ArrivedGroup{w: w, ds: ds}
 	if len(ds) == 1 {

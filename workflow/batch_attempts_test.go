@@ -20,23 +20,8 @@ import (
 func TestMessageThatStopsTheDaemonRunsOutOfAttemptsAlone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		var stop context.CancelFunc
-		killer := func(raw []byte) (workflow.Mail, error) {
-			if bytes.Contains(raw, []byte("<crash@example.nl>")) {
-				stop()
-			}
-			return parse(raw)
-		}
-		clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
-		w, err := workflow.New(workflow.Deps{DB: db, Parse: killer, Render: realTemplates(t), Compose: mailbox.Compose,
-			Clock: clock, Settings: testSettings()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		group := aGroup(clock.Now())
-		crash := groupMail(9, clock.Now(), "From: Eva Smit <eva@example.nl>\r\nSubject: Vraag\r\nMessage-ID: <crash@example.nl>\r\n",
-			"Dit bericht laat de daemon stoppen.")
 		// The killer second in the batch, three ordinary messages after it.
-		batch := []workflow.Delivery{group[0], crash, group[1], group[2], group[3]}
+		w, batch := troubleSecond(t, db, "<crash@example.nl>", "Dit bericht laat de daemon stoppen.", func() { stop() })
 		var last []workflow.GroupResult
 		for offer := 1; offer <= 5; offer++ {
 			ctx, cancel := context.WithCancel(t.Context())
@@ -60,4 +45,26 @@ func TestMessageThatStopsTheDaemonRunsOutOfAttemptsAlone(t *testing.T) {
 			t.Errorf("%d messages quarantined, want only the one that stops the daemon", n)
 		}
 	})
+}
+
+// troubleSecond is a workflow whose parser calls trouble for the message
+// with Message-ID id (and then parses it), and a batch of aGroup's four
+// messages with that message, saying body, second.
+func troubleSecond(t *testing.T, db *store.DB, id, body string, trouble func()) (*workflow.Workflow, []workflow.Delivery) {
+	t.Helper()
+	parser := func(raw []byte) (workflow.Mail, error) {
+		if bytes.Contains(raw, []byte(id)) {
+			trouble()
+		}
+		return parse(raw)
+	}
+	clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
+	w, err := workflow.New(workflow.Deps{DB: db, Parse: parser, Render: realTemplates(t), Compose: mailbox.Compose,
+		Clock: clock, Settings: testSettings()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := aGroup(clock.Now())
+	second := groupMail(9, clock.Now(), "From: Eva Smit <eva@example.nl>\r\nSubject: Vraag\r\nMessage-ID: "+id+"\r\n", body)
+	return w, []workflow.Delivery{group[0], second, group[1], group[2], group[3]}
 }

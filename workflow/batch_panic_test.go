@@ -1,11 +1,8 @@
 package workflow_test
 
 import (
-	"bytes"
 	"testing"
-	"time"
 
-	"github.com/complaintd/complaintd/mailbox"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
 	"github.com/complaintd/complaintd/workflow"
@@ -20,22 +17,7 @@ import (
 // of attempts; the messages around it are acted on as usual.
 func TestMessageWhoseParsingPanicsCostsOnlyItselfInAGroup(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		panicky := func(raw []byte) (workflow.Mail, error) {
-			if bytes.Contains(raw, []byte("<boom@example.nl>")) {
-				panic("parser bug")
-			}
-			return parse(raw)
-		}
-		clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
-		w, err := workflow.New(workflow.Deps{DB: db, Parse: panicky, Render: realTemplates(t), Compose: mailbox.Compose,
-			Clock: clock, Settings: testSettings()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		group := aGroup(clock.Now())
-		boom := groupMail(9, clock.Now(), "From: Eva Smit <eva@example.nl>\r\nSubject: Vraag\r\nMessage-ID: <boom@example.nl>\r\n",
-			"Dit bericht laat de parser struikelen.")
-		batch := []workflow.Delivery{group[0], boom, group[1], group[2], group[3]}
+		w, batch := troubleSecond(t, db, "<boom@example.nl>", "Dit bericht laat de parser struikelen.", func() { panic("parser bug") })
 		offer := func() (rs []workflow.GroupResult) {
 			t.Helper()
 			defer func() {

@@ -104,7 +104,7 @@ func (w *Workflow) ForesightDiff(m Mail) []string {
 	}
 	var diff []string
 	text := m.Text()
-	about := caseSubject(w, m) + "\n" + newText(text)
+	about := w.caseSubject(m) + "\n" + newText(text)
 	if got, want := w.classifyMail(fm), classify(m, w.identity()); !reflect.DeepEqual(got, want) {
 		diff = append(diff, fmt.Sprintf("classification %+v, acting computes %+v", got, want))
 	}

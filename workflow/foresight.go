@@ -33,7 +33,7 @@ type foreseenMail struct {
 func (w *Workflow) foresee(m Mail) Mail {
 	f := &foresight{cls: classify(m, w.identity()), text: m.Text()}
 	f.fresh = newText(f.text)
-	f.about = caseSubject(w, m) + "\n" + f.fresh
+	f.about = w.caseSubject(m) + "\n" + f.fresh
 	f.signals = w.set.Safeguarding.signalsIn(f.about)
 	f.named = w.handlersNamed(f.about)
 	return foreseenMail{Mail: m, f: f}
@@ -81,7 +81,7 @@ func (w *Workflow) handlersNamedAbout(m Mail, about string) []Handler {
 }
 
 // caseSubject is the subject a new case takes from m.
-func caseSubject(w *Workflow, m Mail) string {
+func (w *Workflow) caseSubject(m Mail) string {
 	if s := strings.TrimSpace(m.Subject()); s != "" {
 		return s
 	}

@@ -177,6 +177,15 @@ func checkSentOnce(t *testing.T, db *store.DB, server *mailtest.SMTPServer) {
 	}
 }
 
+// passWorld is what a pass's test starts from: a manual clock, an SMTP
+// server and the first daemon's database at url, closed when t ends.
+func passWorld(t *testing.T, url string) (*workflow.ManualClock, *mailtest.SMTPServer, *store.DB) {
+	t.Helper()
+	dbA := openDaemonDB(t, url)
+	t.Cleanup(func() { dbA.Close() })
+	return workflow.NewManualClock(groupTime()), startSMTP(t), dbA
+}
+
 func flavours() []bool { return []bool{false, true} }
 
 func flavour(handed bool) string {
@@ -195,10 +204,7 @@ func TestASlowPassKeepsItsClaims(t *testing.T) {
 		t.Run(flavour(handed), func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				ctx := t.Context()
-				clock := workflow.NewManualClock(groupTime())
-				server := startSMTP(t)
-				dbA := openDaemonDB(t, url)
-				defer dbA.Close()
+				clock, server, dbA := passWorld(t, url)
 				counted := &txCounter{StatementLog: workflow.NewStatementLog(dbA)}
 				slow := &slowServer{SMTPSender: smtpSender(t, server), clock: clock, per: 2 * time.Minute}
 				wA, err := workflow.New(workflow.Deps{DB: counted, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
@@ -251,10 +257,7 @@ func TestMailClaimedByAnotherDaemonMidPassIsNotSent(t *testing.T) {
 		t.Run(flavour(handed), func(t *testing.T) {
 			storetest.EachURL(t, func(t *testing.T, url string) {
 				ctx := t.Context()
-				clock := workflow.NewManualClock(groupTime())
-				server := startSMTP(t)
-				dbA := openDaemonDB(t, url)
-				defer dbA.Close()
+				clock, server, dbA := passWorld(t, url)
 				// The server stalls six minutes on the first mail and then
 				// defers it, so that mail is nobody's to send right then.
 				server.Refuse(1, 451, "4.3.0 try again later")
@@ -308,10 +311,7 @@ func TestAPassThatLostItsSessionStopsSending(t *testing.T) {
 		t.Run(flavour(handed), func(t *testing.T) {
 			url := storetest.URL(t, store.Postgres)
 			ctx := t.Context()
-			clock := workflow.NewManualClock(groupTime())
-			server := startSMTP(t)
-			dbA := openDaemonDB(t, url)
-			defer dbA.Close()
+			clock, server, dbA := passWorld(t, url)
 			// The first mail takes 40 seconds; meanwhile the session's
 			// connection is killed (the network dropped), and the server
 			// defers the mail.

@@ -22,7 +22,7 @@ func (w *Workflow) openCase(ctx context.Context, a *arrival, sender *mail.Addres
 	if received.IsZero() {
 		received = now
 	}
-	subject := caseSubject(w, m)
+	subject := w.caseSubject(m)
 	name := sender.Name
 	c := &Case{
 		Reference: pendingReference(a.entry.ID), Status: StatusReceived, Kind: KindParent,
