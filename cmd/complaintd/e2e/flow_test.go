@@ -431,6 +431,7 @@ Op %s om %s schreef Kinderopvang De Vlinder:
 // and each real SMTP server, on SQLite and (with TEST_DATABASE_URL) on
 // PostgreSQL.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, p := range smtpPeers {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()

@@ -20,7 +20,9 @@ const directieAddr = "directie@vlinder.example"
 // is answered with the case file attached; her mail client lists it as an
 // HTML attachment, and it opens as a page with the case's messages.
 func TestManagerCaseFileEndToEnd(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
+		t.Parallel()
 		w := startWorld(t, url,
 			"\n[[managers]]\nname  = \"Directie De Vlinder\"\nemail = \""+directieAddr+"\"\n")
 		c := w.complaint()

@@ -14,7 +14,9 @@ import (
 // done and the other still open with its date; she reports the last one,
 // and the case closes itself with the closing letter.
 func TestMeasuresDoneOneByOneEndToEnd(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
+		t.Parallel()
 		w := startWorld(t, url, "")
 		c := w.complaint()
 

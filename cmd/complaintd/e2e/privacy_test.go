@@ -25,7 +25,9 @@ import (
 // withdrawn case: it is anonymised at once. `cases show` shows the
 // access log.
 func TestPrivacyEndToEnd(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
+		t.Parallel()
 		w := startWorld(t, url, "")
 
 		const peterAddr, mariekeAddr = "peter.bakker@example.nl", "marieke.visser@example.org"

@@ -24,7 +24,9 @@ import (
 // reply carries back, her server recording no DMARC pass), and the
 // confirmation is recorded and confirmed to her.
 func TestReportMailedAndConfirmedEndToEnd(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
+		t.Parallel()
 		w := startWorld(t, url, reportConfig)
 		received := time.Date(2025, 3, 10, 9, 15, 0, 0, amsterdam)
 		w.deliver(rawComplaint(t, "Sanne Jansen", parentAddr, "Klacht over het ophalen van Noah",

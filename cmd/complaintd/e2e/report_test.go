@@ -34,7 +34,9 @@ const reportConfig = "\n[report]\nregulation_summary = \"Ouders dienen een klach
 // clock, so the reminder itself is tested on the harness's manual clock:
 // TestReportReminderOnFirstMayAndTheManagersConfirmation).
 func TestAnnualReportEndToEnd(t *testing.T) {
+	t.Parallel()
 	storetest.EachURL(t, func(t *testing.T, url string) {
+		t.Parallel()
 		w := startWorld(t, url, reportConfig)
 		c := w.complaint()
 		w.judgment(c)
