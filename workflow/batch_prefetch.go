@@ -125,8 +125,9 @@ func (w *Workflow) withGroupChecks(ctx context.Context, group []groupMember) (co
 			Body      string `db:"body_sha256"`
 			Reference string `db:"reference"`
 		}
-		if err := w.db.Select(ctx, &rows, `SELECT m.message_id, m.body_sha256, c.reference FROM messages m JOIN cases c ON c.id = m.case_id
-			WHERE m.direction = ? AND m.message_id IN (`+placeholders(len(ids))+`) ORDER BY m.id`, append([]any{DirIn}, ids...)...); err != nil {
+		if err := w.db.Select(ctx, &rows, `SELECT m.message_id, m.body_sha256, c.reference FROM `+valuesTable(len(ids))+`
+			JOIN messages m ON m.message_id = v.column1 JOIN cases c ON c.id = m.case_id
+			WHERE m.direction = ? ORDER BY m.id`, append(ids, DirIn)...); err != nil {
 			return ctx, fmt.Errorf("workflow: group checks: duplicates: %w", err)
 		}
 		for _, r := range rows {
@@ -150,6 +151,7 @@ func (w *Workflow) withGroupChecks(ctx context.Context, group []groupMember) (co
 func (w *Workflow) prefetchCounts(ctx context.Context, g *groupChecks, addrs []any) error {
 	now := w.clock.Now().Round(0)
 	in := placeholders(len(addrs))
+	values := valuesTable(len(addrs))
 	floodLo := now.Add(-w.set.Flood.NewCasesWindow)
 	breakerLo := now.Add(-w.set.Breaker.Window)
 	floodHi, breakerHi := floodLo.Add(prefetchHorizon), breakerLo.Add(prefetchHorizon)
@@ -166,8 +168,8 @@ func (w *Workflow) prefetchCounts(ctx context.Context, g *groupChecks, addrs []a
 	args = append(append(args, addrs...), floodHi, far)
 	args = append(append(append(args, throttledNewCase), addrs...), floodLo, floodHi)
 	args = append(append(append(args, throttledNewCase), addrs...), floodHi, far)
-	args = append(append(append(args, true), addrs...), breakerLo, breakerHi)
-	args = append(append(append(args, true), addrs...), breakerHi, far)
+	args = append(append(args, addrs...), true, breakerLo, breakerHi)
+	args = append(append(args, addrs...), true, breakerHi, far)
 	var rows []struct {
 		K int          `db:"k"`
 		A string       `db:"a"`
@@ -183,10 +185,10 @@ func (w *Workflow) prefetchCounts(ctx context.Context, g *groupChecks, addrs []a
 			WHERE kind = ? AND address IN (`+in+`) AND at > ? AND at <= ?
 		UNION ALL SELECT 2, address, NULL, COUNT(*) FROM throttled
 			WHERE kind = ? AND address IN (`+in+`) AND at > ? AND at <= ? GROUP BY address
-		UNION ALL SELECT 1, rcpt_to, created_at, 1 FROM outbox
-			WHERE automatic = ? AND rcpt_to IN (`+in+`) AND created_at > ? AND created_at <= ?
-		UNION ALL SELECT 1, rcpt_to, NULL, COUNT(*) FROM outbox
-			WHERE automatic = ? AND rcpt_to IN (`+in+`) AND created_at > ? AND created_at <= ? GROUP BY rcpt_to`, args...); err != nil {
+		UNION ALL SELECT 1, rcpt_to, created_at, 1 FROM `+values+` JOIN outbox ON rcpt_to = v.column1
+			WHERE automatic = ? AND created_at > ? AND created_at <= ?
+		UNION ALL SELECT 1, rcpt_to, NULL, COUNT(*) FROM `+values+` JOIN outbox ON rcpt_to = v.column1
+			WHERE automatic = ? AND created_at > ? AND created_at <= ? GROUP BY rcpt_to`, args...); err != nil {
 		return fmt.Errorf("workflow: group checks: counts: %w", err)
 	}
 	for _, a := range addrs {

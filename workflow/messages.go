@@ -160,6 +160,15 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// valuesTable is a table v of n parameters, one a row, in its column1: to
+// join on. An IN list of n values instead is checked against every row a
+// scan reads, and PostgreSQL without statistics (autovacuum off, a young
+// table) often scans rather than look each value up in an index; joined
+// to a table of them it looks them up.
+func valuesTable(n int) string {
+	return "(VALUES " + strings.TrimSuffix(strings.Repeat("(?), ", n), ", ") + ") AS v"
+}
+
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // lastInThread is the newest message of a case to or from addr: what the
