@@ -32,7 +32,14 @@ type GroupHandlerFunc func(ctx context.Context, ms []Fetched) []Result
 // therefore not depend on what the group before does (recording that the
 // messages arrived, parsing them), and the second must not assume the
 // first ran alone.
-type StagedGroupHandlerFunc func(ctx context.Context, ms []Fetched) (act func() []Result)
+//
+// The poller calls the second stage once per group: with stop false it acts
+// and returns the Results; with stop true it must not act. That call
+// comes when the poller stops before the group's turn (the group behind
+// the one being acted on): the messages stay in the inbox for the next
+// start, and the second stage gives back what its first stage took for
+// them (an attempt counted, say) and returns nothing.
+type StagedGroupHandlerFunc func(ctx context.Context, ms []Fetched) (second func(stop bool) []Result)
 
 // NewGroupPoller is NewPoller with a handler that takes the messages of a
 // FETCH batch together (at most IMAPConfig.BatchSize of them and about
@@ -45,8 +52,13 @@ func NewGroupPoller(cfg IMAPConfig, handle GroupHandlerFunc, log *slog.Logger) (
 	if handle == nil {
 		return nil, configError("handler", "is nil")
 	}
-	return NewStagedGroupPoller(cfg, func(ctx context.Context, ms []Fetched) func() []Result {
-		return func() []Result { return handle(ctx, ms) }
+	return NewStagedGroupPoller(cfg, func(ctx context.Context, ms []Fetched) func(bool) []Result {
+		return func(stop bool) []Result {
+			if stop {
+				return nil
+			}
+			return handle(ctx, ms)
+		}
 	}, log)
 }
 
@@ -57,7 +69,7 @@ func NewStagedGroupPoller(cfg IMAPConfig, handle StagedGroupHandlerFunc, log *sl
 		return nil, configError("handler", "is nil")
 	}
 	p, err := NewPoller(cfg, func(ctx context.Context, f Fetched) (Outcome, error) {
-		r := handle(ctx, []Fetched{f})()
+		r := handle(ctx, []Fetched{f})(false)
 		return r[0].Outcome, r[0].Err
 	}, log)
 	if err != nil {

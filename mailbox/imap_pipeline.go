@@ -67,13 +67,15 @@ func (gp *groupPipe) hand(g *pendingGroup) {
 		if err := gp.ctx.Err(); err != nil {
 			// Stopping: the group waiting behind the one being acted on is
 			// not started with a cancelled context (each message would fail
-			// on its own, with a warning); it stays for the next start.
+			// on its own, with a warning); it stays for the next start, and
+			// its first stage's work is given back.
+			act(true)
 			rs = make([]Result, len(ms))
 			for i := range rs {
 				rs[i].Err = err
 			}
 		} else {
-			rs = act()
+			rs = act(false)
 		}
 		close(h.acted)
 		h.results <- rs

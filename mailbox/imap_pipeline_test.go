@@ -109,14 +109,18 @@ func TestStagedGroupPollerRecordsTheNextGroupWhileOneIsActedOn(t *testing.T) {
 		acted   [][]uint32
 		running atomic.Int32
 	)
-	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
+	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func(bool) []mailbox.Result {
 		n := firsts.Add(1)
 		var uids []uint32
 		for _, f := range fs {
 			uids = append(uids, f.UID)
 		}
 		arrived <- n
-		return func() []mailbox.Result {
+		return func(stop bool) []mailbox.Result {
+			if stop {
+				t.Errorf("group %v was given back, not acted on, without a stop", uids)
+				return nil
+			}
 			if running.Add(1) != 1 {
 				t.Error("a second stage ran while another group's second stage was running")
 			}
@@ -261,12 +265,16 @@ func TestStagedGroupsInFlightWhenTheConnectionBreaks(t *testing.T) {
 		acted    [][]uint32 // groups whose second stage returned, in order
 		returned atomic.Bool
 	)
-	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
+	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func(bool) []mailbox.Result {
 		var uids []uint32
 		for _, f := range fs {
 			uids = append(uids, f.UID)
 		}
-		return func() []mailbox.Result {
+		return func(stop bool) []mailbox.Result {
+			if stop {
+				t.Errorf("group %v was given back, not acted on, without a stop", uids)
+				return nil
+			}
 			rs := make([]mailbox.Result, len(fs))
 			if uids[0] == 1 && len(acted) == 0 {
 				// The first group is acted on until the third FETCH has
@@ -308,20 +316,25 @@ func TestStagedGroupsInFlightWhenTheConnectionBreaks(t *testing.T) {
 
 // A stop while a group is acted on does not start the group waiting behind
 // it with the cancelled context: its messages stay in the inbox for the
-// next start, untouched.
+// next start, untouched, and its second stage is told to give back what
+// its first stage took.
 func TestStagedGroupWaitingAtAStopIsNotActedOn(t *testing.T) {
 	srv, cfg := pipelineInbox(t, 6)
 	ctx, cancel := context.WithTimeout(t.Context(), failAfter)
 	defer cancel()
 	arrived := make(chan struct{}, 10)
-	var acted [][]uint32
-	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
+	var acted, given [][]uint32 // second stages that acted, and that gave their group back
+	p, err := mailbox.NewStagedGroupPoller(cfg, func(_ context.Context, fs []mailbox.Fetched) func(bool) []mailbox.Result {
 		var uids []uint32
 		for _, f := range fs {
 			uids = append(uids, f.UID)
 		}
 		arrived <- struct{}{}
-		return func() []mailbox.Result {
+		return func(stop bool) []mailbox.Result {
+			if stop {
+				given = append(given, uids)
+				return nil
+			}
 			acted = append(acted, uids)
 			if len(acted) == 1 {
 				// The daemon is told to stop once the next group arrived.
@@ -347,6 +360,9 @@ func TestStagedGroupWaitingAtAStopIsNotActedOn(t *testing.T) {
 	}
 	if want := [][]uint32{{1, 2}}; fmt.Sprint(acted) != fmt.Sprint(want) {
 		t.Errorf("groups %v were acted on, want only %v, the one under way at the stop", acted, want)
+	}
+	if want := [][]uint32{{3, 4}}; fmt.Sprint(given) != fmt.Sprint(want) {
+		t.Errorf("groups %v were given back at the stop, want %v, the one waiting", given, want)
 	}
 	if in := stored(t, srv, "INBOX"); len(in) < 4 {
 		t.Errorf("%d messages left in INBOX, want at least the 4 not acted on", len(in))

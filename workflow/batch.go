@@ -78,6 +78,37 @@ func (w *Workflow) ArriveGroup(ctx context.Context, ds []Delivery) *ArrivedGroup
 	return a
 }
 
+// GiveBack undoes the attempt ArriveGroup counted at each message it
+// recorded new, for a group the daemon stops before acting on
+// (mailbox.StagedGroupHandlerFunc): none was tried, so at the next start
+// each has all its attempts left. Without it, every stop during a backlog
+// cost the group waiting behind the one being acted on an attempt, and
+// with processing.max_attempts = 1 its messages were quarantined untried.
+// A kill leaves the count as it is: it may have been the parsing that
+// killed the daemon.
+func (a *ArrivedGroup) GiveBack(ctx context.Context) error {
+	var ids []any
+	for _, e := range a.entries {
+		if !e.seen && e.State == LedgerPending && e.Attempts == 1 {
+			ids = append(ids, e.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// The stop has cancelled ctx; the statement still runs, briefly.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveBackTimeout)
+	defer cancel()
+	if _, err := a.w.db.Exec(ctx, `UPDATE ledger SET attempts = attempts - 1 WHERE id IN (`+placeholders(len(ids))+`)
+		AND state = ? AND attempts = 1`, append(ids, LedgerPending)...); err != nil {
+		return fmt.Errorf("workflow: give back %d arrivals: %w", len(ids), err)
+	}
+	return nil
+}
+
+// giveBackTimeout bounds GiveBack's statement during a stop.
+const giveBackTimeout = 5 * time.Second
+
 // grouped reports whether a group may act on the entry: a new arrival, not
 // a second attempt, a settled entry or a reused UID.
 func (e ledgerEntry) grouped() bool {

@@ -68,3 +68,38 @@ func troubleSecond(t *testing.T, db *store.DB, id, body string, trouble func()) 
 	second := groupMail(9, clock.Now(), "From: Eva Smit <eva@example.nl>\r\nSubject: Vraag\r\nMessage-ID: "+id+"\r\n", body)
 	return w, []workflow.Delivery{group[0], second, group[1], group[2], group[3]}
 }
+
+// A group whose arrivals were recorded but that the daemon stopped before
+// acting on (the group waiting behind the one being acted on) gets its
+// attempt back: at the next start each message is tried, even with a
+// single attempt allowed, not quarantined untried.
+func TestGroupGivenBackAtAStopKeepsItsAttempts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		set := testSettings()
+		set.MaxAttempts = 1
+		clock := workflow.NewManualClock(time.Date(2026, 11, 19, 21, 48, 0, 0, amsterdam))
+		w, err := workflow.New(workflow.Deps{DB: db, Parse: parse, Render: realTemplates(t), Compose: mailbox.Compose,
+			Clock: clock, Settings: set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := aGroup(clock.Now())
+		if err := w.ArriveGroup(t.Context(), batch).GiveBack(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM ledger WHERE attempts <> 0`); n != 0 {
+			t.Errorf("%d arrivals still count an attempt after the stop gave them back", n)
+		}
+		for i, r := range w.ProcessGroup(t.Context(), batch) {
+			if r.Err != nil || r.Settled.State != workflow.LedgerProcessed {
+				t.Errorf("message %d at the next start: %+v, want it processed", i+1, r)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM ledger WHERE state = 'quarantined'`); n != 0 {
+			t.Errorf("%d messages quarantined after a stop before they were tried", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM cases`); n != 3 {
+			t.Errorf("%d cases, want the three complaints'", n)
+		}
+	})
+}

@@ -374,7 +374,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 	// arrivals would only wait for the other transaction (in SQLite's busy
 	// handler, which sleeps), so both stages run together.
 	overlap := db.Dialect() == store.Postgres
-	handle := func(ctx context.Context, fs []mailbox.Fetched) func() []mailbox.Result {
+	handle := func(ctx context.Context, fs []mailbox.Fetched) func(bool) []mailbox.Result {
 		ds := make([]workflow.Delivery, len(fs))
 		for i, f := range fs {
 			ds[i] = workflow.Delivery{
@@ -388,7 +388,15 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 			arrived = wf.ArriveGroup(ctx, ds)
 			arriving = time.Since(start)
 		}
-		return func() []mailbox.Result {
+		return func(stop bool) []mailbox.Result {
+			if stop {
+				if arrived != nil {
+					if err := arrived.GiveBack(ctx); err != nil {
+						log.Warn("a stop could not give back the attempt counted for the messages waiting; each keeps one attempt less", "messages", len(fs), "err", err)
+					}
+				}
+				return nil
+			}
 			start := time.Now()
 			if arrived == nil {
 				arrived = wf.ArriveGroup(ctx, ds)
