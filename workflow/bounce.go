@@ -194,26 +194,25 @@ var ndrSubjectSuffixes = []string{
 	"could not be delivered", "has not been delivered", "user unknown", "no such user", "delivery failed",
 }
 
-// ndrWording finds what a non-delivery report says in its text.
+// ndrWording finds what a non-delivery report says in its text: the first
+// of ndrPhrases it contains.
 func ndrWording(text string) (string, bool) {
-	lower := strings.ToLower(text)
-	for _, p := range []string{
-		"could not be delivered", "couldn't be delivered", "was not delivered", "wasn't able to deliver",
-		"unable to deliver", "trouble delivering", "delivery has failed", "failed permanently",
-		"permanent error", "permanent fatal error", "not yet been delivered", "has been delayed",
-		"message not delivered", "undeliverable", "did not reach the following", "invalid user",
-		"no such user", "user unknown", "bounce notification", "returned to sender",
-		"kon niet worden bezorgd", "kan niet worden bezorgd", "niet worden afgeleverd", "nicht zugestellt",
-		"n'a pas pu être remis", "non remis", "konnte nicht zugestellt", "error delivering your mail", "error during delivery",
-		"had delivery errors", "rejected by a remote mail server", "failed addresses follow", "no valid recipients",
-		"delivery to the following recipient", "could not be sent to", "not a valid user",
-		"cannot be delivered", "has not been delivered", "returned mail follows", "has been returned",
-		"could not be delivered", "n'a pas pu etre delivre", "delivery of email to this address", "has been postponed",
-		"无法发送", "发送失败", "退信", // Chinese gateways (Sina: flufl.bounce sina_01)
-	} {
-		if strings.Contains(lower, p) {
-			return p, true
-		}
-	}
-	return "", false
+	return ndrPhrases.first(strings.ToLower(text))
 }
+
+// ndrPhrases are the words of non-delivery reports, in the order they are
+// reported.
+var ndrPhrases = newPhraseSet(
+	"could not be delivered", "couldn't be delivered", "was not delivered", "wasn't able to deliver",
+	"unable to deliver", "trouble delivering", "delivery has failed", "failed permanently",
+	"permanent error", "permanent fatal error", "not yet been delivered", "has been delayed",
+	"message not delivered", "undeliverable", "did not reach the following", "invalid user",
+	"no such user", "user unknown", "bounce notification", "returned to sender",
+	"kon niet worden bezorgd", "kan niet worden bezorgd", "niet worden afgeleverd", "nicht zugestellt",
+	"n'a pas pu être remis", "non remis", "konnte nicht zugestellt", "error delivering your mail", "error during delivery",
+	"had delivery errors", "rejected by a remote mail server", "failed addresses follow", "no valid recipients",
+	"delivery to the following recipient", "could not be sent to", "not a valid user",
+	"cannot be delivered", "has not been delivered", "returned mail follows", "has been returned",
+	"n'a pas pu etre delivre", "delivery of email to this address", "has been postponed",
+	"无法发送", "发送失败", "退信", // Chinese gateways (Sina: flufl.bounce sina_01)
+)

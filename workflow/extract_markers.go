@@ -135,13 +135,12 @@ var attributionVerbs = []string{
 	"написал", "napisał", "napisała", "skrev", "kirjoitti", "napsal", "pisze", "escrit", "yazdı", "viết", "كتب",
 }
 
+// attributionVerbSet finds them in one pass: every line of a message is
+// looked at.
+var attributionVerbSet = newPhraseSet(attributionVerbs...)
+
 func hasAttributionVerb(lower string) bool {
-	for _, v := range attributionVerbs {
-		if strings.Contains(lower, v) {
-			return true
-		}
-	}
-	return false
+	return attributionVerbSet.contains(lower)
 }
 
 // endsWithVerb reports whether a line ends in an attribution verb and a

@@ -35,6 +35,13 @@ type Safeguarding struct {
 	Meldcode  string
 
 	signals []signalWord // SignalWords compiled (compile, in New)
+	// byFirst indexes the signals whose first field is always a whole
+	// word of the text when their expression matches (wholeWord), by
+	// that field folded.
+	byFirst map[string][]int
+	// scanFolded: some signal is not in byFirst, and is looked for in the
+	// folded text.
+	scanFolded bool
 }
 
 type signalWord struct {
@@ -77,7 +84,7 @@ func (s Safeguarding) problems() []error {
 // compile builds the matchers of the signal words problems accepts (the
 // others are skipped).
 func (s *Safeguarding) compile() {
-	s.signals = nil
+	s.signals, s.byFirst, s.scanFolded = nil, map[string][]int{}, false
 	for _, w := range s.SignalWords {
 		fields := strings.Fields(w)
 		if len(fields) == 0 || !utf8.ValidString(w) {
@@ -90,16 +97,39 @@ func (s *Safeguarding) compile() {
 		// words, at either end; spaces inside a phrase match any run of
 		// white space (a line break in a wrapped mail too).
 		re := regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_'-])` + strings.Join(fields, `\s+`) + `(?:$|[^\p{L}\p{N}_'-])`)
-		s.signals = append(s.signals, signalWord{word: strings.Join(strings.Fields(w), " "), first: foldText(strings.Fields(w)[0]), re: re})
+		first := strings.Fields(w)[0]
+		if wholeWord(first) {
+			s.byFirst[foldText(first)] = append(s.byFirst[foldText(first)], len(s.signals))
+		} else {
+			s.scanFolded = true
+		}
+		s.signals = append(s.signals, signalWord{word: strings.Join(strings.Fields(w), " "), first: foldText(first), re: re})
 	}
 }
 
 // signalsIn lists the signal words text contains, in configured order.
 func (s *Safeguarding) signalsIn(text string) []string {
+	if len(s.signals) == 0 {
+		return nil
+	}
+	// Only a signal whose first field occurs in the text can match
+	// (safeguarding_fold.go): one pass over the text's words finds them.
+	maybe := make([]bool, len(s.signals))
+	eachFoldedWord(text, func(word []byte) {
+		for _, i := range s.byFirst[string(word)] {
+			maybe[i] = true
+		}
+	})
+	var folded string
+	if s.scanFolded {
+		folded = foldText(text)
+	}
 	var found []string
-	folded := foldText(text)
-	for _, sw := range s.signals {
-		if strings.Contains(folded, sw.first) && sw.re.MatchString(text) {
+	for i, sw := range s.signals {
+		if _, indexed := s.byFirst[sw.first]; indexed && !maybe[i] || !indexed && !strings.Contains(folded, sw.first) {
+			continue
+		}
+		if sw.re.MatchString(text) {
 			found = append(found, sw.word)
 		}
 	}
