@@ -132,27 +132,11 @@ func TestStopDuringABacklogGivesBackTheWaitingBatchsAttempt(t *testing.T) {
 		return len(in) == 0
 	})
 	inFirst := func(uid int64) bool { _, found := slices.BinarySearch(firstUIDs, uid); return found }
-	confirmed := func() map[int]int {
-		per := map[int]int{}
-		for _, m := range smtpSrv.Messages() {
-			for _, to := range m.To {
-				var i int
-				if _, err := fmt.Sscanf(to, "ouder%d@example.nl", &i); err == nil {
-					per[i]++
-				}
-			}
-		}
-		return per
-	}
-	waitFor(t, "a confirmation to each parent whose complaint was not in the interrupted batch", func() bool {
-		per := confirmed()
-		for uid, i := range parentOf {
-			if !inFirst(uid) && per[i] == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	// Every message settled (moved out of the inbox) and every mail they
+	// caused sent: what the restart made of them is all there.
+	waitForShowing(t, "every outbox row to be marked sent", func() bool {
+		return rows(`SELECT COUNT(*) FROM outbox WHERE state <> 'sent'`) == 0
+	}, func() string { return outboxByKind(t.Context(), look) })
 
 	var quarantined []struct {
 		UID    int64  `db:"uid"`
@@ -182,11 +166,25 @@ func TestStopDuringABacklogGivesBackTheWaitingBatchsAttempt(t *testing.T) {
 	t.Logf("of the %d messages of the interrupted batch, %d were quarantined at the restart (%q)",
 		len(firstUIDs), interrupted, example)
 
-	per := confirmed()
+	per := map[int]int{}
+	for _, m := range smtpSrv.Messages() {
+		for _, to := range m.To {
+			var i int
+			if _, err := fmt.Sscanf(to, "ouder%d@example.nl", &i); err == nil {
+				per[i]++
+			}
+		}
+	}
+	wrong := 0
 	for uid, i := range parentOf {
 		if !inFirst(uid) && per[i] != 1 {
-			t.Errorf("parent %d (not in the interrupted batch) got %d confirmations, want 1", i, per[i])
+			if wrong++; wrong <= 3 {
+				t.Errorf("parent %d (not in the interrupted batch) got %d confirmations, want 1", i, per[i])
+			}
 		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d of the %d parents not in the interrupted batch got other than one confirmation", wrong, delivered-len(firstUIDs))
 	}
 	if n := rows(`SELECT COUNT(*) FROM ledger WHERE state = 'pending'`); n != 0 {
 		t.Errorf("%d ledger entries still pending after the restart emptied the inbox", n)
