@@ -98,7 +98,8 @@ func TestStopDuringABacklogGivesBackTheWaitingBatchsAttempt(t *testing.T) {
 	const firstBatch = `created_at = (SELECT MIN(created_at) FROM ledger)`
 	first := startDaemon(t, bin, config)
 	waitFor(t, "the daemon to wait for the case counter inside its first batch, the second batch recorded behind it", func() bool {
-		return rows(`SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '`+app+`' AND wait_event_type = 'Lock'`) > 0 &&
+		return rows(`SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '`+app+`'
+				AND wait_event_type = 'Lock' AND query LIKE '%reference_counters%'`) > 0 &&
 			rows(`SELECT COUNT(DISTINCT created_at) FROM ledger`) >= 2
 	})
 	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
