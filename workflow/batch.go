@@ -93,20 +93,26 @@ func (a *ArrivedGroup) GiveBack(ctx context.Context) error {
 			ids = append(ids, e.ID)
 		}
 	}
+	return giveBackAttempts(ctx, a.w.db, ids)
+}
+
+// giveBackAttempts undoes the attempt counted at each pending ledger entry
+// of ids, for messages a stop interrupted or kept from being tried. The
+// stop has cancelled ctx; the statement still runs, briefly.
+func giveBackAttempts(ctx context.Context, db Database, ids []any) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	// The stop has cancelled ctx; the statement still runs, briefly.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveBackTimeout)
 	defer cancel()
-	if _, err := a.w.db.Exec(ctx, `UPDATE ledger SET attempts = attempts - 1 WHERE id IN (`+placeholders(len(ids))+`)
-		AND state = ? AND attempts = 1`, append(ids, LedgerPending)...); err != nil {
-		return fmt.Errorf("workflow: give back %d arrivals: %w", len(ids), err)
+	if _, err := db.Exec(ctx, `UPDATE ledger SET attempts = attempts - 1 WHERE id IN (`+placeholders(len(ids))+`)
+		AND state = ? AND attempts > 0`, append(ids, LedgerPending)...); err != nil {
+		return fmt.Errorf("workflow: give back the attempts of %d messages: %w", len(ids), err)
 	}
 	return nil
 }
 
-// giveBackTimeout bounds GiveBack's statement during a stop.
+// giveBackTimeout bounds giveBackAttempts's statement during a stop.
 const giveBackTimeout = 5 * time.Second
 
 // grouped reports whether a group may act on the entry: a new arrival, not
@@ -236,6 +242,22 @@ func (w *Workflow) runGroup(ctx context.Context, ds []Delivery, group []groupMem
 	}()
 	if err != nil {
 		hand.abort()
+		if stopping := ctx.Err(); stopping != nil {
+			// The daemon is stopping: the group was interrupted, and its
+			// messages stay for the next start with their attempt given
+			// back. Processing them one at a time now would only fail
+			// each at once, its attempt spent (with processing.max_attempts
+			// = 1, quarantined untried at the next start).
+			ids := make([]any, len(group))
+			for k, g := range group {
+				ids[k] = g.e.ID
+				out[g.i] = GroupResult{Err: stopping}
+			}
+			if err := giveBackAttempts(ctx, w.db, ids); err != nil {
+				w.log.Warn("a stop could not give back the attempt of the messages it interrupted", "messages", len(group), "err", err)
+			}
+			return
+		}
 		var q quarantined
 		if !errors.As(err, &q) && !errors.Is(err, errSettled) {
 			w.log.Warn("a group of messages failed; processing them one at a time", "messages", len(group), "err", err)

@@ -129,6 +129,13 @@ func (w *Workflow) processEntry(ctx context.Context, d Delivery, e ledgerEntry, 
 		return w.quarantine(ctx, log, e.ID, q.reason)
 	case errors.Is(err, errSettled):
 		return w.ProcessSettled(ctx, d) // report what the other daemon decided
+	case err != nil && ctx.Err() != nil:
+		// Interrupted by a stop, not failed: the message is tried again at
+		// the next start with its attempt given back.
+		if gerr := giveBackAttempts(ctx, w.db, []any{e.ID}); gerr != nil {
+			log.Warn("a stop could not give back the attempt of the message it interrupted", "err", gerr)
+		}
+		return 0, Settled{}, err
 	case err != nil:
 		_ = noteFailure(context.WithoutCancel(ctx), w.db, e.ID, err.Error(), w.clock.Now())
 		return 0, Settled{}, err
