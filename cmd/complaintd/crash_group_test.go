@@ -28,54 +28,17 @@ func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer imapSrv.Close()
-		smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", Logger: testLog(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer smtpSrv.Close()
+		imapSrv, smtpSrv := crashPeers(t)
 		const app = "complaintd-crash-group"
 		cfg := crashConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
 		cfg.Database.URL = withApplicationName(url, app)
 		cfg.IMAP.PollInterval = time.Second
 		config := writeHarnessConfig(t, cfg)
 
-		look, err := store.Open(t.Context(), url, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer look.Close()
-		if err := look.Migrate(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		rows := func(q string) int {
-			var n int
-			_ = look.Get(t.Context(), &n, q)
-			return n
-		}
-
+		look, rows := lookAt(t, url)
 		var lockTx *sql.Tx
 		if look.Dialect() == store.Postgres {
-			admin, err := sql.Open("postgres", url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Close()
-			year := time.Now().In(mustLoad("Europe/Amsterdam")).Year()
-			if _, err := admin.Exec(`INSERT INTO reference_counters (year, last) VALUES ($1, 0)`, year); err != nil {
-				t.Fatal(err)
-			}
-			if lockTx, err = admin.Begin(); err != nil {
-				t.Fatal(err)
-			}
-			defer lockTx.Rollback()
-			if _, err := lockTx.Exec(`UPDATE reference_counters SET last = last WHERE year = $1`, year); err != nil {
-				t.Fatal(err)
-			}
+			lockTx = holdCaseCounter(t, url)
 		}
 
 		delivered := 0
@@ -172,4 +135,65 @@ func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
 			}
 		}
 	})
+}
+
+// crashPeers starts the in-process IMAP and SMTP servers the crash and
+// stop tests' daemons use, closed when the test ends.
+func crashPeers(t *testing.T) (*mailtest.IMAPServer, *mailtest.SMTPServer) {
+	t.Helper()
+	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { imapSrv.Close() })
+	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", Logger: testLog(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { smtpSrv.Close() })
+	return imapSrv, smtpSrv
+}
+
+// lookAt opens the daemon's database at url, migrated, for the test to
+// read, and a counter of what a query counts.
+func lookAt(t *testing.T, url string) (*store.DB, func(q string) int) {
+	t.Helper()
+	look, err := store.Open(t.Context(), url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { look.Close() })
+	if err := look.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return look, func(q string) int {
+		var n int
+		_ = look.Get(t.Context(), &n, q)
+		return n
+	}
+}
+
+// holdCaseCounter takes this year's case-number counter on the PostgreSQL
+// database at url, in a transaction the test ends (Rollback): a daemon
+// opening a case waits for it inside its batch's transaction.
+func holdCaseCounter(t *testing.T, url string) *sql.Tx {
+	t.Helper()
+	admin, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	year := time.Now().In(mustLoad("Europe/Amsterdam")).Year()
+	if _, err := admin.Exec(`INSERT INTO reference_counters (year, last) VALUES ($1, 0)`, year); err != nil {
+		t.Fatal(err)
+	}
+	lockTx, err := admin.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lockTx.Rollback() })
+	if _, err := lockTx.Exec(`UPDATE reference_counters SET last = last WHERE year = $1`, year); err != nil {
+		t.Fatal(err)
+	}
+	return lockTx
 }

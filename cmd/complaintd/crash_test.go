@@ -143,16 +143,7 @@ func TestKilledDaemonsClaimedMailIsSentOnceAfterRestart(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer imapSrv.Close()
-		smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", Logger: testLog(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer smtpSrv.Close()
+		imapSrv, smtpSrv := crashPeers(t)
 		silent, closeSilent, err := mailtest.StartSilent()
 		if err != nil {
 			t.Fatal(err)

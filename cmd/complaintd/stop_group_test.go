@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox/mailtest"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
 )
@@ -32,16 +30,7 @@ func TestStopDuringABacklogKeepsEveryMessagesAttempts(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	url := storetest.URL(t, store.Postgres)
-	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer imapSrv.Close()
-	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", Logger: testLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpSrv.Close()
+	imapSrv, smtpSrv := crashPeers(t)
 	app := fmt.Sprintf("complaintd-stop-group-%d", time.Now().UnixNano())
 	cfg := crashConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
 	cfg.Database.URL = withApplicationName(url, app)
@@ -49,37 +38,8 @@ func TestStopDuringABacklogKeepsEveryMessagesAttempts(t *testing.T) {
 	cfg.Processing.MaxAttempts = 1 // one attempt counted too many quarantines a message
 	config := writeHarnessConfig(t, cfg)
 
-	look, err := store.Open(t.Context(), url, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer look.Close()
-	if err := look.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	rows := func(q string) int {
-		var n int
-		_ = look.Get(t.Context(), &n, q)
-		return n
-	}
-
-	admin, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	year := time.Now().In(mustLoad("Europe/Amsterdam")).Year()
-	if _, err := admin.Exec(`INSERT INTO reference_counters (year, last) VALUES ($1, 0)`, year); err != nil {
-		t.Fatal(err)
-	}
-	lockTx, err := admin.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lockTx.Rollback()
-	if _, err := lockTx.Exec(`UPDATE reference_counters SET last = last WHERE year = $1`, year); err != nil {
-		t.Fatal(err)
-	}
+	look, rows := lookAt(t, url)
+	lockTx := holdCaseCounter(t, url)
 
 	// A batch is at most 100 messages (imap batch size): 250 make three.
 	const delivered = 250
