@@ -392,7 +392,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger, o options) (*comp
 			if stop {
 				if arrived != nil {
 					if err := arrived.GiveBack(ctx); err != nil {
-						log.Warn("a stop could not give back the attempt counted for the messages waiting; each keeps one attempt less", "messages", len(fs), "err", err)
+						log.Warn("a stop could not give back the attempt counted for the messages waiting: each keeps it", "messages", len(fs), "err", err)
 					}
 				}
 				return nil
