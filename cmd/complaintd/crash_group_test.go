@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/complaintd/complaintd/mailbox/mailtest"
 	"github.com/complaintd/complaintd/store"
 	"github.com/complaintd/complaintd/store/storetest"
 )
@@ -28,7 +27,7 @@ func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		imapSrv, smtpSrv := crashPeers(t)
+		imapSrv, smtpSrv := startPeers(t)
 		const app = "complaintd-crash-group"
 		cfg := crashConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
 		cfg.Database.URL = withApplicationName(url, app)
@@ -135,23 +134,6 @@ func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
 			}
 		}
 	})
-}
-
-// crashPeers starts the in-process IMAP and SMTP servers the crash and
-// stop tests' daemons use, closed when the test ends.
-func crashPeers(t *testing.T) (*mailtest.IMAPServer, *mailtest.SMTPServer) {
-	t.Helper()
-	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { imapSrv.Close() })
-	smtpSrv, err := mailtest.StartSMTP(mailtest.SMTPOptions{TLS: "none", Logger: testLog(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { smtpSrv.Close() })
-	return imapSrv, smtpSrv
 }
 
 // lookAt opens the daemon's database at url, migrated, for the test to

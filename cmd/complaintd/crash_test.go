@@ -143,7 +143,7 @@ func TestKilledDaemonsClaimedMailIsSentOnceAfterRestart(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	storetest.EachURL(t, func(t *testing.T, url string) {
-		imapSrv, smtpSrv := crashPeers(t)
+		imapSrv, smtpSrv := startPeers(t)
 		silent, closeSilent, err := mailtest.StartSilent()
 		if err != nil {
 			t.Fatal(err)

@@ -37,13 +37,8 @@ func mustLoad(name string) *time.Location {
 	return loc
 }
 
-func newHarness(t *testing.T, dbURL string) *harness {
-	t.Helper()
-	return newHarnessWith(t, dbURL, nil)
-}
-
-// newHarnessWith is newHarness with a change to the configuration.
-func newHarnessWith(t *testing.T, dbURL string, change func(*Config)) *harness {
+// startPeers starts the in-process IMAP and SMTP servers a test's daemon uses, closed when the test ends.
+func startPeers(t *testing.T) (*mailtest.IMAPServer, *mailtest.SMTPServer) {
 	t.Helper()
 	imapSrv, err := mailtest.StartIMAP(mailtest.IMAPOptions{Logger: testLog(t)})
 	if err != nil {
@@ -55,6 +50,18 @@ func newHarnessWith(t *testing.T, dbURL string, change func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { smtpSrv.Close() })
+	return imapSrv, smtpSrv
+}
+
+func newHarness(t *testing.T, dbURL string) *harness {
+	t.Helper()
+	return newHarnessWith(t, dbURL, nil)
+}
+
+// newHarnessWith is newHarness with a change to the configuration.
+func newHarnessWith(t *testing.T, dbURL string, change func(*Config)) *harness {
+	t.Helper()
+	imapSrv, smtpSrv := startPeers(t)
 	cfg := demoConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
 	cfg.Database.URL = dbURL
 	// One mail at a time, so that a refusal set up with h.smtp.Refuse(1, …)

@@ -30,7 +30,7 @@ func TestStopDuringABacklogKeepsEveryMessagesAttempts(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	url := storetest.URL(t, store.Postgres)
-	imapSrv, smtpSrv := crashPeers(t)
+	imapSrv, smtpSrv := startPeers(t)
 	app := fmt.Sprintf("complaintd-stop-group-%d", time.Now().UnixNano())
 	cfg := crashConfig(t.TempDir(), imapSrv.Addr(), smtpSrv.Addr())
 	cfg.Database.URL = withApplicationName(url, app)
