@@ -267,15 +267,27 @@ func (w *Workflow) release(ctx context.Context, items []outboxItem) {
 			attempts = append(attempts, it.attempt)
 		}
 	}
-	if len(attempts) > 0 {
+	// One transaction, the rows first: a claimant that takes a row meanwhile
+	// waits for it (or skips it), so either the row goes back with its
+	// count lowered and our attempt forgotten, or the other claim came
+	// first, marked our attempt unknown and keeps it, with the count that
+	// includes it. Deleting the attempts first left a moment in which the
+	// row, claimed by another, kept our count without our attempt.
+	_ = w.db.InTx(ctx, func(ctx context.Context) error {
+		for session, ids := range ids {
+			if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL, claimed_by = NULL
+				WHERE id IN (`+placeholders(len(ids))+`) AND state = ? AND claimed_by = ?`,
+				append(append([]any{OutboxQueued}, ids...), OutboxSending, session)...); err != nil {
+				return err
+			}
+		}
+		if len(attempts) == 0 {
+			return nil
+		}
 		// Another claimant's claim has marked an attempt of ours unknown
 		// in its own transaction: only ours still sending go.
-		_, _ = w.db.Exec(ctx, `DELETE FROM outbox_attempts WHERE id IN (`+placeholders(len(attempts))+`) AND outcome = ?`,
+		_, err := w.db.Exec(ctx, `DELETE FROM outbox_attempts WHERE id IN (`+placeholders(len(attempts))+`) AND outcome = ?`,
 			append(attempts, AttemptSending)...)
-	}
-	for session, ids := range ids {
-		_, _ = w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL, claimed_by = NULL
-			WHERE id IN (`+placeholders(len(ids))+`) AND state = ? AND claimed_by = ?`,
-			append(append([]any{OutboxQueued}, ids...), OutboxSending, session)...)
-	}
+		return err
+	})
 }
