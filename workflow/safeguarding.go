@@ -47,6 +47,7 @@ type Safeguarding struct {
 type signalWord struct {
 	word  string
 	first string // the first field, folded: a text without it cannot match (safeguarding_fold.go)
+	whole bool   // first is always a whole word of a text matched (wholeWord): looked up in byFirst
 	re    *regexp.Regexp
 }
 
@@ -98,12 +99,13 @@ func (s *Safeguarding) compile() {
 		// white space (a line break in a wrapped mail too).
 		re := regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_'-])` + strings.Join(fields, `\s+`) + `(?:$|[^\p{L}\p{N}_'-])`)
 		first := strings.Fields(w)[0]
-		if wholeWord(first) {
-			s.byFirst[foldText(first)] = append(s.byFirst[foldText(first)], len(s.signals))
+		sw := signalWord{word: strings.Join(strings.Fields(w), " "), first: foldText(first), whole: wholeWord(first), re: re}
+		if sw.whole {
+			s.byFirst[sw.first] = append(s.byFirst[sw.first], len(s.signals))
 		} else {
 			s.scanFolded = true
 		}
-		s.signals = append(s.signals, signalWord{word: strings.Join(strings.Fields(w), " "), first: foldText(first), re: re})
+		s.signals = append(s.signals, sw)
 	}
 }
 
@@ -126,7 +128,7 @@ func (s *Safeguarding) signalsIn(text string) []string {
 	}
 	var found []string
 	for i, sw := range s.signals {
-		if _, indexed := s.byFirst[sw.first]; indexed && !maybe[i] || !indexed && !strings.Contains(folded, sw.first) {
+		if sw.whole && !maybe[i] || !sw.whole && !strings.Contains(folded, sw.first) {
 			continue
 		}
 		if sw.re.MatchString(text) {
