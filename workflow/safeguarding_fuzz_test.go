@@ -11,7 +11,8 @@ import (
 // bytes included) are matched without a panic; a word found is one that
 // was configured; a word standing on its own between spaces is always
 // found, in any case; a word glued to letters on both sides never is; and
-// looking first for the folded word finds exactly what the expression finds.
+// looking first for the folded word finds exactly what the expression finds,
+// alone and among other words.
 func FuzzSignalWords(f *testing.F) {
 	for _, s := range [][2]string{
 		{"geslagen", "Juf heeft haar GESLAGEN."}, {"blauwe plekken", "blauwe\r\n plekken"}, {"slaan", "slaapt"},
@@ -41,6 +42,19 @@ func FuzzSignalWords(f *testing.F) {
 		}
 		if got := s.signalsIn(text); !slices.Equal(got, plain) {
 			t.Fatalf("word %q in %q: found %q, the expression alone finds %q", word, text, got, plain)
+		}
+		// Beside other words, indexed by word or looked for in the folded
+		// text, the same: each signal is decided on its own.
+		many := Safeguarding{SignalWords: []string{"c.s.", word, "geslagen", strings.ToUpper(word) + " x", "ιδέα", word}}
+		many.compile()
+		var each []string
+		for _, sw := range many.signals {
+			if sw.re.MatchString(text) {
+				each = append(each, sw.word)
+			}
+		}
+		if got := many.signalsIn(text); !slices.Equal(got, each) {
+			t.Fatalf("words %q in %q: found %q, the expressions alone find %q", many.SignalWords, text, got, each)
 		}
 		for _, got := range s.signalsIn(text) {
 			if got != canon {
