@@ -109,7 +109,12 @@ func (o *observer) sendResult(err error) {
 }
 
 // settled counts one processed message with the outcome Process reported.
+// A message a stop interrupted is not counted: it neither settled nor
+// failed, and is tried at the next start with its attempt given back.
 func (o *observer) settled(s workflow.Settled, procErr error, took time.Duration) {
+	if errors.Is(procErr, context.Canceled) {
+		return
+	}
 	if procErr != nil {
 		o.metrics.MessageSettled("failed", "", took)
 		return
