@@ -28,24 +28,21 @@ func newPhraseSet(phrases ...string) *phraseSet {
 }
 
 // contains reports whether text contains any of the phrases.
-func (p *phraseSet) contains(text string) bool {
-	for i := 0; i+1 < len(text); i++ {
-		k := uint16(text[i])<<8 | uint16(text[i+1])
-		if p.maybe[k/64]&(1<<(k%64)) == 0 {
-			continue
-		}
-		for _, j := range p.starts[k] {
-			if strings.HasPrefix(text[i:], p.phrases[j]) {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (p *phraseSet) contains(text string) bool { return p.find(text, true) < len(p.phrases) }
 
 // first returns the first phrase of the list that text contains: what
 // checking each with strings.Contains, in list order, returns.
 func (p *phraseSet) first(text string) (string, bool) {
+	if j := p.find(text, false); j < len(p.phrases) {
+		return p.phrases[j], true
+	}
+	return "", false
+}
+
+// find returns the index of the first phrase in list order that text
+// contains, or with anyOne the first found wherever it is in the list;
+// len(p.phrases) when none is there.
+func (p *phraseSet) find(text string, anyOne bool) int {
 	best := len(p.phrases)
 	for i := 0; i+1 < len(text) && best > 0; i++ {
 		k := uint16(text[i])<<8 | uint16(text[i+1])
@@ -57,13 +54,13 @@ func (p *phraseSet) first(text string) (string, bool) {
 				break
 			}
 			if strings.HasPrefix(text[i:], p.phrases[j]) {
+				if anyOne {
+					return j
+				}
 				best = j
 				break
 			}
 		}
 	}
-	if best == len(p.phrases) {
-		return "", false
-	}
-	return p.phrases[best], true
+	return best
 }
