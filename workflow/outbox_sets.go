@@ -273,7 +273,7 @@ func (w *Workflow) release(ctx context.Context, items []outboxItem) {
 	// first, marked our attempt unknown and keeps it, with the count that
 	// includes it. Deleting the attempts first left a moment in which the
 	// row, claimed by another, kept our count without our attempt.
-	_ = w.db.InTx(ctx, func(ctx context.Context) error {
+	err := w.db.InTx(ctx, func(ctx context.Context) error {
 		for session, ids := range ids {
 			if _, err := w.db.Exec(ctx, `UPDATE outbox SET state = ?, attempts = attempts - 1, claimed_until = NULL, claimed_by = NULL
 				WHERE id IN (`+placeholders(len(ids))+`) AND state = ? AND claimed_by = ?`,
@@ -290,4 +290,9 @@ func (w *Workflow) release(ctx context.Context, items []outboxItem) {
 			append(attempts, AttemptSending)...)
 		return err
 	})
+	if err != nil {
+		// The rows stay claimed until their lease runs out or the session
+		// is gone; then the next pass takes them again.
+		w.log.Warn("could not put claimed mail back in the queue; it is taken again when its claim runs out", "mails", len(items), "err", err)
+	}
 }
