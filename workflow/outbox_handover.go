@@ -28,8 +28,11 @@ import (
 // handoverMails and handoverBytes bound the mail held in memory, waiting or
 // being sent: a slow or failing mail server never grows the heap beyond
 // them. Mail over the bound is written queued; the claim takes it later.
+// A batch of 250 complaints queues about 500 mails, so the bound holds one
+// batch's mail being sent and the next's waiting (about 8 MB of mail
+// either way; with 512 a backlog put one mail in eleven through the claim).
 const (
-	handoverMails = 2 * claimBatch
+	handoverMails = 4 * claimBatch
 	handoverBytes = 8 << 20
 )
 
