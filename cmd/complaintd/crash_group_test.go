@@ -52,12 +52,13 @@ func TestKilledDuringAGroupedBatchLosesAndDuplicatesNothing(t *testing.T) {
 				}
 			}
 		}
-		// A group is at most 100 messages (imap batch size): 150 make two.
-		deliver(150)
+		// A group is at most imapBatchSize messages: these make two.
+		const batch = imapBatchSize + imapBatchSize/2
+		deliver(batch)
 		killed := false
 		for try := 0; !killed && try < 5; try++ {
 			if try > 0 {
-				deliver(150)
+				deliver(batch)
 			}
 			first := startDaemon(t, bin, config)
 			waitFor(t, "a group's arrivals to be committed", func() bool {

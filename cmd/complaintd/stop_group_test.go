@@ -41,8 +41,8 @@ func TestStopDuringABacklogKeepsEveryMessagesAttempts(t *testing.T) {
 	look, rows := lookAt(t, url)
 	lockTx := holdCaseCounter(t, url)
 
-	// A batch is at most 100 messages (imap batch size): 250 make three.
-	const delivered = 250
+	// A batch is at most imapBatchSize messages: these make three.
+	const delivered = 2*imapBatchSize + imapBatchSize/2
 	parentOf := map[int64]int{} // IMAP UID to the parent's number
 	for i := range delivered {
 		raw := rawMail(mailOpts{from: fmt.Sprintf("Ouder %d <ouder%d@example.nl>", i, i), subject: "Klacht " + fmt.Sprint(i),
