@@ -12,7 +12,8 @@ import (
 // daemon's CPU. Letting the heap grow to three and a half times the live
 // heap (GOGC=250) cut the daemon's CPU per message by 13% against GOGC=150
 // (0.62 → 0.54 ms on PostgreSQL); 300 and 400 saved no more and grew the
-// peak heap further (a 50,000 backlog peaked at 61–71 MB with 250). The
+// peak heap further (a 50,000 backlog peaked at 85–105 MB with 250 and
+// batches of 250 messages, 40 MB with 150 and batches of 100). The
 // soft memory limit bounds the extra room when the live heap is large
 // anyway (a huge message): over about 146 MiB live the heap stops at
 // 512 MiB, which up to 256 MiB live still collects no more often than the
