@@ -205,7 +205,7 @@ var errShortResults = errors.New("mailbox: group handler returned no result for 
 func (p *Poller) outcome(f Fetched, out Outcome, err error) (Outcome, bool) {
 	log := p.log.With("mailbox", f.Mailbox, "uidvalidity", f.UIDValidity, "uid", f.UID, "size", f.Size)
 	switch {
-	case err != nil && errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled):
 		// The daemon is stopping: nothing failed.
 		log.Debug("stopping: message stays for the next start", "err", err)
 		return out, false

@@ -91,15 +91,15 @@ func (s *Safeguarding) compile() {
 		if len(fields) == 0 || !utf8.ValidString(w) {
 			continue
 		}
+		quoted := make([]string, len(fields))
 		for j, f := range fields {
-			fields[j] = regexp.QuoteMeta(f)
+			quoted[j] = regexp.QuoteMeta(f)
 		}
 		// A word boundary is anything but a letter, digit or joiner of
 		// words, at either end; spaces inside a phrase match any run of
 		// white space (a line break in a wrapped mail too).
-		re := regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_'-])` + strings.Join(fields, `\s+`) + `(?:$|[^\p{L}\p{N}_'-])`)
-		first := strings.Fields(w)[0]
-		sw := signalWord{word: strings.Join(strings.Fields(w), " "), first: foldText(first), whole: wholeWord(first), re: re}
+		re := regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_'-])` + strings.Join(quoted, `\s+`) + `(?:$|[^\p{L}\p{N}_'-])`)
+		sw := signalWord{word: strings.Join(fields, " "), first: foldText(fields[0]), whole: wholeWord(fields[0]), re: re}
 		if sw.whole {
 			s.byFirst[sw.first] = append(s.byFirst[sw.first], len(s.signals))
 		} else {
